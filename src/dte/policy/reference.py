@@ -1,0 +1,118 @@
+"""Reference catalogues read from the dated parameters: occupations, levels, designated
+institutions, counties and evaluation bodies. One source of truth for the engine and the
+database catalogue (which `dte load-reference` fills from here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from dte.policy import parameters
+
+LEVELS_BY_CHINESE = {"初级": "junior", "中级": "intermediate", "高级": "senior"}
+
+
+@dataclass(frozen=True)
+class Occupation:
+    code: str
+    name: str
+    field: str
+
+
+@dataclass(frozen=True)
+class Level:
+    code: str  # junior | intermediate | senior
+    name: str  # 初级 | 中级 | 高级
+    rank: int
+    title: str
+    title_route: str
+
+
+@dataclass(frozen=True)
+class County:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class EvaluationBody:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Reference:
+    at: date
+    citation: dict[str, str]
+    occupations: dict[str, Occupation]
+    levels: dict[str, Level]
+    institutions: tuple[str, ...]  # in order of first appearance in Annex 1
+    designations: frozenset[tuple[str, str]]  # (institution name, occupation code)
+    city: County
+    counties: dict[str, County]
+    evaluation_bodies: dict[str, EvaluationBody]
+
+    def is_designated(self, institution: str, occupation: str) -> bool:
+        return (institution, occupation) in self.designations
+
+
+def level_code(value: str) -> str:
+    """Normalise a level given as ``junior|intermediate|senior`` or ``初级|中级|高级``."""
+    if value in ("junior", "intermediate", "senior"):
+        return value
+    if value in LEVELS_BY_CHINESE:
+        return LEVELS_BY_CHINESE[value]
+    raise parameters.ParameterError(f"unknown level {value!r} (junior|intermediate|senior or 初级|中级|高级)")
+
+
+def load_reference(at: date | None = None) -> Reference:
+    """The catalogues in force on ``at`` (default: the latest values). Validates cross-references:
+    a designation naming an unknown occupation code is an error."""
+    def pick(name: str) -> parameters.DatedValue:
+        p = parameters.get(name)
+        return p.latest() if at is None else p.at(at)
+
+    occ_v, lvl_v, des_v, cty_v, eval_v = (
+        pick(n) for n in ("occupations", "levels", "designations", "counties", "evaluation_bodies")
+    )
+    occupations = {
+        str(code): Occupation(code=str(code), name=str(o["name"]), field=str(o["field"]))
+        for code, o in occ_v.value.items()
+    }
+    levels = {
+        str(code): Level(code=str(code), name=str(v["name"]), rank=int(v["rank"]),
+                         title=str(v["title"]), title_route=str(v["title_route"]))
+        for code, v in lvl_v.value.items()
+    }
+    institutions: list[str] = []
+    designations: set[tuple[str, str]] = set()
+    for code, names in des_v.value.items():
+        code = str(code)
+        if code not in occupations:
+            raise parameters.ParameterError(f"designations: unknown occupation code {code!r}")
+        for name in names:
+            name = str(name)
+            if name not in institutions:
+                institutions.append(name)
+            designations.add((name, code))
+    counties = {}
+    for code, name in cty_v.value["counties"].items():
+        code = str(code)
+        if len(code) != 6 or not code.isdigit() or not code.startswith("3303"):
+            raise parameters.ParameterError(f"counties: {code!r} is not a Wenzhou county code")
+        counties[code] = County(code=code, name=str(name))
+    city = County(code=str(cty_v.value["city"]["code"]), name=str(cty_v.value["city"]["name"]))
+    bodies = {str(c): EvaluationBody(code=str(c), name=str(b["name"])) for c, b in eval_v.value.items()}
+    return Reference(
+        at=at or occ_v.start,
+        citation={"occupations": occ_v.reference, "levels": lvl_v.reference,
+                  "designations": des_v.reference, "counties": cty_v.reference,
+                  "evaluation_bodies": eval_v.reference},
+        occupations=occupations,
+        levels=levels,
+        institutions=tuple(institutions),
+        designations=frozenset(designations),
+        city=city,
+        counties=counties,
+        evaluation_bodies=bodies,
+    )

@@ -1,0 +1,3 @@
+from dte.cli import entry
+
+entry()

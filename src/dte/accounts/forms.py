@@ -1,0 +1,33 @@
+from django import forms
+
+
+class LoginForm(forms.Form):
+    username = forms.CharField(label="账号", max_length=150)
+    password = forms.CharField(label="密码", widget=forms.PasswordInput)
+
+
+class SignUpForm(forms.Form):
+    name = forms.CharField(label="姓名", max_length=60)
+    id_number = forms.CharField(label="身份证号码", max_length=18, min_length=18,
+                                error_messages={"min_length": "身份证号码应为18位"})
+    phone = forms.CharField(label="手机号码(登录账号)", max_length=11)
+    password = forms.CharField(label="密码(至少10位)", widget=forms.PasswordInput)
+    password2 = forms.CharField(label="再次输入密码", widget=forms.PasswordInput)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password") and data.get("password") != data.get("password2"):
+            self.add_error("password2", "两次输入的密码不一致")
+        return data
+
+
+class PasswordChangeForm(forms.Form):
+    old_password = forms.CharField(label="原密码", widget=forms.PasswordInput)
+    new_password = forms.CharField(label="新密码(至少10位)", widget=forms.PasswordInput)
+    new_password2 = forms.CharField(label="再次输入新密码", widget=forms.PasswordInput)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("new_password") and data.get("new_password") != data.get("new_password2"):
+            self.add_error("new_password2", "两次输入的密码不一致")
+        return data

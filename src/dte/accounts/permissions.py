@@ -1,0 +1,76 @@
+"""The one permission helper every view and API endpoint uses.
+
+A capability names what an actor wants to do; ``ROLE_CAPABILITIES`` says which roles hold it.
+Scope (county, institution, evaluation body) is applied by the selectors, which always take the
+actor. ``matrix()`` is what the permission tests check page by page."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+
+from dte.accounts.models import Role
+
+
+class Cap(StrEnum):
+    SIGNED_IN = "signed_in"  # any account: own home, own password
+    VIEW_OWN_RECORDS = "view_own_records"  # a trainee's own person record
+    MANAGE_INSTITUTION = "manage_institution"
+    MANAGE_EVALUATION = "manage_evaluation"
+    REVIEW_CLAIMS = "review_claims"
+    APPROVE_CLAIMS = "approve_claims"
+    LOOK_UP_PEOPLE = "look_up_people"  # find a real-name person by ID number (officers)
+    REGISTER_PEOPLE = "register_people"  # register a person on someone's behalf
+    SUPERVISE_CITY = "supervise_city"  # all counties
+    VIEW_AUDIT_LOG = "view_audit_log"
+    EDIT_CATALOG = "edit_catalog"
+
+
+R = Role
+ROLE_CAPABILITIES: dict[Role, frozenset[Cap]] = {
+    R.TRAINEE: frozenset({Cap.SIGNED_IN, Cap.VIEW_OWN_RECORDS}),
+    R.INSTITUTION_STAFF: frozenset({Cap.SIGNED_IN, Cap.MANAGE_INSTITUTION, Cap.REGISTER_PEOPLE}),
+    R.EVALUATION_STAFF: frozenset({Cap.SIGNED_IN, Cap.MANAGE_EVALUATION}),
+    R.COUNTY_REVIEWER: frozenset({Cap.SIGNED_IN, Cap.REVIEW_CLAIMS, Cap.LOOK_UP_PEOPLE, Cap.REGISTER_PEOPLE}),
+    R.COUNTY_APPROVER: frozenset({Cap.SIGNED_IN, Cap.APPROVE_CLAIMS, Cap.LOOK_UP_PEOPLE}),
+    R.CITY_OFFICER: frozenset({Cap.SIGNED_IN, Cap.SUPERVISE_CITY, Cap.LOOK_UP_PEOPLE, Cap.REGISTER_PEOPLE,
+                               Cap.EDIT_CATALOG, Cap.VIEW_AUDIT_LOG}),
+    R.AUDITOR: frozenset({Cap.SIGNED_IN, Cap.SUPERVISE_CITY, Cap.LOOK_UP_PEOPLE, Cap.VIEW_AUDIT_LOG}),
+    R.ADMINISTRATOR: frozenset({Cap.SIGNED_IN, Cap.EDIT_CATALOG, Cap.VIEW_AUDIT_LOG}),
+}
+
+
+def can(user, cap: Cap) -> bool:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    try:
+        role = Role(user.role)
+    except ValueError:
+        return False
+    return cap in ROLE_CAPABILITIES[role]
+
+
+def require(user, cap: Cap) -> None:
+    """Raise PermissionDenied unless ``user`` holds ``cap``. Services call this too."""
+    if not can(user, cap):
+        raise PermissionDenied(f"当前账号无权执行此操作({cap})")
+
+
+def allows(cap: Cap):
+    """View decorator: anonymous → login page; signed in without ``cap`` → 403."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            require(request.user, cap)
+            return view(request, *args, **kwargs)
+
+        wrapper.capability = cap  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate

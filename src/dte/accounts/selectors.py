@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from dte.accounts.models import Role, User
+
+
+def home_summary(*, user: User) -> dict:
+    """What a role's home page shows about its scope."""
+    from dte.audit.models import AuditEntry
+    from dte.catalog.models import County, Designation
+
+    out: dict = {"role": Role(user.role)}
+    if user.role == Role.TRAINEE and user.person_id:
+        out["person"] = user.person
+    if user.role == Role.INSTITUTION_STAFF and user.institution_id:
+        out["designations"] = Designation.objects.filter(institution_id=user.institution_id).select_related(
+            "occupation")
+    if user.role in (Role.COUNTY_REVIEWER, Role.COUNTY_APPROVER):
+        out["county"] = user.county
+    if user.role in (Role.CITY_OFFICER, Role.AUDITOR):
+        out["counties"] = County.objects.all()
+    if user.role in (Role.AUDITOR, Role.CITY_OFFICER, Role.ADMINISTRATOR):
+        out["recent_audit"] = AuditEntry.objects.order_by("-id")[:10]
+    return out

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from dte import clock
+from dte.accounts import selectors, services
+from dte.accounts.forms import LoginForm, PasswordChangeForm, SignUpForm
+from dte.accounts.permissions import Cap, allows
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    for field, msgs in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, msgs)
+
+
+def login_view(request):
+    form = LoginForm(request.POST or None)
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = ""
+    if request.method == "POST" and form.is_valid():
+        user = authenticate(request, username=form.cleaned_data["username"],
+                            password=form.cleaned_data["password"])
+        if getattr(request, "axes_locked_out", False):
+            return render(request, "accounts/locked.html", status=429)
+        if user is None:
+            form.add_error(None, "账号或密码不正确。连续输错10次,账号将被锁定30分钟。")
+        else:
+            login(request, user)
+            return redirect(next_url or "accounts:home")
+    return render(request, "accounts/login.html", {"form": form, "next": next_url})
+
+
+@require_POST
+def logout_view(request):
+    logout(request)
+    messages.info(request, "您已安全退出。")
+    return redirect("web:home")
+
+
+@allows(Cap.SIGNED_IN)
+def home(request):
+    return render(request, "accounts/home.html", {"summary": selectors.home_summary(user=request.user)})
+
+
+@allows(Cap.SIGNED_IN)
+def password_change(request):
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.password_change(user=request.user, old_password=form.cleaned_data["old_password"],
+                                     new_password=form.cleaned_data["new_password"], at=clock.now())
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            update_session_auth_hash(request, request.user)
+            messages.success(request, "密码已修改。")
+            return redirect("accounts:home")
+    return render(request, "accounts/password_change.html", {"form": form})
+
+
+def sign_up(request):
+    if request.user.is_authenticated:
+        return redirect("accounts:home")
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            user = services.trainee_sign_up(name=d["name"], id_number=d["id_number"], phone=d["phone"],
+                                            password=d["password"], at=clock.now())
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, "实名注册成功。")
+            return redirect("accounts:home")
+    return render(request, "accounts/sign_up.html", {"form": form})

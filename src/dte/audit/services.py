@@ -1,0 +1,121 @@
+"""Writes to the audit log. Every service that writes calls ``record`` inside its own transaction,
+so the entry and the change it describes are committed together or not at all."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection, transaction
+
+from dte.audit.models import AuditEntry
+
+GENESIS = "0" * 64
+# Any constant: the PostgreSQL advisory lock that serialises appends to the chain.
+_CHAIN_LOCK = 0x445445_41554449
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def entry_hash(*, prev_hash: str, at: datetime, actor_id: int | None, actor_label: str, action: str,
+               object_type: str, object_id: str, changes: dict, reason: str) -> str:
+    payload = json.dumps(
+        {
+            "prev": prev_hash,
+            "at": at.astimezone(UTC).isoformat(timespec="microseconds"),
+            "actor": actor_id,
+            "actor_label": actor_label,
+            "action": action,
+            "object": [object_type, object_id],
+            "changes": changes,
+            "reason": reason,
+        },
+        ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, Any]:
+    """The fields that changed, as {field: [before, after]}."""
+    before, after = before or {}, after or {}
+    out = {}
+    for key in sorted(set(before) | set(after)):
+        b, a = _jsonable(before.get(key)), _jsonable(after.get(key))
+        if b != a:
+            out[key] = [b, a]
+    return out
+
+
+def record(*, actor, action: str, obj=None, object_type: str = "", object_id: str = "",
+           before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
+           changes: dict[str, Any] | None = None, reason: str = "", at: datetime) -> AuditEntry:
+    """Append one entry. Must run inside the caller's transaction (``transaction.atomic``)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit.record must be called inside the writing transaction")
+    if obj is not None:
+        object_type = object_type or obj._meta.label
+        object_id = object_id or str(obj.pk)
+    if changes is None:
+        changes = diff(before, after)
+    changes = _jsonable(changes)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK])
+    # SQLite runs every transaction IMMEDIATE: writers are already serialised.
+    last = AuditEntry.objects.order_by("-id").values_list("hash", flat=True).first()
+    prev_hash = last or GENESIS
+    actor_id = getattr(actor, "pk", None)
+    actor_label = str(actor) if actor is not None else "system"
+    actor_label = getattr(actor, "username", None) or actor_label
+    h = entry_hash(prev_hash=prev_hash, at=at, actor_id=actor_id, actor_label=actor_label, action=action,
+                   object_type=object_type, object_id=object_id, changes=changes, reason=reason)
+    return AuditEntry.objects.create(
+        at=at, actor_id=actor_id, actor_label=actor_label, action=action, object_type=object_type,
+        object_id=object_id, changes=changes, reason=reason, prev_hash=prev_hash, hash=h,
+    )
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    checked: int
+    first_broken: int | None = None
+    problem: str = ""
+
+
+def verify(*, chunk: int = 2000) -> VerifyResult:
+    """Recompute the chain. Names the first entry whose content, link or order does not hold."""
+    prev = GENESIS
+    checked = 0
+    last_id = 0
+    while True:
+        rows = list(AuditEntry.objects.filter(id__gt=last_id).order_by("id")[:chunk])
+        if not rows:
+            return VerifyResult(ok=True, checked=checked)
+        for e in rows:
+            if e.prev_hash != prev:
+                return VerifyResult(False, checked, e.pk, "上一条哈希不符(条目被删除或插入)")
+            h = entry_hash(prev_hash=e.prev_hash, at=e.at, actor_id=e.actor_id, actor_label=e.actor_label,
+                           action=e.action, object_type=e.object_type, object_id=e.object_id,
+                           changes=e.changes, reason=e.reason)
+            if h != e.hash:
+                return VerifyResult(False, checked, e.pk, "内容哈希不符(条目被修改)")
+            prev = e.hash
+            checked += 1
+            last_id = e.pk

@@ -1,0 +1,57 @@
+"""The ``dte`` command: platform commands, the policy engine, and Django's own commands.
+
+``dte policy …`` and ``dte calendar …`` run the pure policy engine without starting Django."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+COMMANDS = {
+    "serve": "serve the platform with gunicorn (production WSGI server) on 127.0.0.1:8000",
+    "migrate": "create or update the database tables",
+    "load-reference": "load occupations, levels, institutions, designations, counties (idempotent)",
+    "demo": "create one demo account per role and a small demo data set (--if-empty: first time only)",
+    "audit": "audit log: `dte audit verify` checks the hash chain and names the first broken entry",
+    "policy": "policy engine: `dte policy evaluate [FILE]` decides claims (JSON in, JSON Lines out)",
+    "calendar": "working days: `dte calendar is-workday DATE | add-workdays DATE N | load FILE`",
+}
+
+USAGE = "usage: dte COMMAND [ARGS]\n\ncommands:\n" + "\n".join(
+    f"  {name:<15} {text}" for name, text in COMMANDS.items()
+) + "\n  (any Django management command, e.g. createsuperuser, shell, collectstatic, check)\n"
+
+
+def _django(argv: list[str]) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dte.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["dte", *argv])
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help", "help"):
+        sys.stdout.write(USAGE)
+        return 0
+    command, rest = argv[0], argv[1:]
+    if command == "policy":
+        from dte.policy.cli import policy_main
+
+        return policy_main(rest)
+    if command == "calendar":
+        from dte.policy.cli import calendar_main
+
+        return calendar_main(rest)
+    if command in ("load-reference", "load_reference"):
+        return _django(["load_reference", *rest])
+    return _django([command, *rest])
+
+
+def entry() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry()

@@ -1,0 +1,20 @@
+"""Settings for the test suite: the production settings with static files served from the finders
+(no collectstatic needed) and a cheaper Argon2 cost so that hundreds of test logins stay quick."""
+
+from django.contrib.auth.hashers import Argon2PasswordHasher
+
+from dte.settings import *  # noqa: F403
+from dte.settings import STORAGES
+
+
+class QuickArgon2PasswordHasher(Argon2PasswordHasher):
+    """Argon2id as in production, with test-sized cost parameters."""
+
+    algorithm = "argon2"
+    time_cost = 1
+    memory_cost = 1024
+    parallelism = 1
+
+
+PASSWORD_HASHERS = ["dte.settings_test.QuickArgon2PasswordHasher"]
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}

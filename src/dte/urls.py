@@ -1,0 +1,11 @@
+from django.urls import include, path
+
+from dte.api.main import api
+from dte.web.admin_site import site as admin_site
+
+urlpatterns = [
+    path("", include("dte.web.urls")),
+    path("accounts/", include("dte.accounts.urls")),
+    path("admin/", admin_site.urls),
+    path("api/", api.urls),
+]

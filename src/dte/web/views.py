@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from django.http import Http404
+from django.shortcuts import render
+
+from dte import clock
+from dte.catalog import selectors
+from dte.policy import parameters
+
+GOAL_PEOPLE = 1000  # [P1] 到2030年末培育数字技术工程师1000人以上
+GOAL_YEAR_END = "2030年末"
+
+
+def _standards() -> dict[str, dict]:
+    """Subsidy standards in force today, by occupation code [A2.2]."""
+    return parameters.get("subsidy_standards").at(clock.today()).value
+
+
+def home(request):
+    occs = list(selectors.occupations_with_institutions())
+    return render(request, "web/home.html", {
+        "occupations": occs,
+        "designation_count": sum(len(o.designations.all()) for o in occs),
+        "standards": _standards(),
+        "goal_people": GOAL_PEOPLE,
+        "goal_year_end": GOAL_YEAR_END,
+    })
+
+
+def occupations(request):
+    return render(request, "web/occupations.html", {
+        "occupations": selectors.occupations_with_institutions(), "standards": _standards(),
+    })
+
+
+def institutions(request):
+    return render(request, "web/institutions.html", {"institutions": selectors.institutions_with_occupations()})
+
+
+def institution(request, pk: int):
+    inst = selectors.institution_detail(pk=pk)
+    if inst is None:
+        raise Http404("没有这个培训机构")
+    return render(request, "web/institution.html", {"institution": inst})

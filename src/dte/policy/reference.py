@@ -68,6 +68,7 @@ def level_code(value: str) -> str:
 def load_reference(at: date | None = None) -> Reference:
     """The catalogues in force on ``at`` (default: the latest values). Validates cross-references:
     a designation naming an unknown occupation code is an error."""
+
     def pick(name: str) -> parameters.DatedValue:
         p = parameters.get(name)
         return p.latest() if at is None else p.at(at)
@@ -80,8 +81,13 @@ def load_reference(at: date | None = None) -> Reference:
         for code, o in occ_v.value.items()
     }
     levels = {
-        str(code): Level(code=str(code), name=str(v["name"]), rank=int(v["rank"]),
-                         title=str(v["title"]), title_route=str(v["title_route"]))
+        str(code): Level(
+            code=str(code),
+            name=str(v["name"]),
+            rank=int(v["rank"]),
+            title=str(v["title"]),
+            title_route=str(v["title_route"]),
+        )
         for code, v in lvl_v.value.items()
     }
     institutions: list[str] = []
@@ -105,9 +111,13 @@ def load_reference(at: date | None = None) -> Reference:
     bodies = {str(c): EvaluationBody(code=str(c), name=str(b["name"])) for c, b in eval_v.value.items()}
     return Reference(
         at=at or occ_v.start,
-        citation={"occupations": occ_v.reference, "levels": lvl_v.reference,
-                  "designations": des_v.reference, "counties": cty_v.reference,
-                  "evaluation_bodies": eval_v.reference},
+        citation={
+            "occupations": occ_v.reference,
+            "levels": lvl_v.reference,
+            "designations": des_v.reference,
+            "counties": cty_v.reference,
+            "evaluation_bodies": eval_v.reference,
+        },
         occupations=occupations,
         levels=levels,
         institutions=tuple(institutions),

@@ -1,0 +1,5 @@
+import sys
+
+from dte.policy.cli import main
+
+sys.exit(main())

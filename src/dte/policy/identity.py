@@ -11,7 +11,13 @@ CHECK = "10X98765432"
 
 
 class IdNumberError(ValueError):
-    """The ID number is not a valid 18-character resident ID number."""
+    """The ID number is not a valid 18-character resident ID number; ``message`` says why in
+    English (API, CLI), ``message_zh`` in Chinese (for people)."""
+
+    def __init__(self, message: str, message_zh: str = "身份证号码格式不正确") -> None:
+        super().__init__(message)
+        self.message = message
+        self.message_zh = message_zh
 
 
 @dataclass(frozen=True)
@@ -20,6 +26,22 @@ class Identity:
     region: str  # 6-digit address code
     birth: date
     sex: str  # male | female (odd | even sequence)
+
+    # the names of the first version of this module (ResidentId), kept for its callers
+    @property
+    def region_code(self) -> str:
+        return self.region
+
+    @property
+    def birth_date(self) -> date:
+        return self.birth
+
+    @property
+    def province_code(self) -> str:
+        return self.region[:2]
+
+
+ResidentId = Identity
 
 
 def check_character(first17: str) -> str:
@@ -32,22 +54,41 @@ def parse_id_number(value: object) -> Identity:
     """Validate ``value`` and read its region, birth date and sex; raises IdNumberError with a
     precise message (wrong length, non-digits, impossible birth date, wrong check character)."""
     if not isinstance(value, str):
-        raise IdNumberError(f"ID number must be a string of 18 characters, got {type(value).__name__}")
+        raise IdNumberError(
+            f"ID number must be a string of 18 characters, got {type(value).__name__}", "应为18位字符串"
+        )
     s = value.strip().upper()
     if len(s) != 18:
-        raise IdNumberError(f"ID number {value!r} has {len(s)} characters, expected 18")
+        raise IdNumberError(
+            f"ID number {value!r} has {len(s)} characters, expected 18", f"应为18位,实际为{len(s)}位"
+        )
     if not s[:17].isascii() or not s[:17].isdigit():
-        raise IdNumberError(f"ID number {value!r}: the first 17 characters must be digits")
+        raise IdNumberError(f"ID number {value!r}: the first 17 characters must be digits", "前17位应为数字")
     if not (s[17].isdigit() or s[17] == "X"):
-        raise IdNumberError(f"ID number {value!r}: the last character must be a digit or X")
+        raise IdNumberError(
+            f"ID number {value!r}: the last character must be a digit or X", "最后一位应为数字或X"
+        )
     try:
         birth = date(int(s[6:10]), int(s[10:12]), int(s[12:14]))
     except ValueError as exc:
-        raise IdNumberError(f"ID number {value!r}: {s[6:14]} is not a valid birth date") from exc
+        raise IdNumberError(
+            f"ID number {value!r}: {s[6:14]} is not a valid birth date", f"出生日期{s[6:14]}不存在"
+        ) from exc
     expected = check_character(s[:17])
     if s[17] != expected:
-        raise IdNumberError(f"ID number {value!r}: wrong check character {s[17]!r}, expected {expected!r}")
+        raise IdNumberError(
+            f"ID number {value!r}: wrong check character {s[17]!r}, expected {expected!r}", "校验码不正确"
+        )
     return Identity(number=s, region=s[:6], birth=birth, sex="male" if int(s[16]) % 2 else "female")
+
+
+def parse(raw: str) -> Identity:
+    """The first version's name for ``parse_id_number``."""
+    return parse_id_number(raw)
+
+
+check_char = check_character
+CHECK_CHARS = CHECK
 
 
 def is_valid(value: object) -> bool:

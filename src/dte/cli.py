@@ -17,9 +17,11 @@ COMMANDS = {
     "calendar": "working days: `dte calendar is-workday DATE | add-workdays DATE N | load FILE`",
 }
 
-USAGE = "usage: dte COMMAND [ARGS]\n\ncommands:\n" + "\n".join(
-    f"  {name:<15} {text}" for name, text in COMMANDS.items()
-) + "\n  (any Django management command, e.g. createsuperuser, shell, collectstatic, check)\n"
+USAGE = (
+    "usage: dte COMMAND [ARGS]\n\ncommands:\n"
+    + "\n".join(f"  {name:<15} {text}" for name, text in COMMANDS.items())
+    + "\n  (any Django management command, e.g. createsuperuser, shell, collectstatic, check)\n"
+)
 
 
 def _django(argv: list[str]) -> int:

@@ -18,3 +18,5 @@ class QuickArgon2PasswordHasher(Argon2PasswordHasher):
 
 PASSWORD_HASHERS = ["dte.settings_test.QuickArgon2PasswordHasher"]
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 (whitenoise warns when it is missing)
+WHITENOISE_USE_FINDERS = True

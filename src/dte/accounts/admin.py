@@ -12,7 +12,15 @@ class UserAdmin(CapabilityAdmin):
 
     view_cap = Cap.EDIT_CATALOG
     edit_cap = None
-    list_display = ["username", "display_name", "role", "institution", "evaluation_body", "county", "is_active"]
+    list_display = [
+        "username",
+        "display_name",
+        "role",
+        "institution",
+        "evaluation_body",
+        "county",
+        "is_active",
+    ]
     list_filter = ["role", "county"]
     search_fields = ["username", "display_name"]
     exclude = ["password"]

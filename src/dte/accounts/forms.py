@@ -8,8 +8,9 @@ class LoginForm(forms.Form):
 
 class SignUpForm(forms.Form):
     name = forms.CharField(label="姓名", max_length=60)
-    id_number = forms.CharField(label="身份证号码", max_length=18, min_length=18,
-                                error_messages={"min_length": "身份证号码应为18位"})
+    id_number = forms.CharField(
+        label="身份证号码", max_length=18, min_length=18, error_messages={"min_length": "身份证号码应为18位"}
+    )
     phone = forms.CharField(label="手机号码(登录账号)", max_length=11)
     password = forms.CharField(label="密码(至少10位)", widget=forms.PasswordInput)
     password2 = forms.CharField(label="再次输入密码", widget=forms.PasswordInput)

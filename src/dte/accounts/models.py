@@ -20,14 +20,38 @@ class Role(models.TextChoices):
 
 class User(AbstractUser):
     role = models.CharField("角色", max_length=24, choices=Role.choices)
-    person = models.OneToOneField("people.Person", verbose_name="实名人员", null=True, blank=True,
-                                  on_delete=models.PROTECT, related_name="account")
-    institution = models.ForeignKey("catalog.Institution", verbose_name="所属培训机构", null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="staff")
-    evaluation_body = models.ForeignKey("catalog.EvaluationBody", verbose_name="所属评价机构", null=True,
-                                        blank=True, on_delete=models.PROTECT, related_name="staff")
-    county = models.ForeignKey("catalog.County", verbose_name="所属县(市、区)", null=True, blank=True,
-                               on_delete=models.PROTECT, related_name="officers")
+    person = models.OneToOneField(
+        "people.Person",
+        verbose_name="实名人员",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="account",
+    )
+    institution = models.ForeignKey(
+        "catalog.Institution",
+        verbose_name="所属培训机构",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+    )
+    evaluation_body = models.ForeignKey(
+        "catalog.EvaluationBody",
+        verbose_name="所属评价机构",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+    )
+    county = models.ForeignKey(
+        "catalog.County",
+        verbose_name="所属县(市、区)",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="officers",
+    )
     display_name = models.CharField("显示名", max_length=60, blank=True)
 
     class Meta:

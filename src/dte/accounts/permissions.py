@@ -27,17 +27,30 @@ class Cap(StrEnum):
     SUPERVISE_CITY = "supervise_city"  # all counties
     VIEW_AUDIT_LOG = "view_audit_log"
     EDIT_CATALOG = "edit_catalog"
+    ENROL_IN_TRAINING = "enrol_in_training"  # a trainee applies to classes, checks in [P2.3]
+    FILE_TRAINING_PLANS = "file_training_plans"  # the city files plans and reviews rosters [P3.1], [P2.3]
+    PUBLISH_EVENTS = "publish_events"  # the city announces competitions, forums, seminars [P2.2]
 
 
 R = Role
 ROLE_CAPABILITIES: dict[Role, frozenset[Cap]] = {
-    R.TRAINEE: frozenset({Cap.SIGNED_IN, Cap.VIEW_OWN_RECORDS}),
+    R.TRAINEE: frozenset({Cap.SIGNED_IN, Cap.VIEW_OWN_RECORDS, Cap.ENROL_IN_TRAINING}),
     R.INSTITUTION_STAFF: frozenset({Cap.SIGNED_IN, Cap.MANAGE_INSTITUTION, Cap.REGISTER_PEOPLE}),
     R.EVALUATION_STAFF: frozenset({Cap.SIGNED_IN, Cap.MANAGE_EVALUATION}),
     R.COUNTY_REVIEWER: frozenset({Cap.SIGNED_IN, Cap.REVIEW_CLAIMS, Cap.LOOK_UP_PEOPLE, Cap.REGISTER_PEOPLE}),
     R.COUNTY_APPROVER: frozenset({Cap.SIGNED_IN, Cap.APPROVE_CLAIMS, Cap.LOOK_UP_PEOPLE}),
-    R.CITY_OFFICER: frozenset({Cap.SIGNED_IN, Cap.SUPERVISE_CITY, Cap.LOOK_UP_PEOPLE, Cap.REGISTER_PEOPLE,
-                               Cap.EDIT_CATALOG, Cap.VIEW_AUDIT_LOG}),
+    R.CITY_OFFICER: frozenset(
+        {
+            Cap.SIGNED_IN,
+            Cap.SUPERVISE_CITY,
+            Cap.LOOK_UP_PEOPLE,
+            Cap.REGISTER_PEOPLE,
+            Cap.EDIT_CATALOG,
+            Cap.VIEW_AUDIT_LOG,
+            Cap.FILE_TRAINING_PLANS,
+            Cap.PUBLISH_EVENTS,
+        }
+    ),
     R.AUDITOR: frozenset({Cap.SIGNED_IN, Cap.SUPERVISE_CITY, Cap.LOOK_UP_PEOPLE, Cap.VIEW_AUDIT_LOG}),
     R.ADMINISTRATOR: frozenset({Cap.SIGNED_IN, Cap.EDIT_CATALOG, Cap.VIEW_AUDIT_LOG}),
 }

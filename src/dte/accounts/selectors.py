@@ -13,7 +13,8 @@ def home_summary(*, user: User) -> dict:
         out["person"] = user.person
     if user.role == Role.INSTITUTION_STAFF and user.institution_id:
         out["designations"] = Designation.objects.filter(institution_id=user.institution_id).select_related(
-            "occupation")
+            "occupation"
+        )
     if user.role in (Role.COUNTY_REVIEWER, Role.COUNTY_APPROVER):
         out["county"] = user.county
     if user.role in (Role.CITY_OFFICER, Role.AUDITOR):

@@ -21,21 +21,44 @@ def _check_password(password: str, user: User | None = None) -> None:
 
 
 @transaction.atomic
-def account_create(*, username: str, password: str, role: str, actor=None, at: datetime,
-                   display_name: str = "", person=None, institution=None, evaluation_body=None,
-                   county=None, check_password: bool = True) -> User:
+def account_create(
+    *,
+    username: str,
+    password: str,
+    role: str,
+    actor=None,
+    at: datetime,
+    display_name: str = "",
+    person=None,
+    institution=None,
+    evaluation_body=None,
+    county=None,
+    check_password: bool = True,
+) -> User:
     """Create an account with its role and scope. ``check_password`` is off only for demo data."""
     if User.objects.filter(username=username).exists():
         raise ValidationError({"username": "该账号名已被使用"})
-    user = User(username=username, role=role, display_name=display_name, person=person,
-                institution=institution, evaluation_body=evaluation_body, county=county)
+    user = User(
+        username=username,
+        role=role,
+        display_name=display_name,
+        person=person,
+        institution=institution,
+        evaluation_body=evaluation_body,
+        county=county,
+    )
     user.clean()
     if check_password:
         _check_password(password, user)
     user.set_password(password)
     user.save()
-    audit.record(actor=actor, action="account.create", obj=user, at=at,
-                 after={"username": username, "role": role, "scope": user.scope_label})
+    audit.record(
+        actor=actor,
+        action="account.create",
+        obj=user,
+        at=at,
+        after={"username": username, "role": role, "scope": user.scope_label},
+    )
     return user
 
 
@@ -62,8 +85,15 @@ def trainee_sign_up(*, name: str, id_number: str, phone: str, password: str, at:
     if errors:
         raise ValidationError(errors)
     person = existing or people.person_register(name=name, id_number=id_number, phone=phone, at=at)
-    return account_create(username=phone, password=password, role=Role.TRAINEE, person=person,
-                          display_name=person.name, at=at, actor=None)
+    return account_create(
+        username=phone,
+        password=password,
+        role=Role.TRAINEE,
+        person=person,
+        display_name=person.name,
+        at=at,
+        actor=None,
+    )
 
 
 @transaction.atomic
@@ -73,4 +103,6 @@ def password_change(*, user: User, old_password: str, new_password: str, at: dat
     _check_password(new_password, user)
     user.set_password(new_password)
     user.save(update_fields=["password"])
-    audit.record(actor=user, action="account.password_change", obj=user, at=at, changes={"password": "changed"})
+    audit.record(
+        actor=user, action="account.password_change", obj=user, at=at, changes={"password": "changed"}
+    )

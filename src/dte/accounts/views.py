@@ -24,8 +24,9 @@ def login_view(request):
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = ""
     if request.method == "POST" and form.is_valid():
-        user = authenticate(request, username=form.cleaned_data["username"],
-                            password=form.cleaned_data["password"])
+        user = authenticate(
+            request, username=form.cleaned_data["username"], password=form.cleaned_data["password"]
+        )
         if getattr(request, "axes_locked_out", False):
             return render(request, "accounts/locked.html", status=429)
         if user is None:
@@ -53,8 +54,12 @@ def password_change(request):
     form = PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.password_change(user=request.user, old_password=form.cleaned_data["old_password"],
-                                     new_password=form.cleaned_data["new_password"], at=clock.now())
+            services.password_change(
+                user=request.user,
+                old_password=form.cleaned_data["old_password"],
+                new_password=form.cleaned_data["new_password"],
+                at=clock.now(),
+            )
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
@@ -71,8 +76,13 @@ def sign_up(request):
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            user = services.trainee_sign_up(name=d["name"], id_number=d["id_number"], phone=d["phone"],
-                                            password=d["password"], at=clock.now())
+            user = services.trainee_sign_up(
+                name=d["name"],
+                id_number=d["id_number"],
+                phone=d["phone"],
+                password=d["password"],
+                at=clock.now(),
+            )
         except ValidationError as exc:
             _add_errors(form, exc)
         else:

@@ -4,7 +4,7 @@ capability, call one service or selector, return a schema. Errors are precise, f
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI, Schema, Status
 from ninja.security import django_auth
 
 from dte import clock
@@ -34,8 +34,11 @@ class ErrorOut(Schema):
 
 @api.exception_handler(ValidationError)
 def on_validation_error(request, exc: ValidationError):
-    errors = [{"field": f, "message": m} for f, msgs in exc.message_dict.items() for m in msgs] \
-        if hasattr(exc, "error_dict") else [{"field": "__all__", "message": m} for m in exc.messages]
+    errors = (
+        [{"field": f, "message": m} for f, msgs in exc.message_dict.items() for m in msgs]
+        if hasattr(exc, "error_dict")
+        else [{"field": "__all__", "message": m} for m in exc.messages]
+    )
     return api.create_response(request, {"detail": "invalid input", "errors": errors}, status=422)
 
 
@@ -76,15 +79,24 @@ class CountyOut(Schema):
 @api.get("/catalog/occupations", response=list[OccupationOut], tags=["catalog"])
 def list_occupations(request):
     return [
-        {"code": o.code, "name": o.name, "field": o.field,
-         "institutions": [{"id": d.institution.pk, "name": d.institution.name} for d in o.designations.all()]}
+        {
+            "code": o.code,
+            "name": o.name,
+            "field": o.field,
+            "institutions": [
+                {"id": d.institution.pk, "name": d.institution.name} for d in o.designations.all()
+            ],
+        }
         for o in catalog.occupations_with_institutions()
     ]
 
 
 def _institution_out(i) -> dict:
-    return {"id": i.pk, "name": i.name,
-            "occupations": [{"code": d.occupation.code, "name": d.occupation.name} for d in i.designations.all()]}
+    return {
+        "id": i.pk,
+        "name": i.name,
+        "occupations": [{"code": d.occupation.code, "name": d.occupation.name} for d in i.designations.all()],
+    }
 
 
 @api.get("/catalog/institutions", response=list[InstitutionOut], tags=["catalog"])
@@ -96,7 +108,7 @@ def list_institutions(request):
 def get_institution(request, pk: int):
     inst = catalog.institution_detail(pk=pk)
     if inst is None:
-        return 404, {"detail": f"no institution {pk}"}
+        return Status(404, {"detail": f"no institution {pk}"})
     return _institution_out(inst)
 
 
@@ -118,8 +130,13 @@ class MeOut(Schema):
 def me(request):
     require(request.auth, Cap.SIGNED_IN)
     u = request.auth
-    return {"username": u.username, "display_name": str(u), "role": u.role, "role_label": u.role_label,
-            "scope": u.scope_label}
+    return {
+        "username": u.username,
+        "display_name": str(u),
+        "role": u.role,
+        "role_label": u.role_label,
+        "scope": u.scope_label,
+    }
 
 
 class PersonIn(Schema):
@@ -141,26 +158,42 @@ class PersonOut(Schema):
 
 
 def _person_out(p) -> dict:
-    return {"id": p.pk, "name": p.name, "id_number_masked": p.masked_id_number,
-            "birth_date": p.birth_date.isoformat(), "sex": p.sex}
+    return {
+        "id": p.pk,
+        "name": p.name,
+        "id_number_masked": p.masked_id_number,
+        "birth_date": p.birth_date.isoformat(),
+        "sex": p.sex,
+    }
 
 
-@api.post("/people", response={201: PersonOut, 422: ErrorOut, 403: ErrorOut}, auth=django_auth, tags=["people"])
+@api.post(
+    "/people", response={201: PersonOut, 422: ErrorOut, 403: ErrorOut}, auth=django_auth, tags=["people"]
+)
 def register_person(request, payload: PersonIn):
     require(request.auth, Cap.REGISTER_PEOPLE)
-    person = people_services.person_register(name=payload.name, id_number=payload.id_number,
-                                             phone=payload.phone, actor=request.auth, at=clock.now())
-    return 201, _person_out(person)
+    person = people_services.person_register(
+        name=payload.name,
+        id_number=payload.id_number,
+        phone=payload.phone,
+        actor=request.auth,
+        at=clock.now(),
+    )
+    return Status(201, _person_out(person))
 
 
-@api.post("/people/lookup", response={200: PersonOut, 404: ErrorOut, 403: ErrorOut}, auth=django_auth,
-          tags=["people"])
+@api.post(
+    "/people/lookup",
+    response={200: PersonOut, 404: ErrorOut, 403: ErrorOut},
+    auth=django_auth,
+    tags=["people"],
+)
 def look_up_person(request, payload: LookupIn):
     """Exact lookup by ID number (through the keyed hash; the number itself is never searched)."""
     require(request.auth, Cap.LOOK_UP_PEOPLE)
     person = people_services.find_person(id_number=payload.id_number)
     if person is None:
-        return 404, {"detail": "no person with that id_number"}
+        return Status(404, {"detail": "no person with that id_number"})
     return _person_out(person)
 
 

@@ -31,8 +31,18 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def entry_hash(*, prev_hash: str, at: datetime, actor_id: int | None, actor_label: str, action: str,
-               object_type: str, object_id: str, changes: dict, reason: str) -> str:
+def entry_hash(
+    *,
+    prev_hash: str,
+    at: datetime,
+    actor_id: int | None,
+    actor_label: str,
+    action: str,
+    object_type: str,
+    object_id: str,
+    changes: dict,
+    reason: str,
+) -> str:
     payload = json.dumps(
         {
             "prev": prev_hash,
@@ -62,9 +72,19 @@ def diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[st
     return out
 
 
-def record(*, actor, action: str, obj=None, object_type: str = "", object_id: str = "",
-           before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
-           changes: dict[str, Any] | None = None, reason: str = "", at: datetime) -> AuditEntry:
+def record(
+    *,
+    actor,
+    action: str,
+    obj=None,
+    object_type: str = "",
+    object_id: str = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    changes: dict[str, Any] | None = None,
+    reason: str = "",
+    at: datetime,
+) -> AuditEntry:
     """Append one entry. Must run inside the caller's transaction (``transaction.atomic``)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record must be called inside the writing transaction")
@@ -83,11 +103,28 @@ def record(*, actor, action: str, obj=None, object_type: str = "", object_id: st
     actor_id = getattr(actor, "pk", None)
     actor_label = str(actor) if actor is not None else "system"
     actor_label = getattr(actor, "username", None) or actor_label
-    h = entry_hash(prev_hash=prev_hash, at=at, actor_id=actor_id, actor_label=actor_label, action=action,
-                   object_type=object_type, object_id=object_id, changes=changes, reason=reason)
+    h = entry_hash(
+        prev_hash=prev_hash,
+        at=at,
+        actor_id=actor_id,
+        actor_label=actor_label,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        changes=changes,
+        reason=reason,
+    )
     return AuditEntry.objects.create(
-        at=at, actor_id=actor_id, actor_label=actor_label, action=action, object_type=object_type,
-        object_id=object_id, changes=changes, reason=reason, prev_hash=prev_hash, hash=h,
+        at=at,
+        actor_id=actor_id,
+        actor_label=actor_label,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        changes=changes,
+        reason=reason,
+        prev_hash=prev_hash,
+        hash=h,
     )
 
 
@@ -111,9 +148,17 @@ def verify(*, chunk: int = 2000) -> VerifyResult:
         for e in rows:
             if e.prev_hash != prev:
                 return VerifyResult(False, checked, e.pk, "上一条哈希不符(条目被删除或插入)")
-            h = entry_hash(prev_hash=e.prev_hash, at=e.at, actor_id=e.actor_id, actor_label=e.actor_label,
-                           action=e.action, object_type=e.object_type, object_id=e.object_id,
-                           changes=e.changes, reason=e.reason)
+            h = entry_hash(
+                prev_hash=e.prev_hash,
+                at=e.at,
+                actor_id=e.actor_id,
+                actor_label=e.actor_label,
+                action=e.action,
+                object_type=e.object_type,
+                object_id=e.object_id,
+                changes=e.changes,
+                reason=e.reason,
+            )
             if h != e.hash:
                 return VerifyResult(False, checked, e.pk, "内容哈希不符(条目被修改)")
             prev = e.hash

@@ -66,10 +66,12 @@ class Institution(models.Model):
 class Designation(models.Model):
     """An institution designated (定点) for one occupation [A1], [A2.3]."""
 
-    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="designations",
-                                    verbose_name="培训机构")
-    occupation = models.ForeignKey(Occupation, on_delete=models.PROTECT, related_name="designations",
-                                   verbose_name="职业")
+    institution = models.ForeignKey(
+        Institution, on_delete=models.PROTECT, related_name="designations", verbose_name="培训机构"
+    )
+    occupation = models.ForeignKey(
+        Occupation, on_delete=models.PROTECT, related_name="designations", verbose_name="职业"
+    )
     since = models.DateField("起始日期")
     reference = models.CharField("依据", max_length=200)
     position = models.PositiveSmallIntegerField("排序", default=0)

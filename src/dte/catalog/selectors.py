@@ -9,8 +9,10 @@ from dte.catalog.models import Designation, Institution, Occupation
 
 def occupations_with_institutions():
     return Occupation.objects.prefetch_related(
-        Prefetch("designations", queryset=Designation.objects.select_related("institution").filter(
-            institution__active=True))
+        Prefetch(
+            "designations",
+            queryset=Designation.objects.select_related("institution").filter(institution__active=True),
+        )
     )
 
 

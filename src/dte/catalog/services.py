@@ -50,27 +50,56 @@ def reference_load(*, actor=None, at: datetime, reference: Reference | None = No
     report = LoadReport()
     occupations = {}
     for pos, occ in enumerate(ref.occupations.values()):
-        occupations[occ.code] = _upsert(report, Occupation, {"code": occ.code},
-                                        {"name": occ.name, "field": occ.field, "position": pos},
-                                        f"职业 {occ.code} {occ.name}")
+        occupations[occ.code] = _upsert(
+            report,
+            Occupation,
+            {"code": occ.code},
+            {"name": occ.name, "field": occ.field, "position": pos},
+            f"职业 {occ.code} {occ.name}",
+        )
     for lvl in ref.levels.values():
-        _upsert(report, Level, {"code": lvl.code}, {"name": lvl.name, "rank": lvl.rank, "title": lvl.title},
-                f"等级 {lvl.name}")
+        _upsert(
+            report,
+            Level,
+            {"code": lvl.code},
+            {"name": lvl.name, "rank": lvl.rank, "title": lvl.title},
+            f"等级 {lvl.name}",
+        )
     for county in ref.counties.values():
-        _upsert(report, County, {"code": county.code}, {"name": county.name}, f"县(市、区) {county.code} {county.name}")
+        _upsert(
+            report,
+            County,
+            {"code": county.code},
+            {"name": county.name},
+            f"县(市、区) {county.code} {county.name}",
+        )
     institutions = {}
     for pos, name in enumerate(ref.institutions):
-        institutions[name] = _upsert(report, Institution, {"name": name}, {"position": pos}, f"培训机构 {name}")
+        institutions[name] = _upsert(
+            report, Institution, {"name": name}, {"position": pos}, f"培训机构 {name}"
+        )
     since = ref.at
-    for pos, (inst, code) in enumerate(sorted(ref.designations, key=lambda d: (d[1], ref.institutions.index(d[0])))):
-        _upsert(report, Designation, {"institution": institutions[inst], "occupation": occupations[code]},
-                {"since": since, "reference": ref.citation["designations"][:200], "position": pos},
-                f"定点 {inst} · {code}")
+    for pos, (inst, code) in enumerate(
+        sorted(ref.designations, key=lambda d: (d[1], ref.institutions.index(d[0])))
+    ):
+        _upsert(
+            report,
+            Designation,
+            {"institution": institutions[inst], "occupation": occupations[code]},
+            {"since": since, "reference": ref.citation["designations"][:200], "position": pos},
+            f"定点 {inst} · {code}",
+        )
     for body in ref.evaluation_bodies.values():
         _upsert(report, EvaluationBody, {"code": body.code}, {"name": body.name}, f"评价机构 {body.name}")
     if not report.unchanged:
-        audit.record(actor=actor, action="reference.load", object_type="catalog", object_id="reference",
-                     changes={"added": report.added, "changed": report.changed}, at=at)
+        audit.record(
+            actor=actor,
+            action="reference.load",
+            object_type="catalog",
+            object_id="reference",
+            changes={"added": report.added, "changed": report.changed},
+            at=at,
+        )
     return report
 
 
@@ -78,9 +107,17 @@ def reference_load(*, actor=None, at: datetime, reference: Reference | None = No
 def catalog_save(*, obj, actor, changed_fields: list[str], at: datetime) -> None:
     """Save a catalogue row edited by the city bureau in the admin, with its audit entry."""
     creating = obj.pk is None
-    before = {} if creating else dict(type(obj).objects.filter(pk=obj.pk).values(*changed_fields).first() or {})
+    before = (
+        {} if creating else dict(type(obj).objects.filter(pk=obj.pk).values(*changed_fields).first() or {})
+    )
     obj.full_clean()
     obj.save()
     after = {f: getattr(obj, obj._meta.get_field(f).attname) for f in changed_fields}
-    audit.record(actor=actor, action="catalog.create" if creating else "catalog.change", obj=obj,
-                 before=before, after=after, at=at)
+    audit.record(
+        actor=actor,
+        action="catalog.create" if creating else "catalog.change",
+        obj=obj,
+        before=before,
+        after=after,
+        at=at,
+    )

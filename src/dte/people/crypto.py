@@ -20,7 +20,9 @@ from django.conf import settings
 
 @cache
 def _key(purpose: bytes, secret: str) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"dte-platform", info=purpose).derive(secret.encode())
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"dte-platform", info=purpose).derive(
+        secret.encode()
+    )
 
 
 def _enc_key() -> bytes:

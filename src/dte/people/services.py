@@ -16,13 +16,24 @@ from dte.policy import identity
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 
 
-def clean_id_number(raw: str) -> identity.ResidentId:
+# The engine's messages are precise English for the API and CLI; people see these in Chinese.
+_ID_ERRORS_ZH = [
+    ("expected 18", "应为18位"),
+    ("first 17 characters must be digits", "前17位应为数字"),
+    ("last character must be a digit or X", "最后一位应为数字或X"),
+    ("not a valid birth date", "出生日期不存在"),
+    ("wrong check character", "校验码不正确"),
+]
+
+
+def clean_id_number(raw: str) -> identity.Identity:
     """Validate a resident ID number (GB 11643 checksum, real birth date) or raise ValidationError
     with a message in Chinese, keyed by the field name ``id_number``."""
     try:
-        return identity.parse(raw)
+        return identity.parse_id_number(raw)
     except identity.IdNumberError as exc:
-        raise ValidationError({"id_number": f"身份证号码无效:{exc.message_zh}"}, code="invalid") from exc
+        why = next((zh for en, zh in _ID_ERRORS_ZH if en in str(exc)), "格式不正确")
+        raise ValidationError({"id_number": f"身份证号码无效:{why}"}, code="invalid") from exc
 
 
 def clean_phone(raw: str) -> str:
@@ -58,16 +69,19 @@ def person_register(*, name: str, id_number: str, phone: str = "", actor=None, a
                 name=name,
                 id_number_enc=crypto.encrypt(rid.number, context=ID_CONTEXT),
                 id_number_hash=digest,
-                birth_date=rid.birth_date,
+                birth_date=rid.birth,
                 sex=rid.sex,
-                region_code=rid.region_code,
+                region_code=rid.region,
                 phone=phone,
                 created_at=at,
             )
     except IntegrityError as exc:  # a concurrent registration of the same number won the race
         raise ValidationError({"id_number": "该身份证号码已登记,不能重复登记"}, code="duplicate") from exc
     audit.record(
-        actor=actor, action="person.register", obj=person, at=at,
+        actor=actor,
+        action="person.register",
+        obj=person,
+        at=at,
         after={"name": person.masked_name, "id_number": person.masked_id_number, "phone": phone and "***"},
     )
     return person

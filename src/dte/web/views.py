@@ -18,23 +18,34 @@ def _standards() -> dict[str, dict]:
 
 def home(request):
     occs = list(selectors.occupations_with_institutions())
-    return render(request, "web/home.html", {
-        "occupations": occs,
-        "designation_count": sum(len(o.designations.all()) for o in occs),
-        "standards": _standards(),
-        "goal_people": GOAL_PEOPLE,
-        "goal_year_end": GOAL_YEAR_END,
-    })
+    return render(
+        request,
+        "web/home.html",
+        {
+            "occupations": occs,
+            "designation_count": sum(len(o.designations.all()) for o in occs),
+            "standards": _standards(),
+            "goal_people": GOAL_PEOPLE,
+            "goal_year_end": GOAL_YEAR_END,
+        },
+    )
 
 
 def occupations(request):
-    return render(request, "web/occupations.html", {
-        "occupations": selectors.occupations_with_institutions(), "standards": _standards(),
-    })
+    return render(
+        request,
+        "web/occupations.html",
+        {
+            "occupations": selectors.occupations_with_institutions(),
+            "standards": _standards(),
+        },
+    )
 
 
 def institutions(request):
-    return render(request, "web/institutions.html", {"institutions": selectors.institutions_with_occupations()})
+    return render(
+        request, "web/institutions.html", {"institutions": selectors.institutions_with_occupations()}
+    )
 
 
 def institution(request, pk: int):

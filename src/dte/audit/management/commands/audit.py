@@ -14,5 +14,7 @@ class Command(BaseCommand):
         if r.ok:
             self.stdout.write(f"audit log OK: {r.checked} entries, chain intact")
             return
-        raise CommandError(f"audit log BROKEN at entry #{r.first_broken}: {r.problem} "
-                           f"({r.checked} entries before it verified)")
+        raise CommandError(
+            f"audit log BROKEN at entry #{r.first_broken}: {r.problem} "
+            f"({r.checked} entries before it verified)"
+        )

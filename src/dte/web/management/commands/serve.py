@@ -13,8 +13,20 @@ class Command(BaseCommand):
 
     def handle(self, *args, bind, workers, **options):
         gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
-        argv = [gunicorn, "dte.wsgi:application", "--bind", bind, "--workers", str(workers),
-                "--worker-class", "sync", "--access-logfile", "-", "--timeout", "60"]
+        argv = [
+            gunicorn,
+            "dte.wsgi:application",
+            "--bind",
+            bind,
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "sync",
+            "--access-logfile",
+            "-",
+            "--timeout",
+            "60",
+        ]
         self.stdout.write(f"DTE Platform: http://{bind}/ (gunicorn, {workers} sync workers)")
         sys.stdout.flush()
-        os.execv(gunicorn, argv)
+        os.execv(gunicorn, argv)  # noqa: S606 — replace this process with the server

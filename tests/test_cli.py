@@ -1,0 +1,30 @@
+import subprocess
+import sys
+
+from dte.cli import COMMANDS, main
+
+
+def test_dte_help_lists_every_command_with_one_line(capsys):
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    for name in ("serve", "migrate", "load-reference", "demo", "audit", "policy", "calendar"):
+        assert name in COMMANDS
+        assert f"  {name} " in out
+
+
+def test_python_dash_m_dte_runs_the_same_cli():
+    out = subprocess.run([sys.executable, "-m", "dte", "--help"], capture_output=True, text=True, check=True)
+    assert "load-reference" in out.stdout
+
+
+def test_demo_creates_one_account_per_role_and_prints_passwords(db, reference, capsys):
+    from django.core.management import call_command
+
+    from dte.accounts.models import Role, User
+
+    call_command("demo", "--if-empty")
+    out = capsys.readouterr().out
+    assert "Demo-Trainee-2026" in out
+    assert set(User.objects.values_list("role", flat=True)) == set(Role.values)
+    call_command("demo", "--if-empty")
+    assert "nothing created" in capsys.readouterr().out

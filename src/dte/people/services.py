@@ -16,24 +16,13 @@ from dte.policy import identity
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 
 
-# The engine's messages are precise English for the API and CLI; people see these in Chinese.
-_ID_ERRORS_ZH = [
-    ("expected 18", "应为18位"),
-    ("first 17 characters must be digits", "前17位应为数字"),
-    ("last character must be a digit or X", "最后一位应为数字或X"),
-    ("not a valid birth date", "出生日期不存在"),
-    ("wrong check character", "校验码不正确"),
-]
-
-
 def clean_id_number(raw: str) -> identity.Identity:
     """Validate a resident ID number (GB 11643 checksum, real birth date) or raise ValidationError
     with a message in Chinese, keyed by the field name ``id_number``."""
     try:
         return identity.parse_id_number(raw)
     except identity.IdNumberError as exc:
-        why = next((zh for en, zh in _ID_ERRORS_ZH if en in str(exc)), "格式不正确")
-        raise ValidationError({"id_number": f"身份证号码无效:{why}"}, code="invalid") from exc
+        raise ValidationError({"id_number": f"身份证号码无效:{exc.message_zh}"}, code="invalid") from exc
 
 
 def clean_phone(raw: str) -> str:

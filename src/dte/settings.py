@@ -55,11 +55,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "axes",
+    "huey.contrib.djhuey",
     "dte.web",
     "dte.audit",
     "dte.catalog",
     "dte.people",
     "dte.accounts",
+    "dte.training",
+    "dte.evaluation",
 ]
 
 MIDDLEWARE = [

@@ -4,7 +4,7 @@
 from django.contrib.auth.hashers import Argon2PasswordHasher
 
 from dte.settings import *  # noqa: F403
-from dte.settings import STORAGES
+from dte.settings import HUEY, STORAGES
 
 
 class QuickArgon2PasswordHasher(Argon2PasswordHasher):
@@ -20,3 +20,6 @@ PASSWORD_HASHERS = ["dte.settings_test.QuickArgon2PasswordHasher"]
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 (whitenoise warns when it is missing)
 WHITENOISE_USE_FINDERS = True
+# Tasks run in the test process when enqueued (huey's immediate mode, in-memory storage); the
+# scheduled jobs are called directly by their tests.
+HUEY = {**HUEY, "immediate": True}

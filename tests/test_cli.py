@@ -28,3 +28,14 @@ def test_demo_creates_one_account_per_role_and_prints_passwords(db, reference, c
     assert set(User.objects.values_list("role", flat=True)) == set(Role.values)
     call_command("demo", "--if-empty")
     assert "nothing created" in capsys.readouterr().out
+
+
+def test_dte_calendar_reaches_the_engine_without_loading_django():
+    script = (
+        "import sys; from dte.cli import main; rc = main(['calendar', 'is-workday', '2026-02-14']); "
+        "print('django loaded' if 'django' in sys.modules else 'django not loaded'); sys.exit(rc)"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    # 2026-02-14 is a Saturday worked in lieu of the Spring Festival holiday (调休).
+    assert out.stdout.split() == ["true", "django", "not", "loaded"]

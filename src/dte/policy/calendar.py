@@ -240,6 +240,10 @@ class WorkCalendar:
         pos = np.minimum(self.cum - is_work, self.n_work - 1)
         self.next_work: npt.NDArray[np.int32] = self.work_idx[pos]
         self.prov_cum: npt.NDArray[np.int32] = np.cumsum(self.provisional_day, dtype=np.int32)
+        self.roll_provisional: npt.NDArray[np.bool_] = self.provisional_between(
+            np.arange(days.N_DAYS), self.next_work
+        )
+        """Whether rolling day i forward to a working day used a year with no schedule (W1)."""
 
     # columns ------------------------------------------------------------------------------------
 

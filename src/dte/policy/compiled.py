@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from dte.policy import days, parameters
 from dte.policy.reference import level_code
-from dte.policy.retirement import rule_from
+from dte.policy.retirement import age_table, rule_from
 
 Arr = npt.NDArray[Any]
 
@@ -82,16 +82,14 @@ class CompiledPolicy:
     window: npt.NDArray[np.int32]
     graduate_extension: npt.NDArray[np.int32]
     limit: npt.NDArray[np.int32]
-    counted: npt.NDArray[np.bool_]  # (E, len(STATUSES) + 1)
+    counted_mask: npt.NDArray[np.int32]  # bit s set: a prior claim of status s counts (L1)
     amount: npt.NDArray[np.int32]  # (E, occupations * 3): -1 = no standard
     hours: npt.NDArray[np.int32]  # (E, occupations * 3): -1 = unset (S1) or no standard
     designated: npt.NDArray[np.bool_]  # (E, (institutions + 1) * occupations); last row: unknown
     wenzhou_county: npt.NDArray[np.bool_]  # (E, 100): county code - 330300
     county_names: dict[str, str]
-    ret_old: npt.NDArray[np.int32]  # (E, 3)
-    ret_first: npt.NDArray[np.int32]
-    ret_step: npt.NDArray[np.int32]
-    ret_max: npt.NDArray[np.int32]
+    ret_age: npt.NDArray[np.int16]  # (E, 3 * months): retirement age in months by group, birth month
+    ret_rules: tuple[Any, ...]  # RetirementRule per epoch
 
     @property
     def n_epochs(self) -> int:
@@ -142,7 +140,9 @@ def compile_policy() -> CompiledPolicy:
     hours = np.full((n_e, n_o * 3), -1, dtype=np.int32)
     designated = np.zeros((n_e, (n_i + 1) * n_o), dtype=np.bool_)
     wz = np.zeros((n_e, 100), dtype=np.bool_)
-    counted = np.zeros((n_e, len(STATUSES) + 1), dtype=np.bool_)
+    counted = np.zeros(n_e, dtype=np.int32)
+    ret_age = np.zeros((n_e, 3 * days.N_MONTHS), dtype=np.int16)
+    ret_rules = []
     scalars: dict[str, list[Any]] = {
         k: []
         for k in (
@@ -175,14 +175,14 @@ def compile_policy() -> CompiledPolicy:
                 designated[e, institutions.index(str(inst)) * n_o + o] = True
         for code in vals["counties"].value["counties"]:
             off = int(code) - CITY_BASE
-            if not 0 < off < 100:
+            if not 0 < off < 99:
                 raise parameters.ParameterError(f"counties: {code!r} is not a Wenzhou county code")
             wz[e, off] = True
         lim = vals["yearly_limit"].value
         for s in lim["counted_statuses"]:
             if s not in STATUSES:
                 raise parameters.ParameterError(f"yearly_limit: unknown status {s!r}")
-            counted[e, STATUSES.index(s)] = True
+            counted[e] |= 1 << STATUSES.index(s)
         el = vals["eligibility"].value
         if el["retirement_reading"] not in READINGS:
             raise parameters.ParameterError(
@@ -190,6 +190,10 @@ def compile_policy() -> CompiledPolicy:
             )
         cw = vals["claim_window"].value
         rr = rule_from(vals["retirement"])
+        ret_rules.append(rr)
+        ret_age[e] = age_table(rr)
+        if int(el["min_consecutive_insurance_months"]) < 1:
+            raise parameters.ParameterError("eligibility: min_consecutive_insurance_months must be ≥ 1")
         scalars["in_force"].append(days.to_index(_as_date(vals["in_force"].value["date"], "in_force")))
         scalars["min_age"].append(int(el["min_age_years"]) * 12)
         scalars["min_run"].append(int(el["min_consecutive_insurance_months"]))
@@ -197,10 +201,6 @@ def compile_policy() -> CompiledPolicy:
         scalars["window"].append(int(cw["months"]))
         scalars["ext"].append(int(cw["graduate_extension_months"]))
         scalars["limit"].append(int(lim["limit"]))
-        scalars["old"].append(rr.old_age_months)
-        scalars["first"].append(rr.first_delayed)
-        scalars["step"].append(rr.step)
-        scalars["max"].append(rr.max_delay)
 
     def i32(k: str) -> npt.NDArray[np.int32]:
         return np.array(scalars[k], dtype=np.int32)
@@ -219,16 +219,14 @@ def compile_policy() -> CompiledPolicy:
         window=i32("window"),
         graduate_extension=i32("ext"),
         limit=i32("limit"),
-        counted=counted,
+        counted_mask=counted,
         amount=amount,
         hours=hours,
         designated=designated,
         wenzhou_county=wz,
         county_names=county_names,
-        ret_old=i32("old"),
-        ret_first=i32("first"),
-        ret_step=i32("step"),
-        ret_max=i32("max"),
+        ret_age=ret_age,
+        ret_rules=tuple(ret_rules),
     )
 
 

@@ -33,7 +33,7 @@ _months = _m64.astype(np.int64)
 
 YM: npt.NDArray[np.int16] = (_months - _months[0]).astype(np.int16)
 """Months since 1800-01 of each day (``year * 12 + month - 1`` shifted)."""
-DOM: npt.NDArray[np.int32] = ((_d64 - _m64.astype("datetime64[D]")).astype(np.int64) + 1).astype(np.int32)
+DOM: npt.NDArray[np.int8] = ((_d64 - _m64.astype("datetime64[D]")).astype(np.int64) + 1).astype(np.int8)
 """Day of month of each day (1..31)."""
 YEAR: npt.NDArray[np.int16] = (_d64.astype("datetime64[Y]").astype(np.int64) + 1970).astype(np.int16)
 WEEKDAY: npt.NDArray[np.int8] = ((_days + 3) % 7).astype(np.int8)
@@ -75,10 +75,11 @@ def month_iso(m: int) -> str:
     return f"{y + FIRST.year:04d}-{mm + 1:02d}"
 
 
-def add_months(idx: Arr, months: Arr | int) -> Arr:
+def add_months(idx: Arr, months: Arr | int, ym: Arr | None = None) -> Arr:
     """Civil-Code month arithmetic over columns: the same day of month ``months`` months later, or
-    that month's last day when it has no such day (2024-01-31 + 1 month = 2024-02-29)."""
-    ym = YM[idx].astype(np.int32) + months
-    d = np.minimum(DOM[idx], DIM[ym])
-    out: Arr = MSTART[ym] + d - 1
+    that month's last day when it has no such day (2024-01-31 + 1 month = 2024-02-29).
+    ``ym`` may pass ``YM[idx]`` when the caller already has it."""
+    target = (np.take(YM, idx) if ym is None else ym) + np.asarray(months, dtype=np.int32)
+    d = np.minimum(np.take(DOM, idx), np.take(DIM, target))
+    out: Arr = np.take(MSTART, target) + (d - 1)
     return out

@@ -40,8 +40,7 @@ def month_period_end_idx(start: Arr, months: Arr | int, cal: WorkCalendar) -> tu
     """Columns: (raw end, end rolled to a working day, provisional) of a period of ``months``
     months starting on ``start`` (D1)."""
     raw = days.add_months(start, months)
-    end = cal.next_work[raw]
-    return raw, end, cal.provisional_day[raw] | cal.provisional_day[end]
+    return raw, np.take(cal.next_work, raw), np.take(cal.roll_provisional, raw)
 
 
 def deadline_from(start: date, months: int, cal: WorkCalendar | None = None) -> WorkdayResult:

@@ -71,13 +71,33 @@ def rule_from(v: parameters.DatedValue) -> RetirementRule:
     )
 
 
-def retirement_columns(birth: Arr, old_age: Arr, first: Arr, step: Arr, max_delay: Arr) -> tuple[Arr, Arr]:
+def retirement_age_months(birth_month: Arr, old_age: Any, first: Any, step: Any, max_delay: Any) -> Arr:
+    """Columns: the statutory retirement age in months for birth months (day-table month indexes)."""
+    d = birth_month - first
+    out: Arr = old_age + np.where(d < 0, 0, np.minimum(d // step + 1, max_delay))
+    return out
+
+
+def age_table(rule: RetirementRule) -> npt.NDArray[np.int16]:
+    """The retirement age in months for every group and birth month, as one look-up column:
+    entry ``group * days.N_MONTHS + birth month``."""
+    months = np.arange(days.N_MONTHS, dtype=np.int32)
+    return np.concatenate(
+        [
+            retirement_age_months(
+                months, rule.old_age_months[g], rule.first_delayed[g], rule.step[g], rule.max_delay[g]
+            )
+            for g in range(len(GROUPS))
+        ]
+    ).astype(np.int16)
+
+
+def retirement_columns(birth: Arr, group: Arr, table: Arr) -> tuple[Arr, Arr]:
     """Columns: (statutory retirement day index, retirement age in months) for birth day indexes
-    and the per-row rule of each person's group."""
-    d = days.YM[birth].astype(np.int32) - first
-    delay = np.where(d < 0, 0, np.minimum(d // step + 1, max_delay))
-    age = old_age + delay
-    return days.add_months(birth, age), age
+    and groups (index in ``GROUPS``), from an ``age_table``."""
+    ym = np.take(days.YM, birth).astype(np.int32)
+    age = np.take(table, group * days.N_MONTHS + ym)
+    return days.add_months(birth, age, ym), age
 
 
 def retirement_date(birth: date, group: str, at: date | None = None) -> date:
@@ -86,15 +106,8 @@ def retirement_date(birth: date, group: str, at: date | None = None) -> date:
     if group not in GROUPS:
         raise ValueError(f"unknown retirement group {group!r} (male | female_cadre | female_worker)")
     p = parameters.get("retirement")
-    rule = rule_from(p.latest() if at is None else p.at(at))
-    g = GROUPS.index(group)
-    idx, _ = retirement_columns(
-        np.array([days.to_index(birth)]),
-        np.array([rule.old_age_months[g]]),
-        np.array([rule.first_delayed[g]]),
-        np.array([rule.step[g]]),
-        np.array([rule.max_delay[g]]),
-    )
+    table = age_table(rule_from(p.latest() if at is None else p.at(at)))
+    idx, _ = retirement_columns(np.array([days.to_index(birth)]), np.array([GROUPS.index(group)]), table)
     return days.from_index(int(idx[0]))
 
 

@@ -38,7 +38,7 @@ from dte.policy.compiled import (
     get_policy,
 )
 from dte.policy.periods import month_period_end_idx
-from dte.policy.retirement import GROUP_NAMES, GROUPS, age_text, retirement_columns
+from dte.policy.retirement import GROUP_NAMES, GROUPS, age_text
 
 Arr = npt.NDArray[Any]
 
@@ -62,14 +62,21 @@ class Run:
                 self.epoch = e
 
     def pe(self, table: Arr) -> Any:
-        """Each row's value of a per-epoch parameter (a scalar when all rows share one epoch)."""
-        return table[self.e0] if self.epoch is None else table[self.epoch]
+        """Each row's value of a per-epoch parameter: a scalar when all rows share one epoch or the
+        parameter has the same value in every epoch, else a column."""
+        if self.epoch is None:
+            return table[self.e0]
+        if (table == table[0]).all():
+            return table[0]
+        return np.take(table, self.epoch)
 
     def pek(self, table: Arr, key: Any) -> Any:
         """Each row's entry ``key`` of a per-epoch table of shape (epochs, width)."""
         if self.epoch is None:
-            return table[self.e0][key]
-        return table.ravel()[self.epoch * table.shape[1] + key]
+            return np.take(table[self.e0], key)
+        if (table == table[0]).all():
+            return np.take(table[0], key)
+        return np.take(table, self.epoch * table.shape[1] + key)
 
     def epoch_of(self, i: int) -> int:
         return self.e0 if self.epoch is None else int(self.epoch[i])
@@ -124,33 +131,35 @@ def claimant_group(r: Run) -> Arr:
     before (G2). Also routes the claim [A2.5] (G5): group (b) → the county of the run's latest
     month; group (a) → the county of the unemployment registration; (b) first when both hold."""
     c, p = r.c, r.p
-    off = c.unemp_county - CITY_BASE
-    in_range = (off > 0) & (off < 100)
-    registered = r.pek(p.wenzhou_county, np.where(in_range, off, 0)) & in_range
+    # county code - 330300, clipped into the table: entries 0 (the city) and 99 are never counties
+    registered = r.pek(p.wenzhou_county, np.clip(c.unemp_county - CITY_BASE, 0, 99))
     g1 = (c.hukou | c.permit) & registered
 
-    # Months are ascending and unique per claim, so the run ending at month m is the last entries
-    # up to m: cnt = months ≤ claim month; a run of L ending at the claim month means the entry
-    # L-1 places earlier is exactly L-1 months earlier.
-    cm = days.YM[c.claim]
+    # Months are ascending and unique per claim, so the run ending at month m is made of the last
+    # entries up to m: with cnt = number of months ≤ the claim month, a run of L ending at the claim
+    # month means entry cnt-1 is the claim month and entry cnt-L is L-1 months earlier.
+    cm = np.take(days.YM, c.claim)
     months = c.ins_month
     k, n = months.shape
-    cnt = np.add.reduce(months <= cm, axis=0, dtype=np.int16).astype(np.int32)
+    cnt = np.add.reduce(months <= cm, axis=0, dtype=np.uint8 if k < 256 else np.int32).astype(np.int32)
     length = r.pe(p.min_run)
+    length = int(length) if np.ndim(length) == 0 else length
     flat = months.ravel()
-    cols = np.arange(n)
+    cols = np.arange(n, dtype=np.int32)
+    top = cnt * n + cols  # flat position of entry cnt (one past the last month ≤ claim month)
 
-    def at(j: Arr) -> Arr:
-        out: Arr = flat[np.clip(j, 0, k - 1) * n + cols]
+    def entry(pos: Arr, back: Any) -> Arr:
+        """Month at entry (position's entry - back); entries before the first read the first."""
+        out: Arr = np.take(flat, np.maximum(pos - back * n, cols))
         return out
 
-    at_cm = (cnt >= 1) & (at(cnt - 1) == cm)
-    run_cm = at_cm & (cnt >= length) & (at(cnt - length) == cm - (length - 1))
-    j2 = cnt - 1 - at_cm  # the last entry before the claim month
-    run_prev = (j2 >= length - 1) & (at(j2) == cm - 1) & (at(j2 - (length - 1)) == cm - length)
+    at_cm = entry(top, 1) == cm  # cnt == 0 reads the first month, which is after the claim month
+    run_cm = at_cm & (cnt >= length) & (entry(top, length) == cm - (length - 1))
+    top2 = np.where(at_cm, top - n, top)  # one past the last month ≤ the month before
+    cnt2 = cnt - at_cm
+    run_prev = (cnt2 >= length) & (entry(top2, 1) == cm - 1) & (entry(top2, length) == cm - length)
     run_ok = run_cm | run_prev
-    end_j = np.where(run_cm, cnt - 1, j2)
-    run_county = c.ins_county.ravel()[np.clip(end_j, 0, k - 1) * n + cols]
+    run_county = np.take(c.ins_county.ravel(), np.maximum(np.where(run_cm, top, top2) - n, cols))
 
     s = c.emp_status
     working = ((s == EMPLOYMENT.index("employed")) | (s == EMPLOYMENT.index("self_employed"))) & c.emp_in_wz
@@ -182,10 +191,9 @@ def not_retired(r: Run) -> Arr:
     AND the claim is dated before the statutory retirement date (§1); the literal "either" reading
     (not retired OR below the age) is a parameter switch (eligibility.retirement_reading)."""
     c, p = r.c, r.p
-    g = c.ret_group
-    ret, age = retirement_columns(
-        c.birth, r.pek(p.ret_old, g), r.pek(p.ret_first, g), r.pek(p.ret_step, g), r.pek(p.ret_max, g)
-    )
+    ym = np.take(days.YM, c.birth).astype(np.int32)
+    age = r.pek(p.ret_age, c.ret_group * days.N_MONTHS + ym)
+    ret = days.add_months(c.birth, age, ym)
     below = c.claim < ret
     not_ret = ~c.retired
     r.aux.update(retirement_date=ret, retirement_age=age)
@@ -270,14 +278,10 @@ def yearly_limit(r: Run) -> Arr:
     year of the claim date; prior claims count unless rejected, withdrawn or cancelled (L1), and only
     those dated on or before this claim."""
     c = r.c
-    counted = (
-        r.pek(r.p.counted, c.p_status)
-        if r.epoch is None
-        else r.p.counted.ravel()[r.epoch * r.p.counted.shape[1] + c.p_status]
-    )
+    counted = (np.left_shift(1, c.p_status) & r.pe(r.p.counted_mask)) != 0
     prior = counted & (c.p_date <= c.claim)
-    this_year = prior & (c.p_date >= days.YSTART[c.claim])
-    n_year = np.add.reduce(this_year, axis=0, dtype=np.int16)
+    this_year = prior & (c.p_date >= np.take(days.YSTART, c.claim))
+    n_year = np.add.reduce(this_year, axis=0, dtype=np.uint8)
     r.aux.update(prior_counted=prior, claims_this_year=n_year)
     out: Arr = n_year < r.pe(r.p.limit)
     return out

@@ -61,8 +61,6 @@ INSTALLED_APPS = [
     "dte.catalog",
     "dte.people",
     "dte.accounts",
-    "dte.training",
-    "dte.evaluation",
 ]
 
 MIDDLEWARE = [

@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "dte.catalog",
     "dte.people",
     "dte.accounts",
+    "dte.training",
+    "dte.evaluation",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,153 @@
+"""Certificate PDFs (Chinese text, fonts embedded) and QR codes for the public verification pages.
+
+The PDF embeds a subset of a CJK font found on the machine; `scripts/ensure-fonts` installs one
+(Debian: fonts-noto-cjk, fonts-wqy-microhei). ``DTE_PDF_FONT`` (path[:face index]) overrides."""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+import qrcode
+from fpdf import FPDF
+from qrcode.image.svg import SvgPathImage
+
+# (path, face index in the collection): the Simplified Chinese face of each file.
+FONT_CANDIDATES = [
+    ("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc", 2),
+    ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 2),
+    ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0),
+    ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0),
+    ("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf", 0),
+]
+BOLD_CANDIDATES = [
+    ("/usr/share/fonts/opentype/noto/NotoSerifCJK-Bold.ttc", 2),
+    ("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc", 2),
+]
+
+
+class FontMissing(RuntimeError):
+    pass
+
+
+@cache
+def cjk_font() -> tuple[str, int]:
+    override = os.environ.get("DTE_PDF_FONT")
+    if override:
+        path, _, index = override.partition(":")
+        return path, int(index or 0)
+    for path, index in FONT_CANDIDATES:
+        if Path(path).exists():
+            return path, index
+    raise FontMissing("未找到中文字体,无法生成证书 PDF:请运行 scripts/ensure-fonts (安装 fonts-noto-cjk)")
+
+
+@cache
+def cjk_bold_font() -> tuple[str, int]:
+    regular = cjk_font()
+    for path, index in BOLD_CANDIDATES:
+        if Path(path).exists() and Path(path).parent == Path(regular[0]).parent:
+            return path, index
+    return regular
+
+
+def qr_png(url: str, *, box_size: int = 8) -> bytes:
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=box_size, border=2)
+    qr.add_data(url)
+    qr.make(fit=True)
+    buf = io.BytesIO()
+    qr.make_image(fill_color="black", back_color="white").save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def qr_svg(url: str) -> str:
+    img = qrcode.make(url, image_factory=SvgPathImage, box_size=10, border=2)
+    return img.to_string(encoding="unicode")
+
+
+@dataclass(frozen=True)
+class CertificateDoc:
+    heading: str  # 培训合格证书 | 专业技术等级证书
+    number: str
+    holder_name: str
+    holder_id_masked: str
+    body: str  # one paragraph in Chinese
+    facts: list[tuple[str, str]]
+    issuer: str
+    issued_on: date
+    verify_url: str
+    revoked: bool = False
+
+
+def _cn_date(d: date) -> str:
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def certificate_pdf(doc: CertificateDoc) -> bytes:
+    """A one-page A4 landscape certificate with its QR code to the verification page."""
+    regular, bold = cjk_font(), cjk_bold_font()
+    pdf = FPDF(orientation="L", unit="mm", format="A4")
+    pdf.set_title(f"{doc.heading} {doc.number}")
+    pdf.set_author(doc.issuer)
+    pdf.set_creator("温州市数字技术工程师培育项目管理平台")
+    pdf.set_auto_page_break(auto=False)
+    pdf.add_font("cjk", "", regular[0], collection_font_number=regular[1])
+    pdf.add_font("cjk", "B", bold[0], collection_font_number=bold[1])
+    pdf.add_page()
+    red = (180, 35, 24)
+    pdf.set_draw_color(*red)
+    pdf.set_line_width(1.6)
+    pdf.rect(10, 10, 277, 190)
+    pdf.set_line_width(0.4)
+    pdf.rect(14, 14, 269, 182)
+
+    pdf.set_text_color(*red)
+    pdf.set_font("cjk", "B", 30)
+    pdf.set_xy(14, 28)
+    pdf.cell(269, 14, doc.heading, align="C")
+    pdf.set_font("cjk", "", 12)
+    pdf.set_text_color(60, 60, 60)
+    pdf.set_xy(14, 44)
+    pdf.cell(269, 8, "温州市数字技术工程师培育项目", align="C")
+
+    pdf.set_text_color(20, 20, 20)
+    pdf.set_font("cjk", "", 15)
+    pdf.set_xy(30, 62)
+    pdf.multi_cell(170, 10, doc.body)
+
+    y = pdf.get_y() + 4
+    pdf.set_font("cjk", "", 12)
+    for label, value in [("姓名", doc.holder_name), ("身份证号", doc.holder_id_masked), *doc.facts]:
+        pdf.set_xy(30, y)
+        pdf.set_text_color(90, 90, 90)
+        pdf.cell(32, 8, label)
+        pdf.set_text_color(20, 20, 20)
+        pdf.cell(140, 8, value)
+        y += 8
+
+    pdf.image(io.BytesIO(qr_png(doc.verify_url, box_size=6)), x=220, y=62, w=44, h=44)
+    pdf.set_font("cjk", "", 9)
+    pdf.set_text_color(90, 90, 90)
+    pdf.set_xy(208, 107)
+    pdf.multi_cell(68, 5, "扫码核验证书真伪与状态", align="C")
+
+    pdf.set_font("cjk", "", 13)
+    pdf.set_text_color(20, 20, 20)
+    pdf.set_xy(170, 160)
+    pdf.cell(100, 8, doc.issuer, align="R")
+    pdf.set_xy(170, 169)
+    pdf.cell(100, 8, _cn_date(doc.issued_on), align="R")
+    pdf.set_font("cjk", "", 10)
+    pdf.set_text_color(90, 90, 90)
+    pdf.set_xy(30, 180)
+    pdf.cell(150, 6, f"证书编号:{doc.number}")
+    if doc.revoked:
+        pdf.set_text_color(*red)
+        pdf.set_font("cjk", "B", 40)
+        pdf.set_xy(14, 120)
+        pdf.cell(269, 20, "已撤销", align="C")
+    return bytes(pdf.output())

@@ -1,0 +1,222 @@
+"""Reads of the training system. Each selector that is not public takes the actor and returns only
+what the actor's role and scope allow."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.http import Http404
+
+from dte.accounts.permissions import Cap, can, require
+from dte.training import rules
+from dte.training.models import (
+    ContinuingEducationCredit,
+    Enrolment,
+    Event,
+    Session,
+    TrainingCertificate,
+    TrainingClass,
+    TrainingPlan,
+)
+
+ON_ROSTER = [Enrolment.Status.ADMITTED, Enrolment.Status.COMPLETED]
+
+
+# --- public --------------------------------------------------------------------------------------
+def catalogue(*, today: date, occupation: str = "", institution_id: int | None = None):
+    """The public training-programme catalogue [P3.2], [P4.3]: classes of plans on file that are
+    enrolling or running, with seats left."""
+    qs = (
+        TrainingClass.objects.filter(plan__status=TrainingPlan.Status.ON_FILE, end_date__gte=today)
+        .exclude(status=TrainingClass.Status.COMPLETED)
+        .select_related("plan__institution", "plan__occupation", "plan__level", "plan__evaluation_body")
+        .annotate(taken=Count("enrolments", filter=Q(enrolments__status__in=ON_ROSTER)))
+        .order_by("start_date", "id")
+    )
+    if occupation:
+        qs = qs.filter(plan__occupation__code=occupation)
+    if institution_id is not None:
+        qs = qs.filter(plan__institution_id=institution_id)
+    return qs
+
+
+def public_class(*, pk: int) -> TrainingClass:
+    k = catalogue(today=date.min).filter(pk=pk).first()
+    if k is None:
+        raise Http404("没有这个培训班次")
+    return k
+
+
+def institution_fees(*, institution_id: int):
+    """The published fees of an institution's plans on file [P5.3b]."""
+    return (
+        TrainingPlan.objects.filter(institution_id=institution_id, status=TrainingPlan.Status.ON_FILE)
+        .select_related("occupation", "level")
+        .order_by("occupation__position", "level__rank", "-start_date")
+    )
+
+
+def certificate_by_code(*, code: str) -> TrainingCertificate:
+    cert = (
+        TrainingCertificate.objects.select_related("person", "institution", "occupation", "level")
+        .filter(code=code)
+        .first()
+    )
+    if cert is None:
+        raise Http404("证书不存在")
+    return cert
+
+
+def published_events(*, today: date):
+    qs = Event.objects.filter(published=True)
+    return {
+        "upcoming": qs.filter(ends_on__gte=today).order_by("starts_on"),
+        "past": qs.filter(ends_on__lt=today).order_by("-starts_on")[:20],
+    }
+
+
+# --- scoped ---------------------------------------------------------------------------------------
+def plans_for(*, actor):
+    qs = TrainingPlan.objects.select_related("institution", "occupation", "level", "evaluation_body")
+    if can(actor, Cap.SUPERVISE_CITY):
+        return qs
+    require(actor, Cap.MANAGE_INSTITUTION)
+    return qs.filter(institution_id=actor.institution_id)
+
+
+def plan_for(*, actor, pk: int) -> TrainingPlan:
+    plan = plans_for(actor=actor).filter(pk=pk).first()
+    if plan is None:
+        if TrainingPlan.objects.filter(pk=pk).exists():
+            raise PermissionDenied("无权查看其他培训机构的培训计划")
+        raise Http404("没有这个培训计划")
+    return plan
+
+
+def classes_for(*, actor):
+    qs = TrainingClass.objects.select_related("plan__institution", "plan__occupation", "plan__level")
+    if can(actor, Cap.SUPERVISE_CITY):
+        return qs
+    require(actor, Cap.MANAGE_INSTITUTION)
+    return qs.filter(plan__institution_id=actor.institution_id)
+
+
+def class_for(*, actor, pk: int) -> TrainingClass:
+    k = classes_for(actor=actor).filter(pk=pk).first()
+    if k is None:
+        if TrainingClass.objects.filter(pk=pk).exists():
+            raise PermissionDenied("无权查看其他培训机构的班次")
+        raise Http404("没有这个班次")
+    return k
+
+
+def session_for(*, actor, pk: int) -> Session:
+    s = Session.objects.select_related("klass__plan__institution").filter(pk=pk).first()
+    if s is None:
+        raise Http404("没有这个课次")
+    if not rules.can_read_institution(actor, s.klass.plan.institution_id):
+        raise PermissionDenied("无权查看其他培训机构的课次")
+    return s
+
+
+def roster(*, actor, klass: TrainingClass, now: datetime):
+    """Enrolments of a class with each trainee's hours against the plan and an at-risk flag."""
+    if not rules.can_read_institution(actor, klass.plan.institution_id):
+        raise PermissionDenied("无权查看其他培训机构的花名册")
+    enrolments = list(klass.enrolments.select_related("person", "klass__plan").order_by("status", "id"))
+    on_roster = [e for e in enrolments if e.status in ON_ROSTER]
+    progress = {p.enrolment.pk: p for p in rules.progress(on_roster, now=now)}
+    certs = {c.enrolment_id: c for c in TrainingCertificate.objects.filter(enrolment__klass=klass)}
+    return [
+        {"enrolment": e, "progress": progress.get(e.pk), "certificate": certs.get(e.pk)} for e in enrolments
+    ]
+
+
+def anomalies(*, actor, klass: TrainingClass):
+    if not rules.can_read_institution(actor, klass.plan.institution_id):
+        raise PermissionDenied("无权查看其他培训机构的考勤")
+    return rules.anomalies(klass=klass)
+
+
+def session_attendance(*, actor, session: Session):
+    if not rules.can_read_institution(actor, session.klass.plan.institution_id):
+        raise PermissionDenied("无权查看其他培训机构的考勤")
+    records = {a.enrolment_id: a for a in session.attendances.select_related("corrected_by")}
+    enrolments = session.klass.enrolments.filter(status__in=ON_ROSTER).select_related("person")
+    return [{"enrolment": e, "attendance": records.get(e.pk)} for e in enrolments]
+
+
+def certificates_for(*, actor):
+    qs = TrainingCertificate.objects.select_related("person", "institution", "occupation", "level")
+    if can(actor, Cap.SUPERVISE_CITY):
+        return qs
+    if can(actor, Cap.MANAGE_INSTITUTION):
+        return qs.filter(institution_id=actor.institution_id)
+    if can(actor, Cap.ENROL_IN_TRAINING):
+        return qs.filter(person_id=actor.person_id)
+    raise PermissionDenied("无权查看培训合格证书")
+
+
+def certificate_for(*, actor, pk: int) -> TrainingCertificate:
+    cert = certificates_for(actor=actor).filter(pk=pk).first()
+    if cert is None:
+        if TrainingCertificate.objects.filter(pk=pk).exists():
+            raise PermissionDenied("无权查看该证书")
+        raise Http404("没有这张证书")
+    return cert
+
+
+def city_queue(*, actor):
+    require(actor, Cap.SUPERVISE_CITY)
+    return {
+        "plans": TrainingPlan.objects.filter(status=TrainingPlan.Status.SUBMITTED).select_related(
+            "institution", "occupation", "level"
+        ),
+        "rosters": TrainingClass.objects.filter(
+            roster_status=TrainingClass.RosterStatus.SUBMITTED
+        ).select_related("plan__institution", "plan__occupation", "plan__level"),
+    }
+
+
+# --- the trainee's own records ------------------------------------------------------------------
+def my_training(*, actor, now: datetime) -> dict:
+    """One page for the trainee [P2.3], [P4.1]: classes, hours, certificates, CE hours."""
+    require(actor, Cap.VIEW_OWN_RECORDS)
+    person_id = actor.person_id
+    enrolments = list(
+        Enrolment.objects.filter(person_id=person_id)
+        .select_related("klass__plan__institution", "klass__plan__occupation", "klass__plan__level")
+        .order_by("-klass__start_date")
+    )
+    rows = []
+    for e in enrolments:
+        p = rules.progress([e], now=now)[0] if e.status in ON_ROSTER else None
+        rows.append({"enrolment": e, "progress": p})
+    credits = list(
+        ContinuingEducationCredit.objects.filter(person_id=person_id).select_related("certificate")
+    )
+    years: dict[int, object] = {}
+    for c in credits:
+        if not c.void:
+            years[c.year] = years.get(c.year, 0) + c.hours
+    return {
+        "enrolments": rows,
+        "certificates": TrainingCertificate.objects.filter(person_id=person_id).select_related(
+            "institution", "occupation", "level"
+        ),
+        "ce_credits": credits,
+        "ce_years": sorted(years.items(), reverse=True),
+    }
+
+
+def ce_statement(*, actor, year: int):
+    """The trainee's printable continuing-education statement for one year [P4.1]."""
+    require(actor, Cap.VIEW_OWN_RECORDS)
+    credits = list(
+        ContinuingEducationCredit.objects.filter(
+            person_id=actor.person_id, year=year, void=False
+        ).select_related("certificate__institution")
+    )
+    return {"year": year, "credits": credits, "total": sum((c.hours for c in credits), 0)}

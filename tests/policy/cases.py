@@ -67,7 +67,9 @@ def build_claim(compact: dict[str, Any], name: str) -> dict[str, Any]:
     claim["id"] = name
     person = claim["person"]
     if "born" in person:
-        person["id_number"] = id_number(person.pop("born"), person.pop("sex", "male"))
+        born = person.pop("born")
+        born = born if isinstance(born, date) else date.fromisoformat(born)
+        person["id_number"] = id_number(born, person.pop("sex", "male"))
     if "insured" in person:
         person["insurance_months"] = [m for spec in person.pop("insured") for m in _months(spec)]
     return _json(claim)  # type: ignore[no-any-return]

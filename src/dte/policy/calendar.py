@@ -119,6 +119,8 @@ def parse_year_file(path: Path) -> YearSchedule:
         raise CalendarError(f"{path}: cannot read: {exc.strerror}") from exc
     except yaml.YAMLError as exc:
         raise CalendarError(f"{path}: not valid YAML: {exc}") from exc
+    except ValueError as exc:  # YAML read a date that does not exist (2027-02-30)
+        raise CalendarError(f"{path}: not a valid date in the file: {exc}") from exc
     if not isinstance(raw, dict) or not isinstance(raw.get("values"), dict) or not raw["values"]:
         raise CalendarError(f"{path}: expected a mapping with 'values' keyed by publication date")
     versions = []

@@ -167,13 +167,17 @@ def synthetic(n: int, p: CompiledPolicy, seed: int = 20240201) -> Claims:
     )
 
 
-def best_of(fn: object, repeat: int) -> float:
-    best = float("inf")
+def best_of(fn: object, repeat: int, label: str = "") -> float:
+    spent = []
     for _ in range(repeat):
         t0 = time.perf_counter()
         fn()  # type: ignore[operator]
-        best = min(best, time.perf_counter() - t0)
-    return best
+        spent.append(time.perf_counter() - t0)
+    if label:
+        print(
+            f"{label}: median {sorted(spent)[len(spent) // 2] * 1000:.1f} ms, worst {max(spent) * 1000:.1f} ms"
+        )
+    return min(spent)
 
 
 def main() -> None:
@@ -186,7 +190,7 @@ def main() -> None:
     print(f"built {n:,} claims as columns in {build:.2f} s (not timed below); input columns {in_mb:.0f} MiB")
 
     decide(claims, policy, cal)  # warm up
-    t_all = best_of(lambda: decide(claims, policy, cal), 7)
+    t_all = best_of(lambda: decide(claims, policy, cal), 7, f"decide {n:,} claims")
     print(
         f"decide {n:,} claims (11 rules, eligibility, amount, deadline, route, provisional): "
         f"{t_all * 1000:.1f} ms best of 7  ({t_all / n * 1e9:.0f} ns/claim)"

@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "dte.accounts",
     "dte.training",
     "dte.evaluation",
+    "dte.notifications",
+    "dte.subsidy",
 ]
 
 MIDDLEWARE = [

@@ -30,15 +30,24 @@ class Cap(StrEnum):
     ENROL_IN_TRAINING = "enrol_in_training"  # a trainee applies to classes, checks in [P2.3]
     FILE_TRAINING_PLANS = "file_training_plans"  # the city files plans and reviews rosters [P3.1], [P2.3]
     PUBLISH_EVENTS = "publish_events"  # the city announces competitions, forums, seminars [P2.2]
+    CLAIM_SUBSIDY = "claim_subsidy"  # a trainee claims the training subsidy [A2.5]
+    IMPORT_FACTS = "import_facts"  # load person facts for the own county [A2.1]
+    IMPORT_FACTS_CITY = "import_facts_city"  # load person facts for any county; API tokens
+    PAY_CLAIMS = "pay_claims"  # the county's fund account, payment batches, bank files [A2.6.2]
+    MANAGE_CREDIT_LIST = "manage_credit_list"  # the city's credit list export [A2.7a]
 
 
 R = Role
 ROLE_CAPABILITIES: dict[Role, frozenset[Cap]] = {
-    R.TRAINEE: frozenset({Cap.SIGNED_IN, Cap.VIEW_OWN_RECORDS, Cap.ENROL_IN_TRAINING}),
+    R.TRAINEE: frozenset({Cap.SIGNED_IN, Cap.VIEW_OWN_RECORDS, Cap.ENROL_IN_TRAINING, Cap.CLAIM_SUBSIDY}),
     R.INSTITUTION_STAFF: frozenset({Cap.SIGNED_IN, Cap.MANAGE_INSTITUTION, Cap.REGISTER_PEOPLE}),
     R.EVALUATION_STAFF: frozenset({Cap.SIGNED_IN, Cap.MANAGE_EVALUATION}),
-    R.COUNTY_REVIEWER: frozenset({Cap.SIGNED_IN, Cap.REVIEW_CLAIMS, Cap.LOOK_UP_PEOPLE, Cap.REGISTER_PEOPLE}),
-    R.COUNTY_APPROVER: frozenset({Cap.SIGNED_IN, Cap.APPROVE_CLAIMS, Cap.LOOK_UP_PEOPLE}),
+    R.COUNTY_REVIEWER: frozenset(
+        {Cap.SIGNED_IN, Cap.REVIEW_CLAIMS, Cap.LOOK_UP_PEOPLE, Cap.REGISTER_PEOPLE, Cap.IMPORT_FACTS}
+    ),
+    R.COUNTY_APPROVER: frozenset(
+        {Cap.SIGNED_IN, Cap.APPROVE_CLAIMS, Cap.LOOK_UP_PEOPLE, Cap.IMPORT_FACTS, Cap.PAY_CLAIMS}
+    ),
     R.CITY_OFFICER: frozenset(
         {
             Cap.SIGNED_IN,
@@ -49,6 +58,8 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Cap]] = {
             Cap.VIEW_AUDIT_LOG,
             Cap.FILE_TRAINING_PLANS,
             Cap.PUBLISH_EVENTS,
+            Cap.IMPORT_FACTS_CITY,
+            Cap.MANAGE_CREDIT_LIST,
         }
     ),
     R.AUDITOR: frozenset({Cap.SIGNED_IN, Cap.SUPERVISE_CITY, Cap.LOOK_UP_PEOPLE, Cap.VIEW_AUDIT_LOG}),

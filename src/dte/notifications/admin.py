@@ -1,0 +1,23 @@
+from django.contrib import admin
+
+from dte.accounts.permissions import Cap
+from dte.notifications.models import Message, OutboxMessage
+from dte.web.admin_site import CapabilityAdmin, site
+
+
+class ReadOnlyAdmin(CapabilityAdmin):
+    view_cap = Cap.VIEW_AUDIT_LOG
+    edit_cap = None
+
+
+@admin.register(OutboxMessage, site=site)
+class OutboxAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "channel", "recipient", "subject"]
+    list_filter = ["channel"]
+    search_fields = ["recipient", "subject"]
+
+
+@admin.register(Message, site=site)
+class MessageAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "person", "subject", "read_at"]
+    search_fields = ["subject"]

@@ -1,0 +1,27 @@
+"""Evidence files [A2.5]: PDF, JPEG or PNG, recognised by their content (magic bytes), never by
+the file name or the browser's declared type."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+
+MAX_EVIDENCE_BYTES = 5 * 1024 * 1024
+SIGNATURES = [
+    (b"%PDF-", "application/pdf", "PDF"),
+    (b"\xff\xd8\xff", "image/jpeg", "JPEG"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", "PNG"),
+]
+
+
+def sniff(content: bytes, field: str = "file") -> str:
+    """The content type of an acceptable evidence file, or ValidationError in Chinese."""
+    if not content:
+        raise ValidationError({field: "文件为空"})
+    if len(content) > MAX_EVIDENCE_BYTES:
+        raise ValidationError({field: f"文件大小{len(content) // 1024} KB,超过 5 MB 上限"})
+    for magic, ctype, _ in SIGNATURES:
+        if content.startswith(magic):
+            if ctype == "application/pdf" and b"%%EOF" not in content[-2048:]:
+                raise ValidationError({field: "PDF 文件不完整(缺少文件结束标记)"})
+            return ctype
+    raise ValidationError({field: "仅接受 PDF、JPEG、PNG 文件(按文件内容识别,与扩展名无关)"})

@@ -1,0 +1,117 @@
+"""Reads of claims. Every selector takes the actor and returns only what the actor's role and
+county allow (DESIGN.md §5): a trainee their own claims, a county officer their county's, the city
+and the auditor all."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Q, QuerySet
+
+from dte.accounts.permissions import Cap, can
+from dte.policy.calendar import get_calendar
+from dte.subsidy.models import OPEN_FOR_REVIEW, Claim, FundAccount, PaymentBatch, Status
+
+DUE_SOON_WORKING_DAYS = 2
+
+
+def claims_visible(*, actor) -> QuerySet[Claim]:
+    qs = Claim.objects.select_related("person", "county", "occupation", "level")
+    if actor is None or not actor.is_authenticated:
+        return qs.none()
+    if can(actor, Cap.SUPERVISE_CITY):
+        return qs.exclude(status=Status.DRAFT)
+    if can(actor, Cap.REVIEW_CLAIMS) or can(actor, Cap.APPROVE_CLAIMS):
+        return qs.filter(county_id=actor.county_id).exclude(status=Status.DRAFT)
+    if can(actor, Cap.CLAIM_SUBSIDY):
+        return qs.filter(person_id=actor.person_id)
+    return qs.none()
+
+
+def claim_for(*, actor, pk: int) -> Claim | None:
+    return claims_visible(actor=actor).filter(pk=pk).first()
+
+
+def my_claims(*, actor) -> QuerySet[Claim]:
+    return claims_visible(actor=actor).filter(person_id=actor.person_id)
+
+
+def review_queue(
+    *, actor, today: date | None = None, status: str = "", flag: str = "", q: str = "", occupation: str = ""
+) -> QuerySet[Claim]:
+    """The county's open claims, sorted by the due date of their next step."""
+    qs = claims_visible(actor=actor).filter(status__in=OPEN_FOR_REVIEW)
+    if not can(actor, Cap.SUPERVISE_CITY):
+        qs = qs.filter(county_id=actor.county_id)
+    if status:
+        qs = qs.filter(status=status)
+    if occupation:
+        qs = qs.filter(occupation__code=occupation)
+    if q:
+        qs = qs.filter(Q(reference__icontains=q) | Q(person__name__icontains=q))
+    if flag and today is not None:
+        soon = get_calendar().add_workdays(today, DUE_SOON_WORKING_DAYS).value
+        if flag == "overdue":
+            qs = qs.filter(next_due_q(lt=today))
+        elif flag == "due_soon":
+            qs = qs.filter(next_due_q(gte=today, lte=soon))
+    return qs.order_by("review_due", "pk")
+
+
+def next_due_q(**cmp) -> Q:
+    review = {f"review_due__{k}": v for k, v in cmp.items()}
+    approval = {f"approval_due__{k}": v for k, v in cmp.items()}
+    return Q(status__in=[Status.UNDER_REVIEW, Status.AWAITING_INFO], **review) | Q(
+        status=Status.REVIEWED, **approval
+    )
+
+
+def next_due(claim: Claim) -> date | None:
+    return claim.approval_due if claim.status == Status.REVIEWED else claim.review_due
+
+
+def due_flag(claim: Claim, today: date) -> str:
+    """'overdue', 'due_soon' (within 2 working days) or ''; the clock is paused while awaiting info."""
+    due = next_due(claim)
+    if due is None or claim.status == Status.AWAITING_INFO:
+        return ""
+    if due < today:
+        return "overdue"
+    if due <= get_calendar().add_workdays(today, DUE_SOON_WORKING_DAYS).value:
+        return "due_soon"
+    return ""
+
+
+def public_notices(*, today: date) -> QuerySet[Claim]:
+    """Claims on public notice today (public page, masked) [A2.6.2]."""
+    return (
+        Claim.objects.filter(status__in=[Status.ON_NOTICE, Status.OBJECTION], notice_last_day__gte=today)
+        .select_related("person", "county", "occupation", "level")
+        .order_by("county__code", "notice_first_day", "pk")
+    )
+
+
+def escalated(*, actor) -> QuerySet[Claim]:
+    return claims_visible(actor=actor).filter(escalated_on__isnull=False, status__in=OPEN_FOR_REVIEW)
+
+
+def payable(*, actor) -> QuerySet[Claim]:
+    return claims_visible(actor=actor).filter(status=Status.PAYABLE).order_by("payment_due", "pk")
+
+
+def fund_accounts(*, actor) -> QuerySet[FundAccount]:
+    qs = FundAccount.objects.select_related("county")
+    if can(actor, Cap.SUPERVISE_CITY):
+        return qs
+    if can(actor, Cap.PAY_CLAIMS):
+        return qs.filter(county_id=actor.county_id)
+    return qs.none()
+
+
+def batches(*, actor) -> QuerySet[PaymentBatch]:
+    qs = PaymentBatch.objects.select_related("account__county")
+    if can(actor, Cap.SUPERVISE_CITY):
+        return qs
+    if can(actor, Cap.PAY_CLAIMS):
+        return qs.filter(account__county_id=actor.county_id)
+    return qs.none()

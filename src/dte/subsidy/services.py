@@ -1,0 +1,915 @@
+"""The claim lifecycle (DESIGN.md §4, Annex 2 [A2.5]–[A2.7]): start, submit, review on the
+working-day clock, approval (four eyes), public notice and objections, withdrawal, re-decision.
+
+Every transition runs in one transaction, locks the claim row, checks the state it starts from,
+records a timeline event and an audit entry carrying the engine's decision trace, and tells the
+claimant (inbox + SMS backend)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from dte.accounts.permissions import Cap, can, require
+from dte.audit import services as audit
+from dte.catalog.models import County
+from dte.notifications.services import notify
+from dte.people import crypto
+from dte.people.models import Person
+from dte.people.services import clean_phone
+from dte.policy import periods
+from dte.policy.calendar import get_calendar
+from dte.policy.engine import evaluate
+from dte.policy.rules import RULE_IDS
+from dte.subsidy import evidence as evidence_files
+from dte.subsidy import facts as person_facts
+from dte.subsidy import sources
+from dte.subsidy.models import (
+    BANK_CONTEXT,
+    COUNTED,
+    ENGINE_STATUS,
+    OPEN_FOR_REVIEW,
+    WITHDRAWABLE,
+    Claim,
+    ClaimEvent,
+    Evidence,
+    Objection,
+    PersonStatus,
+    Status,
+)
+
+# [A2.5] Claims that may not be received at all: outside the policy's time [P5.4], after the claim
+# deadline ("超过期限不再受理" [A2.4a]), over the yearly limit [A2.4b], a repeat [A2.4c].
+REFUSE_ON = ("P5.4", "A2.4a-deadline", "A2.4b-yearly-limit", "A2.4c-no-repeat")
+# Our reading of "可要求申请者予以配合协助" [A2.6.1]: the claimant has 20 working days to answer;
+# reminded after 15; then the claim lapses (the clock stays paused meanwhile, D3).
+INFO_REMIND_WORKING_DAYS = 15
+INFO_LAPSE_WORKING_DAYS = 20
+# A reminder goes to the county this many working days before a review or approval is due.
+DUE_SOON_WORKING_DAYS = 2
+REMEDIES = (
+    "如对本决定不服,可自收到本通知之日起60日内依法申请行政复议,"
+    "或者自收到本通知之日起6个月内依法向人民法院提起行政诉讼。"
+)
+OBJECTIONS_PER_HOUR = 5
+REQUIRED_EVIDENCE = (Evidence.Kind.TRAINING_CERTIFICATE, Evidence.Kind.LEVEL_CERTIFICATE)
+
+
+def local_date(at: datetime) -> date:
+    return timezone.localdate(at)
+
+
+def _reference(prefix: str, at: datetime) -> str:
+    return f"{prefix}{local_date(at):%Y%m%d}{secrets.token_hex(4).upper()}"
+
+
+def _lock(claim: Claim) -> Claim:
+    return Claim.objects.select_for_update().get(pk=claim.pk)
+
+
+def _expect(claim: Claim, *statuses: str) -> None:
+    if claim.status not in statuses:
+        allowed = "、".join(Status(s).label for s in statuses)
+        raise ValidationError(f"申领当前状态为“{claim.get_status_display()}”,只能在“{allowed}”时办理")
+
+
+def _event(
+    claim: Claim, *, action: str, label: str, actor=None, at: datetime, due=None, note: str = ""
+) -> None:
+    ClaimEvent.objects.create(claim=claim, at=at, action=action, label=label, actor=actor, due=due, note=note)
+
+
+def _trace(claim: Claim) -> dict:
+    return {
+        "eligible": claim.decision.get("eligible"),
+        "amount": claim.decision.get("amount"),
+        "failed": claim.decision.get("failed", []),
+        "policy": claim.decision.get("policy"),
+        "findings": [
+            {"rule": f["rule"], "passed": f["passed"], "message": f["message"]}
+            for f in claim.decision.get("findings", [])
+        ],
+    }
+
+
+def _audit(claim: Claim, *, actor, action: str, before: str, at: datetime, reason: str = "", **extra) -> None:
+    audit.record(
+        actor=actor,
+        action=action,
+        obj=claim,
+        at=at,
+        reason=reason,
+        changes={"status": [before, claim.status], "decision": _trace(claim), **extra},
+    )
+
+
+def _tell(claim: Claim, subject: str, body: str, at: datetime) -> None:
+    notify(
+        person=claim.person,
+        subject=subject,
+        body=f"您的培训补贴申领 {claim.reference}:{body}",
+        link=f"/subsidy/claims/{claim.pk}/",
+        topic="subsidy",
+        at=at,
+    )
+
+
+def _in_scope(actor, claim: Claim) -> None:
+    """County officers act only on their county's claims (G5); the city sees all."""
+    if can(actor, Cap.SUPERVISE_CITY):
+        return
+    if getattr(actor, "county_id", None) is None or claim.county_id != actor.county_id:
+        raise PermissionDenied("该申领不属于本县(市、区)")
+
+
+def _own(actor, claim: Claim) -> None:
+    require(actor, Cap.CLAIM_SUBSIDY)
+    if actor.person_id != claim.person_id:
+        raise PermissionDenied("只能办理本人的申领")
+
+
+# -- the engine's input ----------------------------------------------------------------------------
+
+
+def engine_input(claim: Claim, on: date, exclude_self: bool = True) -> dict:
+    """The claim in the engine's JSON contract, with the person's facts as of ``on`` [A2.7c]."""
+    person = claim.person
+    priors = (
+        Claim.objects.filter(person=person)
+        .exclude(status=Status.DRAFT)
+        .exclude(pk=claim.pk if exclude_self else None)
+        .select_related("occupation", "level")
+    )
+    out = {
+        "id": claim.pk,
+        "claim_date": on.isoformat(),
+        "person": person_facts.person_facts(person, on, claim.retirement_category),
+        "level_certificate": {
+            "occupation": claim.occupation.code,
+            "level": claim.level.code,
+            "issued_on": claim.level_issued_on.isoformat(),
+        },
+        "prior_claims": [
+            {
+                "occupation": p.occupation.code,
+                "level": p.level.code,
+                "claim_date": (p.claim_date or on).isoformat(),
+                "status": ENGINE_STATUS[Status(p.status)],
+            }
+            for p in priors
+        ],
+    }
+    if claim.training_issued_on is not None:
+        out["training"] = {
+            "institution": claim.training_institution.name if claim.training_institution else None,
+            "occupation": claim.training_occupation.code if claim.training_occupation else None,
+            "level": claim.training_level.code if claim.training_level else None,
+            "hours": claim.training_hours,
+            "certificate_date": claim.training_issued_on.isoformat(),
+        }
+    return out
+
+
+def decide(claim: Claim, on: date) -> dict:
+    """The engine's decision for the claim as of ``on``; an ill-formed input comes back as a
+    decision that is not eligible, with the problem as its one finding."""
+    result = evaluate([engine_input(claim, on)])[0]
+    if "error" in result:
+        err = result["error"]
+        message = _input_problem(err["field"], err["message"])
+        return {
+            "id": claim.pk,
+            "eligible": False,
+            "amount": 0,
+            "claim_deadline": None,
+            "route_to": None,
+            "failed": ["input"],
+            "provisional": False,
+            "findings": [{"rule": "input", "clause": "", "passed": False, "message": message}],
+            "error": err,
+        }
+    return result
+
+
+def _input_problem(field: str, message: str) -> str:
+    if field == "person.retirement_category":
+        return "女性申领人须申报退休类别(女干部或女工人),以确定法定退休年龄 [A2.1c]"
+    return f"申领信息不完整:{field} {message}"
+
+
+def precheck(claim: Claim, on: date) -> dict:
+    """The engine's pre-check shown to the claimant before submitting (nothing is written)."""
+    return decide(claim, on)
+
+
+# -- start, edit, evidence -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def claim_start(*, actor, certificate: sources.CertificateFacts, at: datetime) -> Claim:
+    """A trainee with a level certificate starts a claim, pre-filled from the records [A2.5]."""
+    require(actor, Cap.CLAIM_SUBSIDY)
+    person = actor.person
+    existing = Claim.objects.filter(
+        person=person, level_certificate_number=certificate.level_number, status=Status.DRAFT
+    ).first()
+    if existing is not None:
+        return existing
+    status = PersonStatus.objects.filter(person=person).first()
+    claim = Claim.objects.create(
+        reference=_reference("BT", at),
+        person=person,
+        level_certificate_id_ref=certificate.level_certificate_id,
+        level_certificate_number=certificate.level_number,
+        occupation_id=certificate.occupation_id,
+        level_id=certificate.level_id,
+        level_issued_on=certificate.level_issued_on,
+        training_certificate_id_ref=certificate.training_certificate_id,
+        training_certificate_number=certificate.training_number,
+        training_institution_id=certificate.institution_id,
+        training_occupation_id=certificate.training_occupation_id,
+        training_level_id=certificate.training_level_id,
+        training_hours=certificate.training_hours,
+        training_issued_on=certificate.training_issued_on,
+        training_class_id_ref=certificate.class_id,
+        retirement_category=(status.retirement_category if status else ""),
+        phone=person.phone,
+        created_at=at,
+    )
+    _event(claim, action="started", label="创建申领(已从培训和评价记录预填证书信息)", actor=actor, at=at)
+    audit.record(
+        actor=actor, action="claim.start", obj=claim, at=at, after={"certificate": certificate.as_dict()}
+    )
+    return claim
+
+
+def _clean_account(raw: str) -> str:
+    account = "".join((raw or "").split())
+    if not account.isdigit() or not 12 <= len(account) <= 30:
+        raise ValidationError({"bank_account": "银行账号应为12至30位数字"})
+    return account
+
+
+@transaction.atomic
+def claim_update(
+    *,
+    actor,
+    claim: Claim,
+    bank_kind: str,
+    bank_account: str,
+    bank_name: str = "",
+    phone: str = "",
+    retirement_category: str = "",
+    at: datetime,
+) -> Claim:
+    """The claimant's part of the form: payment account [A2.6.2], contact, retirement category."""
+    claim = _lock(claim)
+    _own(actor, claim)
+    _expect(claim, Status.DRAFT)
+    if bank_kind not in Claim.BankKind.values:
+        raise ValidationError({"bank_kind": "请选择社会保障卡银行账户或指定银行账户"})
+    account = _clean_account(bank_account)
+    if bank_kind == Claim.BankKind.DESIGNATED and not bank_name.strip():
+        raise ValidationError({"bank_name": "指定银行账户须填写开户银行"})
+    if retirement_category and retirement_category not in ("female_cadre", "female_worker", "male"):
+        raise ValidationError({"retirement_category": "退休类别应为女干部或女工人"})
+    claim.bank_kind = bank_kind
+    claim.bank_name = bank_name.strip()[:60] or (
+        "社会保障卡" if bank_kind == Claim.BankKind.SOCIAL_SECURITY_CARD else ""
+    )
+    claim.bank_account_enc = crypto.encrypt(account, context=BANK_CONTEXT)
+    claim.bank_account_hash = Claim.hash_bank_account(account)
+    claim.phone = clean_phone(phone) or claim.phone
+    claim.retirement_category = retirement_category
+    claim.save()
+    audit.record(
+        actor=actor,
+        action="claim.update",
+        obj=claim,
+        at=at,
+        changes={"bank_kind": bank_kind, "bank_account": claim.masked_bank_account},
+    )
+    return claim
+
+
+@transaction.atomic
+def evidence_add(*, actor, claim: Claim, kind: str, filename: str, content: bytes, at: datetime) -> Evidence:
+    """Upload one evidence file (type and size checked by content) [A2.5]."""
+    claim = _lock(claim)
+    _own(actor, claim)
+    _expect(claim, Status.DRAFT, Status.AWAITING_INFO)
+    if kind not in Evidence.Kind.values or kind == Evidence.Kind.OBJECTION:
+        raise ValidationError({"kind": "请选择材料类别"})
+    ctype = evidence_files.sniff(content)
+    ev = Evidence.objects.create(
+        claim=claim,
+        kind=kind,
+        filename=(filename or "upload")[:200],
+        content_type=ctype,
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        content=content,
+        uploaded_at=at,
+    )
+    audit.record(
+        actor=actor,
+        action="claim.evidence_add",
+        obj=claim,
+        at=at,
+        changes={"kind": kind, "file": ev.filename, "sha256": ev.sha256, "size": ev.size},
+    )
+    return ev
+
+
+# -- submit [A2.5], [A2.4b], [A2.4c], [A2.7c] ------------------------------------------------------
+
+
+def _route(decision: dict) -> County:
+    code = decision.get("route_to")
+    county = County.objects.filter(code=code).first() if code else None
+    if county is None:
+        raise ValidationError(
+            "无法确定受理的县(市、区):平台暂无您在温州的失业登记或连续社保缴费记录 [A2.5](G5);"
+            "请先由经办机构导入相关信息"
+        )
+    return county
+
+
+@transaction.atomic
+def claim_submit(*, actor, claim: Claim, at: datetime) -> Claim:
+    """Submit: the person row is locked so that concurrent submissions of one person are decided
+    one after the other ([A2.4b] at most 3 counted claims a year, [A2.4c] never the same occupation
+    and level twice; the partial unique index backs the latter). Freezes the facts as of the claim
+    date [A2.7c] with the decision trace and routes the claim to its county (G5)."""
+    # Lock the person first (the same order in every path), then the claim.
+    person = Person.objects.select_for_update().get(pk=claim.person_id)
+    claim = _lock(claim)
+    _own(actor, claim)
+    _expect(claim, Status.DRAFT)
+    kinds = set(claim.evidence.values_list("kind", flat=True))
+    missing = [Evidence.Kind(k).label for k in REQUIRED_EVIDENCE if k not in kinds]
+    if missing:
+        raise ValidationError({"evidence": f"请上传{'、'.join(missing)} [A2.5]"})
+    if not claim.bank_account_enc:
+        raise ValidationError({"bank_account": "请填写收款银行账户 [A2.6.2]"})
+    on = local_date(at)
+    decision = decide(claim, on)
+    if "error" in decision:
+        raise ValidationError(decision["findings"][0]["message"])
+    refused = [f for f in decision["findings"] if f["rule"] in REFUSE_ON and not f["passed"]]
+    if refused:
+        raise ValidationError([f["message"] for f in refused])
+    county = _route(decision)
+    before = claim.status
+    claim.status = Status.UNDER_REVIEW
+    claim.county = county
+    claim.claim_date = on
+    claim.submitted_at = at
+    claim.received_on = on
+    claim.decision = decision
+    claim.eligible = decision["eligible"]
+    claim.amount = decision["amount"]
+    claim.failed_rules = decision["failed"]
+    frozen = engine_input(claim, on)
+    frozen["person"]["id_number"] = person.masked_id_number  # the number stays encrypted at rest
+    claim.snapshot = {
+        "as_of": on.isoformat(),
+        "engine_input": frozen,
+        "evidence": list(claim.evidence.values("kind", "filename", "sha256", "size")),
+    }
+    _set_review_dues(claim)
+    try:
+        with transaction.atomic():
+            claim.save()
+    except IntegrityError as exc:  # the partial unique index of [A2.4c]
+        raise ValidationError("同一职业同一等级不得重复申领 [A2.4c]") from exc
+    from dte.subsidy import fraud
+
+    claim.fraud_flags = fraud.signals(claim, at=at)
+    claim.save(update_fields=["fraud_flags"])
+    _event(
+        claim,
+        action="submitted",
+        label=f"已提交,由{county.name}受理;审核意见期限",
+        actor=actor,
+        at=at,
+        due=claim.review_due,
+    )
+    _audit(claim, actor=actor, action="claim.submit", before=before, at=at, route_to=county.code)
+    _tell(
+        claim,
+        "申领已受理",
+        f"已由{county.name}人力社保局受理,审核意见期限{claim.review_due},"
+        f"审批期限{claim.approval_due} [A2.6.1]。",
+        at,
+    )
+    return claim
+
+
+def _set_review_dues(claim: Claim) -> None:
+    dues = periods.review_due_dates(claim.received_on, claim.paused_working_days)
+    claim.review_due = dues.review_due
+    claim.approval_due = dues.approval_due
+
+
+@transaction.atomic
+def claim_withdraw(*, actor, claim: Claim, reason: str = "", at: datetime) -> Claim:
+    """The claimant withdraws a claim that is not yet approved (DESIGN.md §4)."""
+    claim = _lock(claim)
+    _own(actor, claim)
+    _expect(claim, *WITHDRAWABLE)
+    before = claim.status
+    claim.status = Status.WITHDRAWN
+    claim.save()
+    _event(claim, action="withdrawn", label="申领人撤回申领", actor=actor, at=at, note=reason)
+    _audit(claim, actor=actor, action="claim.withdraw", before=before, at=at, reason=reason)
+    return claim
+
+
+# -- review and approval [A2.6.1] ------------------------------------------------------------------
+
+
+@transaction.atomic
+def review_request_info(*, actor, claim: Claim, question: str, at: datetime) -> Claim:
+    """Ask the claimant for information; the clock stops until they answer (D3)."""
+    require(actor, Cap.REVIEW_CLAIMS)
+    claim = _lock(claim)
+    _in_scope(actor, claim)
+    _expect(claim, Status.UNDER_REVIEW)
+    question = (question or "").strip()
+    if not question:
+        raise ValidationError({"question": "请写明需要补充的信息"})
+    claim.status = Status.AWAITING_INFO
+    claim.info_requested_on = local_date(at)
+    claim.info_reminded_on = None
+    claim.save()
+    lapse = get_calendar().add_workdays(claim.info_requested_on, INFO_LAPSE_WORKING_DAYS).value
+    _event(
+        claim,
+        action="info_requested",
+        label="经办机构要求补充材料(审核期限暂停计算);补正期限",
+        actor=actor,
+        at=at,
+        due=lapse,
+        note=question,
+    )
+    _audit(
+        claim, actor=actor, action="claim.request_info", before=Status.UNDER_REVIEW, at=at, reason=question
+    )
+    _tell(claim, "请补充材料", f"{question}(请于{lapse}前补正,逾期申领终止)[A2.6.1]", at)
+    return claim
+
+
+@transaction.atomic
+def claim_answer(*, actor, claim: Claim, answer: str, at: datetime) -> Claim:
+    """The claimant answers; the paused working days are added to the due dates (D3)."""
+    claim = _lock(claim)
+    _own(actor, claim)
+    _expect(claim, Status.AWAITING_INFO)
+    answer = (answer or "").strip()
+    if (
+        not answer
+        and not claim.evidence.filter(
+            kind=Evidence.Kind.INFORMATION, uploaded_at__gte=_requested_at(claim)
+        ).exists()
+    ):
+        raise ValidationError({"answer": "请填写说明或上传补正材料"})
+    today = local_date(at)
+    paused = get_calendar().working_days_between(claim.info_requested_on, today)[0]
+    claim.paused_working_days += max(paused, 0)
+    claim.status = Status.UNDER_REVIEW
+    claim.info_requested_on = None
+    _set_review_dues(claim)
+    claim.save()
+    _event(
+        claim,
+        action="info_supplied",
+        label=f"申领人已补充材料,审核期限顺延{paused}个工作日;审核意见期限",
+        actor=actor,
+        at=at,
+        due=claim.review_due,
+        note=answer,
+    )
+    _audit(
+        claim,
+        actor=actor,
+        action="claim.answer",
+        before=Status.AWAITING_INFO,
+        at=at,
+        reason=answer,
+        paused_working_days=claim.paused_working_days,
+    )
+    return claim
+
+
+def _requested_at(claim: Claim) -> datetime:
+    ev = claim.events.filter(action="info_requested").order_by("-at").first()
+    return ev.at if ev else claim.created_at
+
+
+@transaction.atomic
+def review_pass(*, actor, claim: Claim, note: str = "", at: datetime) -> Claim:
+    """The review opinion: passed, for the approver [A2.6.1]."""
+    require(actor, Cap.REVIEW_CLAIMS)
+    claim = _lock(claim)
+    _in_scope(actor, claim)
+    _expect(claim, Status.UNDER_REVIEW)
+    claim.status = Status.REVIEWED
+    claim.reviewed_by = actor
+    claim.reviewed_at = at
+    claim.findings_changed = []
+    claim.save()
+    _event(
+        claim,
+        action="reviewed",
+        label="审核通过,待审批;审批期限",
+        actor=actor,
+        at=at,
+        due=claim.approval_due,
+        note=note,
+    )
+    _audit(claim, actor=actor, action="claim.review_pass", before=Status.UNDER_REVIEW, at=at, reason=note)
+    return claim
+
+
+def _clean_clauses(clauses: Iterable[str]) -> list[str]:
+    chosen = [c for c in clauses if c]
+    unknown = [c for c in chosen if c not in RULE_IDS]
+    if not chosen or unknown:
+        raise ValidationError({"clauses": "请选择驳回所依据的条款(可多选)"})
+    return chosen
+
+
+@transaction.atomic
+def claim_reject(*, actor, claim: Claim, clauses: list[str], reason: str, at: datetime) -> Claim:
+    """Reject, citing the failed clauses, by the reviewer (under review) or the approver (after the
+    review). The rejection notice states the facts, the clauses and the remedies."""
+    claim = _lock(claim)
+    if claim.status == Status.UNDER_REVIEW:
+        require(actor, Cap.REVIEW_CLAIMS)
+    else:
+        require(actor, Cap.APPROVE_CLAIMS)
+    _in_scope(actor, claim)
+    _expect(claim, Status.UNDER_REVIEW, Status.REVIEWED)
+    chosen = _clean_clauses(clauses)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "请写明驳回理由"})
+    before = claim.status
+    claim.status = Status.REJECTED
+    claim.rejection_clauses = chosen
+    claim.rejection_reason = reason
+    claim.decided_by = actor
+    claim.decided_at = at
+    claim.save()
+    findings = {f["rule"]: f["message"] for f in claim.decision.get("findings", [])}
+    cited = ";".join(findings.get(c, c) for c in chosen)
+    _event(claim, action="rejected", label="申领未通过", actor=actor, at=at, note=reason)
+    _audit(claim, actor=actor, action="claim.reject", before=before, at=at, reason=reason, clauses=chosen)
+    _tell(
+        claim,
+        "申领未通过",
+        f"经审核,您的申领不符合补贴条件。事实与依据:{cited}。理由:{reason}。{REMEDIES}",
+        at,
+    )
+    return claim
+
+
+@transaction.atomic
+def claim_approve(*, actor, claim: Claim, note: str = "", at: datetime) -> Claim:
+    """Approve (never by the reviewer: four eyes) and publish on the public notice for 5 working
+    days [A2.6.1], [A2.6.2]."""
+    require(actor, Cap.APPROVE_CLAIMS)
+    claim = _lock(claim)
+    _in_scope(actor, claim)
+    _expect(claim, Status.REVIEWED)
+    if claim.reviewed_by_id == actor.pk:
+        raise PermissionDenied("审核人不能审批本人审核的申领(双人审核)")
+    on = local_date(at)
+    notice = periods.notice_period(on)
+    claim.status = Status.ON_NOTICE
+    claim.decided_by = actor
+    claim.decided_at = at
+    claim.notice_published_on = on
+    claim.notice_first_day = notice.first_day
+    claim.notice_last_day = notice.last_day
+    claim.payment_due = notice.payment_due
+    claim.save()
+    _event(claim, action="approved", label="审批通过", actor=actor, at=at, note=note)
+    _event(
+        claim,
+        action="published",
+        label=f"公示{notice.first_day}至{notice.last_day};公示截止",
+        at=at,
+        due=notice.last_day,
+    )
+    _audit(
+        claim,
+        actor=actor,
+        action="claim.approve",
+        before=Status.REVIEWED,
+        at=at,
+        reason=note,
+        notice=[notice.first_day, notice.last_day],
+        payment_due=notice.payment_due,
+    )
+    _tell(
+        claim,
+        "申领已审批通过",
+        f"补贴{claim.amount}元,公示期{notice.first_day}至{notice.last_day} [A2.6.2]。",
+        at,
+    )
+    return claim
+
+
+# -- public notice and objections [A2.6.2] --------------------------------------------------------
+
+
+def client_key(address: str) -> str:
+    return hashlib.sha256(f"objection:{address}".encode()).hexdigest()
+
+
+@transaction.atomic
+def objection_file(
+    *, claim: Claim, reason: str, contact: str, client: str, files: list[tuple[str, bytes]] = (), at: datetime
+) -> Objection:
+    """Anyone may object to a claim on notice; at most 5 objections an hour from one address."""
+    claim = _lock(claim)
+    if claim.status not in (Status.ON_NOTICE, Status.OBJECTION) or local_date(at) > claim.notice_last_day:
+        raise ValidationError("该公示已结束,不再受理异议")
+    reason, contact = (reason or "").strip(), (contact or "").strip()
+    errors = {}
+    if len(reason) < 5:
+        errors["reason"] = "请写明异议理由(至少5个字)"
+    if not contact:
+        errors["contact"] = "请留下联系方式,以便调查核实"
+    if errors:
+        raise ValidationError(errors)
+    key = client_key(client)
+    recent = Objection.objects.filter(client_key=key, filed_at__gte=at - timezone.timedelta(hours=1)).count()
+    if recent >= OBJECTIONS_PER_HOUR:
+        raise ValidationError("提交过于频繁,请稍后再试")
+    checked = [(name, content, evidence_files.sniff(content)) for name, content in files if content]
+    objection = Objection.objects.create(
+        claim=claim, reason=reason[:2000], contact=contact[:60], client_key=key, filed_at=at
+    )
+    for name, content, ctype in checked:
+        Evidence.objects.create(
+            objection=objection,
+            kind=Evidence.Kind.OBJECTION,
+            filename=name[:200],
+            content_type=ctype,
+            size=len(content),
+            sha256=hashlib.sha256(content).hexdigest(),
+            content=content,
+            uploaded_at=at,
+        )
+    before = claim.status
+    claim.status = Status.OBJECTION
+    claim.save()
+    _event(claim, action="objection", label="公示期间收到异议,经办机构调查中", at=at)
+    _audit(
+        claim,
+        actor=None,
+        action="claim.objection",
+        before=before,
+        at=at,
+        reason=reason,
+        objection=objection.pk,
+    )
+    return objection
+
+
+@transaction.atomic
+def objection_decide(*, actor, objection: Objection, upheld: bool, finding: str, at: datetime) -> Objection:
+    """The county's investigation: upheld → the claim is cancelled and the claimant told;
+    dismissed → the claim proceeds (payable once the notice has ended) [A2.6.2]."""
+    if not (can(actor, Cap.REVIEW_CLAIMS) or can(actor, Cap.APPROVE_CLAIMS)):
+        raise PermissionDenied("当前账号无权处理异议")
+    claim = _lock(objection.claim)
+    _in_scope(actor, claim)
+    objection = Objection.objects.select_for_update().get(pk=objection.pk)
+    if objection.status != Objection.Status.OPEN:
+        raise ValidationError("该异议已处理")
+    finding = (finding or "").strip()
+    if not finding:
+        raise ValidationError({"finding": "请写明调查结论"})
+    objection.status = Objection.Status.UPHELD if upheld else Objection.Status.DISMISSED
+    objection.finding = finding
+    objection.decided_by = actor
+    objection.decided_at = at
+    objection.save()
+    before = claim.status
+    today = local_date(at)
+    if upheld:
+        claim.status = Status.CANCELLED
+        claim.save()
+        _event(
+            claim, action="cancelled", label="异议经调查成立,取消补贴资格", actor=actor, at=at, note=finding
+        )
+        _audit(
+            claim,
+            actor=actor,
+            action="claim.cancel",
+            before=before,
+            at=at,
+            reason=finding,
+            objection=objection.pk,
+        )
+        _tell(claim, "补贴资格已取消", f"公示期间的异议经调查成立:{finding}。{REMEDIES}", at)
+    elif not claim.objections.filter(status=Objection.Status.OPEN).exists():
+        if today > claim.notice_last_day:
+            claim.status = Status.PAYABLE
+            claim.payment_due = max(claim.payment_due, periods.payment_due(today).value)
+        else:
+            claim.status = Status.ON_NOTICE
+        claim.save()
+        _event(
+            claim,
+            action="objection_dismissed",
+            label="异议经调查不成立,继续办理",
+            actor=actor,
+            at=at,
+            note=finding,
+        )
+        if claim.status == Status.PAYABLE:
+            _event(claim, action="payable", label="待拨付;拨付期限", at=at, due=claim.payment_due)
+        _audit(
+            claim,
+            actor=actor,
+            action="claim.objection_dismissed",
+            before=before,
+            at=at,
+            reason=finding,
+            objection=objection.pk,
+        )
+    return objection
+
+
+def notices_expire(*, at: datetime) -> int:
+    """Scheduled: claims whose notice ended with no open objection become payable. Idempotent:
+    each claim moves by a conditional update; running twice or late changes nothing more."""
+    today = local_date(at)
+    ids = list(
+        Claim.objects.filter(status=Status.ON_NOTICE, notice_last_day__lt=today).values_list("pk", flat=True)
+    )
+    moved = 0
+    for pk in ids:
+        with transaction.atomic():
+            claim = Claim.objects.select_for_update().filter(pk=pk, status=Status.ON_NOTICE).first()
+            if claim is None or claim.notice_last_day >= today:
+                continue
+            if claim.objections.filter(status=Objection.Status.OPEN).exists():
+                continue
+            claim.status = Status.PAYABLE
+            claim.save()
+            _event(
+                claim, action="payable", label="公示期满无异议,待拨付;拨付期限", at=at, due=claim.payment_due
+            )
+            _audit(claim, actor=None, action="claim.notice_ended", before=Status.ON_NOTICE, at=at)
+            _tell(
+                claim,
+                "公示期满",
+                f"公示期满无异议,将于{claim.payment_due}前拨付至您的银行账户 [A2.6.2]。",
+                at,
+            )
+            moved += 1
+    return moved
+
+
+# -- the working-day clock: reminders, escalation, lapse [A2.6.1] ---------------------------------
+
+
+def deadlines_check(*, at: datetime) -> dict:
+    """Scheduled: remind the county before a review or approval is due, escalate to the city when
+    overdue, remind a claimant who has not answered, and let an unanswered claim lapse."""
+    today = local_date(at)
+    cal = get_calendar()
+    soon = cal.add_workdays(today, DUE_SOON_WORKING_DAYS).value
+    counts = {"reminded": 0, "escalated": 0, "info_reminded": 0, "lapsed": 0}
+    for pk in (
+        Claim.objects.filter(status__in=[Status.UNDER_REVIEW, Status.REVIEWED], reminded_on__isnull=True)
+        .filter(
+            Q(status=Status.UNDER_REVIEW, review_due__lte=soon)
+            | Q(status=Status.REVIEWED, approval_due__lte=soon)
+        )
+        .values_list("pk", flat=True)
+    ):
+        with transaction.atomic():
+            c = Claim.objects.select_for_update().get(pk=pk)
+            if c.reminded_on is not None:
+                continue
+            c.reminded_on = today
+            c.save(update_fields=["reminded_on"])
+            due = c.review_due if c.status == Status.UNDER_REVIEW else c.approval_due
+            _event(c, action="reminder", label="办理期限临近,已提醒经办人员", at=at, due=due)
+            audit.record(actor=None, action="claim.due_reminder", obj=c, at=at, changes={"due": due})
+            counts["reminded"] += 1
+    overdue = Q(status=Status.UNDER_REVIEW, review_due__lt=today) | Q(
+        status=Status.REVIEWED, approval_due__lt=today
+    )
+    for pk in Claim.objects.filter(overdue, escalated_on__isnull=True).values_list("pk", flat=True):
+        with transaction.atomic():
+            c = Claim.objects.select_for_update().get(pk=pk)
+            if c.escalated_on is not None:
+                continue
+            c.escalated_on = today
+            c.save(update_fields=["escalated_on"])
+            _event(c, action="escalated", label="已超过办理期限,上报市人力社保局督办", at=at)
+            audit.record(actor=None, action="claim.escalate", obj=c, at=at, changes={"county": c.county.code})
+            counts["escalated"] += 1
+    for pk in Claim.objects.filter(status=Status.AWAITING_INFO).values_list("pk", flat=True):
+        with transaction.atomic():
+            c = Claim.objects.select_for_update().get(pk=pk)
+            if c.status != Status.AWAITING_INFO:
+                continue
+            waited = cal.working_days_between(c.info_requested_on, today)[0]
+            if waited >= INFO_LAPSE_WORKING_DAYS:
+                c.status = Status.LAPSED
+                c.save()
+                _event(c, action="lapsed", label="逾期未补充材料,申领终止", at=at)
+                _audit(c, actor=None, action="claim.lapse", before=Status.AWAITING_INFO, at=at)
+                _tell(
+                    c,
+                    "申领已终止",
+                    f"您未在{INFO_LAPSE_WORKING_DAYS}个工作日内补充材料,申领终止。可重新申领。",
+                    at,
+                )
+                counts["lapsed"] += 1
+            elif waited >= INFO_REMIND_WORKING_DAYS and c.info_reminded_on is None:
+                c.info_reminded_on = today
+                c.save(update_fields=["info_reminded_on"])
+                lapse = cal.add_workdays(c.info_requested_on, INFO_LAPSE_WORKING_DAYS).value
+                _event(c, action="info_reminder", label="已提醒申领人补充材料", at=at, due=lapse)
+                audit.record(actor=None, action="claim.info_reminder", obj=c, at=at, changes={"lapse": lapse})
+                _tell(c, "请尽快补充材料", f"请于{lapse}前补充材料,逾期申领终止。", at)
+                counts["info_reminded"] += 1
+    return counts
+
+
+# -- re-decision in one batch ----------------------------------------------------------------------
+
+
+def claims_redecide(*, person_ids: Iterable[int] | None = None, reason: str, at: datetime, actor=None) -> int:
+    """Re-decide the open claims (all, or those of some people) in one engine batch, with the facts
+    as of each claim date [A2.7c], and flag every finding that changed to the reviewer."""
+    qs = Claim.objects.filter(status__in=OPEN_FOR_REVIEW).select_related(
+        "person", "occupation", "level", "training_institution", "training_occupation", "training_level"
+    )
+    if person_ids is not None:
+        qs = qs.filter(person_id__in=list(person_ids))
+    claims = list(qs)
+    if not claims:
+        return 0
+    results = evaluate([engine_input(c, c.claim_date) for c in claims])
+    changed = 0
+    for claim, result in zip(claims, results, strict=True):
+        if "error" in result:
+            continue
+        old = {f["rule"]: f for f in claim.decision.get("findings", [])}
+        diffs = [
+            {
+                "rule": f["rule"],
+                "before": old[f["rule"]]["passed"] if f["rule"] in old else None,
+                "after": f["passed"],
+                "message": f["message"],
+            }
+            for f in result["findings"]
+            if f["rule"] not in old
+            or old[f["rule"]]["passed"] != f["passed"]
+            or old[f["rule"]]["message"] != f["message"]
+        ]
+        if not diffs:
+            continue
+        with transaction.atomic():
+            c = Claim.objects.select_for_update().get(pk=claim.pk)
+            if c.status not in OPEN_FOR_REVIEW:
+                continue
+            c.decision = result
+            c.eligible = result["eligible"]
+            c.amount = result["amount"]
+            c.failed_rules = result["failed"]
+            c.findings_changed = diffs
+            c.save()
+            _event(c, action="redecided", label=f"因{reason}重新判定,{len(diffs)}项结论变化", at=at)
+            audit.record(
+                actor=actor,
+                action="claim.redecide",
+                obj=c,
+                at=at,
+                reason=reason,
+                changes={"findings_changed": diffs, "decision": _trace(c)},
+            )
+            changed += 1
+    return changed
+
+
+def claim_counted(claim: Claim) -> bool:
+    return claim.status in COUNTED

@@ -1,0 +1,28 @@
+"""Background jobs (huey): fact imports, notice expiry, reminders and escalations (issue 5 §10).
+The periodic jobs are idempotent: each claim moves by a conditional update, so a job run twice or
+late changes nothing more than one run on time."""
+
+from __future__ import annotations
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+from dte import clock
+from dte.subsidy import facts, services
+
+
+@db_task()
+def run_fact_import(job_id: int) -> str:
+    return facts.import_run(job_id=job_id, at=clock.now()).status
+
+
+@db_periodic_task(crontab(minute="5"))
+def expire_notices() -> int:
+    """Hourly: claims whose 5-working-day notice ended with no open objection become payable."""
+    return services.notices_expire(at=clock.now())
+
+
+@db_periodic_task(crontab(minute="15", hour="*/2"))
+def check_deadlines() -> dict:
+    """Every two hours: due-date reminders, escalation of overdue claims, claimant reminders, lapse."""
+    return services.deadlines_check(at=clock.now())

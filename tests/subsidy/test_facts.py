@@ -1,0 +1,103 @@
+"""Person facts [A2.1] (G1, G2): imports are all or nothing, report bad rows by line, re-run
+idempotently, stay in the importer's county, and are read as of the claim date [A2.7c]."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from openpyxl import Workbook
+
+from dte.subsidy import facts
+from dte.subsidy.models import FactImport, InsuranceMonth, Residence, Unemployment
+from dte.subsidy.tasks import run_fact_import
+
+
+def csv_bytes(*lines: str) -> bytes:
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_an_insurance_file_is_imported_and_a_second_run_changes_nothing(county_reviewer, trainee, at):
+    number = trainee.person.id_number
+    content = csv_bytes("id_number,month,county", f"{number},2024-11,330302", f"{number},2024-12,330302")
+    job = facts.import_queue(
+        actor=county_reviewer, kind="insurance", filename="ins.csv", content=content, at=at
+    )
+    job = facts.import_run(job_id=job.pk, at=at)
+    assert (job.status, job.created, job.unchanged) == ("done", 2, 0)
+    again = facts.import_queue(
+        actor=county_reviewer, kind="insurance", filename="ins.csv", content=content, at=at
+    )
+    again = facts.import_run(job_id=again.pk, at=at)
+    assert (again.status, again.created, again.unchanged) == ("done", 0, 2)
+    assert InsuranceMonth.objects.filter(person=trainee.person).count() == 2
+
+
+def test_a_file_with_one_bad_row_imports_nothing_and_names_the_line(county_reviewer, trainee, at):
+    number = trainee.person.id_number
+    content = csv_bytes(
+        "id_number,month,county",
+        f"{number},2024-11,330302",
+        f"{number},2024-13,330302",
+        "110105194912310021,2024-12,330302",
+    )
+    job = facts.import_queue(
+        actor=county_reviewer, kind="insurance", filename="x.csv", content=content, at=at
+    )
+    job = facts.import_run(job_id=job.pk, at=at)
+    assert job.status == "failed"
+    assert [e["line"] for e in job.errors] == [3, 4]
+    assert "月份" in job.errors[0]["message"] and "未在平台实名登记" in job.errors[1]["message"]
+    assert not InsuranceMonth.objects.exists()
+
+
+def test_a_county_officer_cannot_load_another_countys_rows(county_reviewer, trainee, at):
+    content = csv_bytes("id_number,county,registered_on", f"{trainee.person.id_number},330381,2025-01-02")
+    job = facts.import_queue(
+        actor=county_reviewer, kind="unemployment", filename="u.csv", content=content, at=at
+    )
+    job = facts.import_run(job_id=job.pk, at=at)
+    assert job.status == "failed" and "超出本账号的管辖范围" in job.errors[0]["message"]
+    assert not Unemployment.objects.exists()
+
+
+def test_a_trainee_cannot_import_facts(trainee, at):
+    with pytest.raises(PermissionDenied):
+        facts.import_queue(actor=trainee, kind="insurance", filename="x.csv", content=b"a", at=at)
+
+
+def test_an_xlsx_residence_file_runs_as_a_task_with_progress(city_officer, trainee, at):
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["id_number", "kind", "valid_from", "valid_to"])
+    ws.append([trainee.person.id_number, "户籍", date(2000, 1, 1), None])
+    buf = io.BytesIO()
+    wb.save(buf)
+    job = facts.import_queue(
+        actor=city_officer, kind="residence", filename="r.bin", content=buf.getvalue(), at=at
+    )
+    run_fact_import(job.pk)  # huey runs immediately in tests
+    job = FactImport.objects.get(pk=job.pk)
+    assert (job.status, job.progress, job.created) == ("done", 100, 1)
+    assert Residence.objects.get(person=trainee.person).kind == "hukou"
+
+
+def test_facts_are_read_as_they_stood_on_the_claim_date(trainee, reference):
+    from dte.catalog.models import County
+
+    person = trainee.person
+    lucheng = County.objects.get(code="330302")
+    Unemployment.objects.create(
+        person=person, county=lucheng, registered_on=date(2024, 1, 5), ended_on=date(2024, 8, 31)
+    )
+    Residence.objects.create(
+        person=person, kind="permit", valid_from=date(2024, 1, 1), valid_to=date(2024, 12, 31)
+    )
+    InsuranceMonth.objects.create(person=person, month=date(2025, 4, 1), county=lucheng)
+    then = facts.person_facts(person, date(2024, 6, 1))
+    assert then["unemployment_registered_in"] == "330302" and then["wenzhou_residence_permit"]
+    later = facts.person_facts(person, date(2025, 3, 10))
+    assert later["unemployment_registered_in"] is None and not later["wenzhou_residence_permit"]
+    assert later["insurance_months"] == []  # April 2025 lies after the claim month

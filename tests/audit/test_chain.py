@@ -1,6 +1,6 @@
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 from dte.audit import services as audit
 from dte.audit.models import AuditEntry
@@ -34,10 +34,36 @@ def test_an_intact_chain_verifies(db, at):
     assert r.ok and r.checked == 5
 
 
+def _drop_guard(cur):
+    """What a database owner bent on tampering would do first."""
+    if connection.vendor == "postgresql":
+        cur.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred checks may be pending for ALTER TABLE
+        cur.execute("ALTER TABLE audit_auditentry DISABLE TRIGGER audit_append_only")
+    else:
+        cur.execute("DROP TRIGGER audit_append_only")
+
+
+def test_the_database_itself_refuses_to_update_the_log(db, at):
+    _write(1, at)
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cur:
+        cur.execute("UPDATE audit_auditentry SET action = 'tampered'")
+    assert AuditEntry.objects.get().action == "test.write"
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite guards updates only (see migration 0002)"
+)
+def test_postgresql_refuses_to_delete_from_the_log(db, at):
+    _write(1, at)
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cur:
+        cur.execute("DELETE FROM audit_auditentry")
+
+
 def test_a_row_edited_behind_the_logs_back_is_named_by_verify(db, at):
     _write(5, at)
     third = AuditEntry.objects.order_by("id")[2]
     with connection.cursor() as cur:
+        _drop_guard(cur)
         cur.execute("UPDATE audit_auditentry SET changes = %s WHERE id = %s", ['{"v": [0, 999]}', third.pk])
     r = audit.verify()
     assert not r.ok
@@ -51,6 +77,7 @@ def test_a_deleted_row_breaks_the_chain_at_the_next_entry(db, at):
     _write(4, at)
     rows = list(AuditEntry.objects.order_by("id"))
     with connection.cursor() as cur:
+        _drop_guard(cur)
         cur.execute("DELETE FROM audit_auditentry WHERE id = %s", [rows[1].pk])
     assert audit.verify().first_broken == rows[2].pk
 

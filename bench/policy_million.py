@@ -174,9 +174,8 @@ def best_of(fn: object, repeat: int, label: str = "") -> float:
         fn()  # type: ignore[operator]
         spent.append(time.perf_counter() - t0)
     if label:
-        print(
-            f"{label}: median {sorted(spent)[len(spent) // 2] * 1000:.1f} ms, worst {max(spent) * 1000:.1f} ms"
-        )
+        median = sorted(spent)[len(spent) // 2]
+        print(f"{label}: median {median * 1000:.1f} ms, worst {max(spent) * 1000:.1f} ms")
     return min(spent)
 
 

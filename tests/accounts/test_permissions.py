@@ -13,6 +13,7 @@ AUDIT_READERS = {"city_officer", "auditor", "administrator"}
 PROTECTED = [
     ("get", "/accounts/home/", None, ALL),
     ("get", "/accounts/password/", None, ALL),
+    ("get", "/accounts/manage/", None, {"city_officer", "administrator"}),
     ("get", "/admin/", None, AUDIT_READERS),
     ("get", "/admin/catalog/occupation/", None, {"city_officer", "administrator"}),
     ("get", "/admin/audit/auditentry/", None, AUDIT_READERS),

@@ -32,3 +32,28 @@ class PasswordChangeForm(forms.Form):
         if data.get("new_password") and data.get("new_password") != data.get("new_password2"):
             self.add_error("new_password2", "两次输入的密码不一致")
         return data
+
+
+class StaffAccountForm(forms.Form):
+    username = forms.CharField(label="账号", max_length=150)
+    display_name = forms.CharField(label="姓名/名称", max_length=60)
+    role = forms.ChoiceField(label="角色")
+    institution = forms.ModelChoiceField(label="所属培训机构", queryset=None, required=False)
+    evaluation_body = forms.ModelChoiceField(label="所属评价机构", queryset=None, required=False)
+    county = forms.ModelChoiceField(label="所属县(市、区)", queryset=None, required=False)
+    password = forms.CharField(label="初始密码(至少10位)", widget=forms.PasswordInput)
+
+    def __init__(self, *args, roles, **kwargs):
+        from dte.catalog.models import County, EvaluationBody, Institution
+
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [(r.value, r.label) for r in roles]
+        self.fields["institution"].queryset = Institution.objects.filter(active=True)
+        self.fields["evaluation_body"].queryset = EvaluationBody.objects.filter(active=True)
+        self.fields["county"].queryset = County.objects.all()
+
+
+class AccountActionForm(forms.Form):
+    action = forms.ChoiceField(choices=[("deactivate", "停用"), ("activate", "启用"), ("reset", "重置密码")])
+    reason = forms.CharField(label="理由", max_length=200, required=False)
+    new_password = forms.CharField(label="新密码", widget=forms.PasswordInput, required=False)

@@ -25,8 +25,13 @@ class Cap(StrEnum):
     LOOK_UP_PEOPLE = "look_up_people"  # find a real-name person by ID number (officers)
     REGISTER_PEOPLE = "register_people"  # register a person on someone's behalf
     SUPERVISE_CITY = "supervise_city"  # all counties
+    INSPECT_INSTITUTIONS = "inspect_institutions"  # spot checks, document requests, follow-ups [P2.3]
+    VIEW_COUNTY_DASHBOARD = "view_county_dashboard"  # the own county's dashboard and queue health
+    PREPARE_COUNTY_REPORT = "prepare_county_report"  # generate and review the year-end report [P5.3a]
+    SUBMIT_COUNTY_REPORT = "submit_county_report"  # submit it to the city, which locks it [P5.3a]
     VIEW_AUDIT_LOG = "view_audit_log"
     EDIT_CATALOG = "edit_catalog"
+    MANAGE_ACCOUNTS = "manage_accounts"  # create staff accounts, deactivate, reset passwords
     ENROL_IN_TRAINING = "enrol_in_training"  # a trainee applies to classes, checks in [P2.3]
     FILE_TRAINING_PLANS = "file_training_plans"  # the city files plans and reviews rosters [P3.1], [P2.3]
     PUBLISH_EVENTS = "publish_events"  # the city announces competitions, forums, seminars [P2.2]
@@ -60,11 +65,22 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Cap]] = {
             Cap.PUBLISH_EVENTS,
             Cap.IMPORT_FACTS_CITY,
             Cap.MANAGE_CREDIT_LIST,
+            Cap.MANAGE_ACCOUNTS,
         }
     ),
     R.AUDITOR: frozenset({Cap.SIGNED_IN, Cap.SUPERVISE_CITY, Cap.LOOK_UP_PEOPLE, Cap.VIEW_AUDIT_LOG}),
-    R.ADMINISTRATOR: frozenset({Cap.SIGNED_IN, Cap.EDIT_CATALOG, Cap.VIEW_AUDIT_LOG}),
+    R.ADMINISTRATOR: frozenset({Cap.SIGNED_IN, Cap.EDIT_CATALOG, Cap.VIEW_AUDIT_LOG, Cap.MANAGE_ACCOUNTS}),
 }
+
+# Oversight: dashboards, the year-end county report [P5.3a] and the supervision of institutions [P2.3].
+_OVERSIGHT: dict[Role, frozenset[Cap]] = {
+    R.COUNTY_REVIEWER: frozenset({Cap.VIEW_COUNTY_DASHBOARD, Cap.PREPARE_COUNTY_REPORT}),
+    R.COUNTY_APPROVER: frozenset(
+        {Cap.VIEW_COUNTY_DASHBOARD, Cap.PREPARE_COUNTY_REPORT, Cap.SUBMIT_COUNTY_REPORT}
+    ),
+    R.CITY_OFFICER: frozenset({Cap.INSPECT_INSTITUTIONS}),
+}
+ROLE_CAPABILITIES = {role: caps | _OVERSIGHT.get(role, frozenset()) for role, caps in ROLE_CAPABILITIES.items()}
 
 
 def can(user, cap: Cap) -> bool:

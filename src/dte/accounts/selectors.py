@@ -22,3 +22,16 @@ def home_summary(*, user: User) -> dict:
     if user.role in (Role.AUDITOR, Role.CITY_OFFICER, Role.ADMINISTRATOR):
         out["recent_audit"] = AuditEntry.objects.order_by("-id")[:10]
     return out
+
+
+def accounts_for_manager(*, actor: User, role: str = "", q: str = ""):
+    """Staff accounts the actor may manage (trainees are managed through their real-name record)."""
+    from dte.accounts.services import CREATABLE_ROLES
+
+    roles = [r.value for r in CREATABLE_ROLES.get(Role(actor.role), [])]
+    qs = User.objects.filter(role__in=roles).select_related("institution", "evaluation_body", "county")
+    if role:
+        qs = qs.filter(role=role)
+    if q:
+        qs = qs.filter(username__icontains=q) | qs.filter(display_name__icontains=q)
+    return qs.order_by("role", "username")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.contrib.auth import password_validation
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from dte.accounts.models import Role, User
@@ -106,3 +106,90 @@ def password_change(*, user: User, old_password: str, new_password: str, at: dat
     audit.record(
         actor=user, action="account.password_change", obj=user, at=at, changes={"password": "changed"}
     )
+
+
+# Which staff roles each managing role may create (trainees sign up themselves, real-name).
+CREATABLE_ROLES = {
+    Role.ADMINISTRATOR: [
+        Role.INSTITUTION_STAFF,
+        Role.EVALUATION_STAFF,
+        Role.COUNTY_REVIEWER,
+        Role.COUNTY_APPROVER,
+        Role.CITY_OFFICER,
+        Role.AUDITOR,
+        Role.ADMINISTRATOR,
+    ],
+    Role.CITY_OFFICER: [
+        Role.INSTITUTION_STAFF,
+        Role.EVALUATION_STAFF,
+        Role.COUNTY_REVIEWER,
+        Role.COUNTY_APPROVER,
+    ],
+}
+
+
+def _require_manager(actor: User, role: str | None = None) -> None:
+    from dte.accounts.permissions import Cap, require
+
+    require(actor, Cap.MANAGE_ACCOUNTS)
+    if role is not None and role not in CREATABLE_ROLES.get(Role(actor.role), []):
+        raise PermissionDenied(f"当前账号不能管理“{Role(role).label}”账号")
+
+
+@transaction.atomic
+def staff_account_create(
+    *,
+    actor: User,
+    username: str,
+    password: str,
+    role: str,
+    display_name: str,
+    institution=None,
+    evaluation_body=None,
+    county=None,
+    at: datetime,
+) -> User:
+    """An administrator or the city bureau opens an account for staff, with its role and scope."""
+    _require_manager(actor, role)
+    return account_create(
+        username=username,
+        password=password,
+        role=role,
+        display_name=display_name,
+        institution=institution,
+        evaluation_body=evaluation_body,
+        county=county,
+        actor=actor,
+        at=at,
+    )
+
+
+@transaction.atomic
+def account_set_active(*, actor: User, user: User, active: bool, reason: str, at: datetime) -> None:
+    _require_manager(actor, user.role)
+    if user.pk == actor.pk:
+        raise ValidationError({"active": "不能停用自己的账号"})
+    if not reason.strip():
+        raise ValidationError({"reason": "请填写理由"})
+    if user.is_active == active:
+        return
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    audit.record(
+        actor=actor,
+        action="account.activate" if active else "account.deactivate",
+        obj=user,
+        before={"is_active": not active},
+        after={"is_active": active},
+        reason=reason,
+        at=at,
+    )
+
+
+@transaction.atomic
+def account_reset_password(*, actor: User, user: User, new_password: str, at: datetime) -> None:
+    _require_manager(actor, user.role)
+    _check_password(new_password, user)
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    audit.record(actor=actor, action="account.password_reset", obj=user, changes={"password": "reset"}, at=at)

@@ -9,4 +9,6 @@ urlpatterns = [
     path("sign-up/", views.sign_up, name="sign_up"),
     path("home/", views.home, name="home"),
     path("password/", views.password_change, name="password_change"),
+    path("manage/", views.manage, name="manage"),
+    path("manage/<int:pk>/", views.manage_account, name="manage_account"),
 ]

@@ -3,13 +3,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from dte import clock
 from dte.accounts import selectors, services
-from dte.accounts.forms import LoginForm, PasswordChangeForm, SignUpForm
+from dte.accounts.forms import AccountActionForm, LoginForm, PasswordChangeForm, SignUpForm, StaffAccountForm
+from dte.accounts.models import Role
 from dte.accounts.permissions import Cap, allows
 
 
@@ -90,3 +91,70 @@ def sign_up(request):
             messages.success(request, "实名注册成功。")
             return redirect("accounts:home")
     return render(request, "accounts/sign_up.html", {"form": form})
+
+
+@allows(Cap.MANAGE_ACCOUNTS)
+def manage(request):
+    roles = services.CREATABLE_ROLES.get(Role(request.user.role), [])
+    form = StaffAccountForm(request.POST or None, roles=roles)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            user = services.staff_account_create(
+                actor=request.user,
+                username=d["username"],
+                password=d["password"],
+                role=d["role"],
+                display_name=d["display_name"],
+                institution=d["institution"],
+                evaluation_body=d["evaluation_body"],
+                county=d["county"],
+                at=clock.now(),
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, f"已创建账号 {user.username}({user.role_label})。")
+            return redirect("accounts:manage")
+    accounts = selectors.accounts_for_manager(
+        actor=request.user, role=request.GET.get("role", ""), q=request.GET.get("q", "").strip()
+    )
+    context = {
+        "form": form,
+        "accounts": accounts,
+        "roles": roles,
+        "role": request.GET.get("role", ""),
+        "q": request.GET.get("q", ""),
+    }
+    if request.htmx:
+        return render(request, "accounts/manage.html#results", context)
+    return render(request, "accounts/manage.html", context)
+
+
+@allows(Cap.MANAGE_ACCOUNTS)
+def manage_account(request, pk: int):
+    account = get_object_or_404(selectors.accounts_for_manager(actor=request.user), pk=pk)
+    form = AccountActionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            if d["action"] == "reset":
+                services.account_reset_password(
+                    actor=request.user, user=account, new_password=d["new_password"], at=clock.now()
+                )
+                messages.success(request, "密码已重置。")
+            else:
+                services.account_set_active(
+                    actor=request.user,
+                    user=account,
+                    active=d["action"] == "activate",
+                    reason=d["reason"],
+                    at=clock.now(),
+                )
+                messages.success(request, "账号已启用。" if d["action"] == "activate" else "账号已停用。")
+        except ValidationError as exc:
+            for msgs in exc.message_dict.values():
+                for m in msgs:
+                    messages.error(request, m)
+        return redirect("accounts:manage_account", pk=account.pk)
+    return render(request, "accounts/manage_account.html", {"account": account})

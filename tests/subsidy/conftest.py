@@ -107,3 +107,16 @@ def make_trainee(make_person):
         return user
 
     return make
+
+
+@pytest.fixture
+def freeze(monkeypatch):
+    """Set the platform clock (``dte.clock``) for the pages under test."""
+
+    def set_to(when: datetime):
+        from django.utils import timezone
+
+        monkeypatch.setattr("dte.clock.now", lambda: when)
+        monkeypatch.setattr("dte.clock.today", lambda: timezone.localdate(when))
+
+    return set_to

@@ -6,6 +6,8 @@ from dte.web.admin_site import site as admin_site
 urlpatterns = [
     path("", include("dte.web.urls")),
     path("accounts/", include("dte.accounts.urls")),
+    path("training/", include("dte.training.urls")),
+    path("evaluation/", include("dte.evaluation.urls")),
     path("subsidy/", include("dte.subsidy.urls")),
     path("admin/", admin_site.urls),
     path("api/", api.urls),

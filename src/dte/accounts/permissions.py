@@ -80,7 +80,9 @@ _OVERSIGHT: dict[Role, frozenset[Cap]] = {
     ),
     R.CITY_OFFICER: frozenset({Cap.INSPECT_INSTITUTIONS}),
 }
-ROLE_CAPABILITIES = {role: caps | _OVERSIGHT.get(role, frozenset()) for role, caps in ROLE_CAPABILITIES.items()}
+ROLE_CAPABILITIES = {
+    role: caps | _OVERSIGHT.get(role, frozenset()) for role, caps in ROLE_CAPABILITIES.items()
+}
 
 
 def can(user, cap: Cap) -> bool:

@@ -210,3 +210,10 @@ def verify_audit(request):
     require(request.auth, Cap.VIEW_AUDIT_LOG)
     r = audit_services.verify()
     return {"ok": r.ok, "checked": r.checked, "first_broken": r.first_broken, "problem": r.problem}
+
+
+from dte.evaluation.api import router as evaluation_router  # noqa: E402
+from dte.training.api import router as training_router  # noqa: E402
+
+api.add_router("/training", training_router)
+api.add_router("/evaluation", evaluation_router)

@@ -98,7 +98,7 @@ def my_level(*, actor) -> dict:
         "registrations": Registration.objects.filter(person_id=actor.person_id).select_related(
             "occupation", "level", "evaluation_body"
         ),
-        "certificates": LevelCertificate.objects.filter(person_id=actor.person_id).select_related(
+        "level_certificates": LevelCertificate.objects.filter(person_id=actor.person_id).select_related(
             "occupation", "level", "evaluation_body"
         ),
         "titles": TitleRecognition.objects.filter(person_id=actor.person_id).select_related(

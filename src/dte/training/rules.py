@@ -74,6 +74,15 @@ class Progress:
     def required_hours(self, kind: str) -> Decimal:
         return hours(self.required[kind])
 
+    # Template-friendly views of the same figures.
+    @property
+    def theory(self) -> tuple[Decimal, Decimal]:
+        return self.attended_hours("theory"), self.required_hours("theory")
+
+    @property
+    def practice(self) -> tuple[Decimal, Decimal]:
+        return self.attended_hours("practice"), self.required_hours("practice")
+
 
 def progress(enrolments, *, now: datetime) -> list[Progress]:
     """Progress for enrolments of one class (sessions and attendances prefetched by the caller or

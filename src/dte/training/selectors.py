@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.http import Http404
 
 from dte.accounts.permissions import Cap, can, require
@@ -33,6 +33,7 @@ def catalogue(*, today: date, occupation: str = "", institution_id: int | None =
         .exclude(status=TrainingClass.Status.COMPLETED)
         .select_related("plan__institution", "plan__occupation", "plan__level", "plan__evaluation_body")
         .annotate(taken=Count("enrolments", filter=Q(enrolments__status__in=ON_ROSTER)))
+        .annotate(seats_left=F("capacity") - F("taken"))
         .order_by("start_date", "id")
     )
     if occupation:

@@ -98,4 +98,7 @@ def demo_create(*, at: datetime) -> list[DemoAccount]:
                 **scope,
             )
             created.append(acc)
+    from dte.training import demo as training_demo  # a complete training-to-title path [P3.1]–[P4.2]
+
+    training_demo.create(at=at)
     return created

@@ -52,4 +52,9 @@ def institution(request, pk: int):
     inst = selectors.institution_detail(pk=pk)
     if inst is None:
         raise Http404("没有这个培训机构")
-    return render(request, "web/institution.html", {"institution": inst})
+    from dte.training import selectors as training  # [P5.3b] published fees and open classes
+
+    return render(request, "web/institution.html", {
+        "institution": inst, "fees": training.institution_fees(institution_id=inst.pk),
+        "classes": training.catalogue(today=clock.today(), institution_id=inst.pk),
+    })

@@ -1,0 +1,235 @@
+"""JSON API of the level assessment (mounted at /api/evaluation) [P3.3], [P4.2]."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema, Status
+from ninja.security import django_auth
+
+from dte import clock
+from dte.evaluation import selectors, services
+from dte.training import selectors as training_selectors
+from dte.training.api import Error, ImportOut, ReasonIn
+from dte.training.tables import Row
+
+router = Router(tags=["evaluation"])
+auth = {"auth": django_auth}
+
+
+class RegistrationIn(Schema):
+    training_certificate_id: int
+    education: str
+    education_related: bool = True
+    graduating_student: bool = False
+    title_held: str = "none"
+    years_in_occupation: int = 0
+
+
+class RegistrationOut(Schema):
+    id: int
+    person: str  # masked name
+    occupation: str
+    level: str
+    evaluation_body: str
+    status: str
+    conditions: str
+    check_note: str
+    theory_score: int | None
+    ability_score: int | None
+
+
+def _reg_out(r) -> dict:
+    return {
+        "id": r.pk,
+        "person": r.person.masked_name,
+        "occupation": r.occupation.code,
+        "level": r.level.code,
+        "evaluation_body": r.evaluation_body.code,
+        "status": r.status,
+        "conditions": services.conditions.check(services.declaration(r)).summary,
+        "check_note": r.check_note,
+        "theory_score": r.theory_score,
+        "ability_score": r.ability_score,
+    }
+
+
+@router.get("/registrations", response={200: list[RegistrationOut], 403: Error}, **auth)
+def list_registrations(request):
+    return [_reg_out(r) for r in selectors.registrations_for(actor=request.auth)]
+
+
+@router.post("/registrations", response={201: RegistrationOut, 403: Error, 404: Error, 422: Error}, **auth)
+def register(request, payload: RegistrationIn):
+    data = payload.dict()
+    cert = get_object_or_404(
+        training_selectors.certificates_for(actor=request.auth), pk=data.pop("training_certificate_id")
+    )
+    return Status(
+        201,
+        _reg_out(services.registration_create(actor=request.auth, certificate=cert, at=clock.now(), **data)),
+    )
+
+
+class CheckIn(Schema):
+    accept: bool
+    note: str = ""
+
+
+@router.post("/registrations/{pk}/check", response={200: RegistrationOut, 403: Error, 422: Error}, **auth)
+def check(request, pk: int, payload: CheckIn):
+    reg = selectors.registration_for(actor=request.auth, pk=pk)
+    return _reg_out(
+        services.registration_check(
+            actor=request.auth, registration=reg, accept=payload.accept, note=payload.note, at=clock.now()
+        )
+    )
+
+
+class ScoresIn(Schema):
+    theory_score: int
+    ability_score: int
+    exam_date: date
+
+
+@router.post("/registrations/{pk}/scores", response={200: RegistrationOut, 403: Error, 422: Error}, **auth)
+def scores(request, pk: int, payload: ScoresIn):
+    reg = selectors.registration_for(actor=request.auth, pk=pk)
+    return _reg_out(
+        services.scores_record(actor=request.auth, registration=reg, at=clock.now(), **payload.dict())
+    )
+
+
+class LevelCertificateOut(Schema):
+    id: int
+    number: str
+    code: str
+    holder: str
+    occupation: str
+    level: str
+    theory_score: int
+    ability_score: int
+    issued_on: date
+    status: str
+    title: str | None
+
+
+def _cert_out(c) -> dict:
+    title = getattr(c, "title", None)
+    return {
+        "id": c.pk,
+        "number": c.number,
+        "code": c.code,
+        "holder": c.person.masked_name,
+        "occupation": c.occupation.code,
+        "level": c.level.code,
+        "theory_score": c.theory_score,
+        "ability_score": c.ability_score,
+        "issued_on": c.issued_on,
+        "status": c.status,
+        "title": title.title if title else None,
+    }
+
+
+@router.post(
+    "/registrations/{pk}/certificate", response={201: LevelCertificateOut, 403: Error, 422: Error}, **auth
+)
+def issue(request, pk: int):
+    reg = selectors.registration_for(actor=request.auth, pk=pk)
+    return Status(
+        201, _cert_out(services.level_certificate_issue(actor=request.auth, registration=reg, at=clock.now()))
+    )
+
+
+@router.post("/certificates/{pk}/revoke", response={200: LevelCertificateOut, 403: Error, 422: Error}, **auth)
+def revoke(request, pk: int, payload: ReasonIn):
+    cert = selectors.level_certificate_for(actor=request.auth, pk=pk)
+    return _cert_out(
+        services.level_certificate_revoke(
+            actor=request.auth, certificate=cert, reason=payload.reason, at=clock.now()
+        )
+    )
+
+
+class ResultIn(Schema):
+    registration_id: int
+    id_number: str
+    name: str
+    theory_score: int
+    ability_score: int
+    exam_date: date
+
+
+@router.post("/results", response={200: ImportOut, 403: Error, 422: ImportOut}, **auth)
+def results(request, payload: list[ResultIn]):
+    """Scores in bulk, as the XLSX import: all or nothing; a re-run changes nothing."""
+    rows = [
+        Row(
+            line=i,
+            values={
+                "申报编号": str(r.registration_id),
+                "身份证号": r.id_number,
+                "姓名": r.name,
+                "理论成绩": str(r.theory_score),
+                "能力成绩": str(r.ability_score),
+                "考核日期": r.exam_date.isoformat(),
+            },
+        )
+        for i, r in enumerate(payload, start=1)
+    ]
+    report = services.results_import(actor=request.auth, rows=rows, filename="api", at=clock.now())
+    return Status(200 if report.ok else 422, report.as_dict())
+
+
+class VerifyOut(Schema):
+    number: str
+    status: str
+    holder: str
+    evaluation_body: str
+    occupation: str
+    level: str
+    issued_on: date
+
+
+@router.get("/verify/{code}", response={200: VerifyOut, 404: Error})
+def verify(request, code: str):
+    c = selectors.certificate_by_code(code=code)
+    return {
+        "number": c.number,
+        "status": c.status,
+        "holder": c.person.masked_name,
+        "evaluation_body": c.evaluation_body.name,
+        "occupation": c.occupation.name,
+        "level": c.level.name,
+        "issued_on": c.issued_on,
+    }
+
+
+class TitleOut(Schema):
+    person: str
+    certificate: str
+    occupation: str
+    level: str
+    title: str
+    route: str
+    recognised_on: date
+    void: bool
+
+
+@router.get("/titles", response={200: list[TitleOut], 403: Error}, **auth)
+def titles(request):
+    """Title recognition records [P4.2]: all for the city, own for a trainee."""
+    return [
+        {
+            "person": t.person.masked_name,
+            "certificate": t.certificate.number,
+            "occupation": t.certificate.occupation.code,
+            "level": t.certificate.level.code,
+            "title": t.title,
+            "route": t.route,
+            "recognised_on": t.recognised_on,
+            "void": t.void,
+        }
+        for t in selectors.titles_for(actor=request.auth)
+    ]

@@ -1,0 +1,22 @@
+"""Input forms of the evaluation pages; the rules live in the services."""
+
+from __future__ import annotations
+
+from django import forms
+
+from dte.evaluation.models import Education, TitleHeld
+from dte.training.forms import DateInput
+
+
+class RegistrationForm(forms.Form):
+    education = forms.ChoiceField(label="学历", choices=Education.choices)
+    education_related = forms.BooleanField(label="所学专业与本职业相关", required=False, initial=True)
+    graduating_student = forms.BooleanField(label="毕业年度在校学生", required=False)
+    title_held = forms.ChoiceField(label="已有职称", choices=TitleHeld.choices)
+    years_in_occupation = forms.IntegerField(label="从事本职业年限", min_value=0, max_value=60, initial=0)
+
+
+class ScoresForm(forms.Form):
+    theory_score = forms.IntegerField(label="理论知识考试成绩", min_value=0, max_value=100)
+    ability_score = forms.IntegerField(label="专业能力考核成绩", min_value=0, max_value=100)
+    exam_date = forms.DateField(label="考核日期", widget=DateInput)

@@ -1,0 +1,344 @@
+"""Demo data for training and certification: one complete path through the real services — a plan on
+file, a class, its roster reviewed by the city, QR and online attendance, training certificates,
+level-assessment scores, a level certificate and its title — plus a class running today (for the
+QR check-in), a plan awaiting filing and public events. Dates are relative to ``at``."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from django.db import transaction
+
+from dte.accounts.models import Role, User
+from dte.accounts.services import account_create
+from dte.catalog.models import EvaluationBody, Level, Occupation
+from dte.evaluation import services as evaluation
+from dte.training import checkin, services
+from dte.training.models import MINUTES_PER_HOUR, Session, TrainingPlan, local_tz
+from dte.training.tables import Row
+
+TRAINEE_PASSWORD = "Demo-Trainee-2026"  # noqa: S105 -- the extra demo trainees (local demo only)
+EXTRA_TRAINEES = [("林雅琪", "13805770022"), ("欧阳志强", "13805770035"), ("张伟", "13805770017")]
+
+
+def _at(d: date, hh: int, mm: int = 0, ss: int = 0) -> datetime:
+    return datetime.combine(d, time(hh, mm, ss), tzinfo=local_tz())
+
+
+def _trainees() -> dict[str, User]:
+    from dte.people.models import Person
+
+    out = {"陈晓明": User.objects.get(username="trainee")}
+    for name, phone in EXTRA_TRAINEES:
+        user = User.objects.filter(username=phone).first()
+        if user is None:
+            person = Person.objects.get(phone=phone)
+            user = account_create(
+                username=phone,
+                password=TRAINEE_PASSWORD,
+                role=Role.TRAINEE,
+                person=person,
+                display_name=name,
+                at=_at(date(2024, 12, 1), 9),
+                check_password=False,
+            )
+        out[name] = user
+    return out
+
+
+def _scan(user, session: Session, action: str, at: datetime) -> None:
+    token = checkin.token_for(session_id=session.pk, action=action, at=at)
+    services.attendance_scan(actor=user, session=session, action=action, token=token, at=at)
+
+
+def _plan(
+    staff,
+    *,
+    occupation: str,
+    level: str,
+    title: str,
+    direction: str,
+    hours: tuple[int, int, int, int],
+    start: date,
+    end: date,
+    fee: int,
+    at: datetime,
+) -> TrainingPlan:
+    return services.plan_draft(
+        actor=staff,
+        occupation=Occupation.objects.get(code=occupation),
+        level=Level.objects.get(code=level),
+        evaluation_body=EvaluationBody.objects.get(code="DEMO-EVAL-01"),
+        title=title,
+        direction=direction,
+        hours_theory_offline=hours[0],
+        hours_theory_online=hours[1],
+        hours_practice_offline=hours[2],
+        hours_practice_online=hours[3],
+        start_date=start,
+        end_date=end,
+        capacity=60,
+        fee=fee,
+        mode="blended",
+        place="温州市鹿城区学院中路 杭电温州研究院 3 号楼",
+        schedule="周一至周五 09:00–17:00;线上课程晚间开放",
+        assessment_plan="结业后由示范评价机构组织:理论知识考试(机考,满分100分)与专业能力考核(实操,满分100分),"
+        "两项均达60分者颁发专业技术等级证书 [P3.3]",
+        at=at,
+    )
+
+
+@transaction.atomic
+def create(*, at: datetime) -> bool:
+    """Create the training demo; False (and nothing written) when a plan exists already."""
+    if TrainingPlan.objects.exists():
+        return False
+    staff = User.objects.get(username="institution_staff")
+    city = User.objects.get(username="city_officer")
+    body = User.objects.get(username="evaluation_staff")
+    people = _trainees()
+    today = at.astimezone(local_tz()).date()
+
+    # 1. The complete path: 大数据工程技术人员 初级, 128 hours [A2.2], finished weeks ago.
+    start = today - timedelta(days=75)
+    plan = _plan(
+        staff,
+        occupation="2-02-10-11",
+        level="junior",
+        title="大数据工程技术人员(初级)2025年培训计划",
+        direction="数据采集与处理",
+        hours=(40, 24, 64, 0),
+        start=start,
+        end=today + timedelta(days=120),
+        fee=3200,
+        at=_at(start - timedelta(days=30), 10),
+    )
+    services.plan_submit(actor=staff, plan=plan, at=_at(start - timedelta(days=29), 10))
+    services.plan_file(actor=city, plan=plan, at=_at(start - timedelta(days=25), 15))
+    klass = services.class_open(
+        actor=staff,
+        plan=plan,
+        name="大数据初级 第1期",
+        start_date=start,
+        end_date=start + timedelta(days=21),
+        enrol_by=start - timedelta(days=3),
+        capacity=30,
+        at=_at(start - timedelta(days=24), 9),
+    )
+    apply_at = _at(start - timedelta(days=10), 20)
+    declarations = {
+        "陈晓明": {"category": "in_post", "employer": "温州数智科技有限公司", "job": "数据开发工程师"},
+        "林雅琪": {
+            "category": "graduate",
+            "school": "温州大学",
+            "expected_graduation": date(start.year, 6, 30),
+        },
+        "欧阳志强": {"category": "freelancer", "job": "数据标注与分析"},
+    }
+    enrolments = {}
+    for name, decl in declarations.items():
+        e = services.enrolment_apply(actor=people[name], klass=klass, at=apply_at, **decl)
+        enrolments[name] = services.enrolment_admit(
+            actor=staff, enrolment=e, at=apply_at + timedelta(hours=14)
+        )
+    services.roster_submit(actor=staff, klass=klass, at=_at(start - timedelta(days=2), 9))
+    services.roster_review(
+        actor=city,
+        klass=klass,
+        approve=True,
+        note="学员实名信息核验无误",
+        at=_at(start - timedelta(days=1), 11),
+    )
+    services.class_start(actor=staff, klass=klass, at=_at(start, 8))
+    # 16 days of 8 hours: 5 theory offline, 3 theory online, 8 practice offline = 128 hours.
+    plan_of_days = ["theory-offline"] * 5 + ["theory-online"] * 3 + ["practice-offline"] * 8
+    sessions = []
+    for i, what in enumerate(plan_of_days):
+        kind, mode = what.split("-")
+        sessions.append(
+            services.session_add(
+                actor=staff,
+                klass=klass,
+                date=start + timedelta(days=i),
+                start=time(9),
+                end=time(17),
+                kind=kind,
+                mode=mode,
+                topic=f"第{i + 1}天 {'理论' if kind == 'theory' else '实操'}",
+                at=_at(start, 8, 30),
+            )
+        )
+    assert sum(s.minutes for s in sessions) == 128 * MINUTES_PER_HOUR
+    online_rows = []
+    for n, s in enumerate(sessions):
+        for k, name in enumerate(["陈晓明", "林雅琪", "欧阳志强"]):
+            if name == "欧阳志强" and n in (12, 13):
+                continue  # missed two practice days: short of the required hours
+            if s.mode == "offline":
+                _scan(people[name], s, "in", _at(s.date, 8, 50 + k, 7 * k + n % 5))
+                _scan(people[name], s, "out", _at(s.date, 17, 2 + k, 3 * k + 11))
+            else:
+                person = enrolments[name].person
+                online_rows.append(
+                    Row(
+                        line=len(online_rows) + 2,
+                        values={
+                            "身份证号": person.id_number,
+                            "姓名": person.name,
+                            "课次编号": str(s.pk),
+                            "开始时间": f"{s.date} 08:5{k}",
+                            "结束时间": f"{s.date} 17:0{k}",
+                        },
+                    )
+                )
+    report = services.online_records_import(
+        actor=staff,
+        klass=klass,
+        rows=online_rows,
+        filename="online-platform-export.xlsx",
+        at=_at(start + timedelta(days=8), 9),
+    )
+    assert report.ok, report.errors
+    # A late entry by hand, flagged by the anomaly check [P2.3].
+    services.attendance_correct(
+        actor=staff,
+        session=sessions[13],
+        enrolment=enrolments["欧阳志强"],
+        check_in=_at(sessions[13].date, 19, 30),
+        check_out=None,
+        reason="学员称当日晚间到场补课",
+        at=_at(sessions[13].date, 20),
+    )
+    done = start + timedelta(days=17)
+    for name in ("陈晓明", "林雅琪"):
+        services.completion_assess(
+            actor=staff, enrolment=enrolments[name], passed=True, note="结业考核合格", at=_at(done, 10)
+        )
+    certs = {
+        name: services.certificate_issue(actor=staff, enrolment=enrolments[name], at=_at(done, 15))
+        for name in ("陈晓明", "林雅琪")
+    }
+    services.class_complete(actor=staff, klass=klass, at=_at(start + timedelta(days=21), 18))
+
+    # 2. Level assessment [P3.3]: 陈晓明 passes both parts; 林雅琪 awaits her scores (import demo).
+    reg_at = _at(done + timedelta(days=2), 10)
+    reg = evaluation.registration_create(
+        actor=staff, certificate=certs["陈晓明"], education="bachelor", years_in_occupation=3, at=reg_at
+    )
+    reg2 = evaluation.registration_create(
+        actor=staff, certificate=certs["林雅琪"], education="bachelor", graduating_student=True, at=reg_at
+    )
+    for r in (reg, reg2):
+        evaluation.registration_check(actor=body, registration=r, accept=True, at=reg_at + timedelta(days=1))
+    exam = done + timedelta(days=20)
+    evaluation.scores_record(
+        actor=body,
+        registration=reg,
+        theory_score=82,
+        ability_score=76,
+        exam_date=exam,
+        at=_at(exam + timedelta(days=3), 16),
+    )
+    evaluation.level_certificate_issue(actor=body, registration=reg, at=_at(exam + timedelta(days=7), 10))
+
+    # 3. A class running today, with an offline session now (QR check-in demo).
+    ai = _plan(
+        staff,
+        occupation="2-02-10-09",
+        level="intermediate",
+        title="人工智能工程技术人员(中级)培训计划",
+        direction="机器学习应用",
+        hours=(12, 4, 16, 0),
+        start=today - timedelta(days=10),
+        end=today + timedelta(days=60),
+        fee=3600,
+        at=_at(today - timedelta(days=40), 10),
+    )
+    services.plan_submit(actor=staff, plan=ai, at=_at(today - timedelta(days=39), 10))
+    services.plan_file(actor=city, plan=ai, at=_at(today - timedelta(days=35), 10))
+    running = services.class_open(
+        actor=staff,
+        plan=ai,
+        name="人工智能中级 第1期",
+        start_date=today - timedelta(days=2),
+        end_date=today + timedelta(days=20),
+        enrol_by=today - timedelta(days=3),
+        capacity=30,
+        at=_at(today - timedelta(days=30), 10),
+    )
+    for name, decl in (
+        ("陈晓明", declarations["陈晓明"]),
+        ("张伟", {"category": "gig", "job": "网约车平台数据运营"}),
+    ):
+        e = services.enrolment_apply(
+            actor=people[name], klass=running, at=_at(today - timedelta(days=6), 9), **decl
+        )
+        services.enrolment_admit(actor=staff, enrolment=e, at=_at(today - timedelta(days=5), 9))
+    services.roster_submit(actor=staff, klass=running, at=_at(today - timedelta(days=5), 10))
+    services.roster_review(actor=city, klass=running, approve=True, at=_at(today - timedelta(days=4), 10))
+    services.class_start(actor=staff, klass=running, at=_at(today - timedelta(days=2), 8))
+    local_now = at.astimezone(local_tz())
+    s_start = max(local_now - timedelta(hours=1), _at(today, 0)).time().replace(second=0, microsecond=0)
+    s_end = min(local_now + timedelta(hours=3), _at(today, 23, 59)).time().replace(second=0, microsecond=0)
+    services.session_add(
+        actor=staff,
+        klass=running,
+        date=today,
+        start=s_start,
+        end=s_end,
+        kind="theory",
+        mode="offline",
+        topic="深度学习模型部署(今日课程)",
+        at=_at(today - timedelta(days=3), 9),
+    )
+    services.session_add(
+        actor=staff,
+        klass=running,
+        date=today + timedelta(days=1),
+        start=time(9),
+        end=time(17),
+        kind="practice",
+        mode="offline",
+        topic="模型部署实操",
+        at=_at(today - timedelta(days=3), 9),
+    )
+
+    # 4. A plan awaiting the city's filing [P3.1].
+    iot = _plan(
+        staff,
+        occupation="2-02-10-10",
+        level="junior",
+        title="物联网工程技术人员(初级)培训计划",
+        direction="智能传感与边缘计算",
+        hours=(40, 20, 60, 8),
+        start=today + timedelta(days=30),
+        end=today + timedelta(days=120),
+        fee=2900,
+        at=_at(today - timedelta(days=2), 15),
+    )
+    services.plan_submit(actor=staff, plan=iot, at=_at(today - timedelta(days=1), 9))
+
+    # 5. Events [P2.2].
+    services.event_announce(
+        actor=city,
+        kind="competition",
+        title="温州市数字技术技能大赛(大数据赛项)",
+        starts_on=today + timedelta(days=45),
+        ends_on=today + timedelta(days=46),
+        place="温州国际会展中心",
+        organiser="温州市人力资源和社会保障局",
+        description="以赛促学:面向在岗数字技术人员和高校毕业生,设大数据应用开发赛项。",
+        at=at,
+    )
+    services.event_announce(
+        actor=city,
+        kind="forum",
+        title="温州数字经济技术人才论坛",
+        starts_on=today + timedelta(days=60),
+        ends_on=today + timedelta(days=60),
+        place="温州市人才大厦报告厅",
+        organiser="温州市人力资源和社会保障局",
+        description="以会促育:数字技术工程师培育经验交流与企业用人需求对接。",
+        at=at,
+    )
+    return True

@@ -212,6 +212,11 @@ def verify_audit(request):
     return {"ok": r.ok, "checked": r.checked, "first_broken": r.first_broken, "problem": r.problem}
 
 
+from dte.subsidy.api import router as subsidy_router  # noqa: E402
+
+api.add_router("/subsidy", subsidy_router)
+
+
 from dte.evaluation.api import router as evaluation_router  # noqa: E402
 from dte.training.api import router as training_router  # noqa: E402
 

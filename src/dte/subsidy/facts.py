@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -23,6 +24,7 @@ from dte.audit import services as audit
 from dte.catalog.models import County
 from dte.people.models import Person
 from dte.subsidy.models import (
+    ApiToken,
     Employment,
     FactImport,
     InsuranceMonth,
@@ -483,3 +485,55 @@ def person_facts(person: Person, on: date, retirement_category: str = "") -> dic
     if person.sex == Person.Sex.FEMALE:
         out["retirement_category"] = category or None
     return out
+
+
+# -- API tokens for system integrations -----------------------------------------------------------
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_issue(*, actor, name: str, county: County | None, at: datetime) -> tuple[ApiToken, str]:
+    """Issue a token for an integration, scoped to one county (or the city); returns the token once."""
+    if not can(actor, Cap.IMPORT_FACTS_CITY):
+        raise PermissionDenied("当前账号无权签发接口令牌")
+    if not (name or "").strip():
+        raise ValidationError({"name": "请填写令牌名称(对接系统)"})
+    token = "dte_" + secrets.token_urlsafe(32)
+    row = ApiToken.objects.create(
+        name=name.strip()[:60],
+        digest=_digest(token),
+        prefix=token[:8],
+        county=county,
+        created_by=actor,
+        created_at=at,
+    )
+    audit.record(
+        actor=actor,
+        action="api_token.issue",
+        obj=row,
+        at=at,
+        changes={"name": row.name, "county": county.code if county else "330300"},
+    )
+    return row, token
+
+
+@transaction.atomic
+def api_token_revoke(*, actor, token: ApiToken, at: datetime) -> ApiToken:
+    if not can(actor, Cap.IMPORT_FACTS_CITY):
+        raise PermissionDenied("当前账号无权吊销接口令牌")
+    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=at)
+    audit.record(actor=actor, action="api_token.revoke", obj=token, at=at, changes={"name": token.name})
+    token.refresh_from_db()
+    return token
+
+
+def api_token_check(token: str) -> ApiToken | None:
+    row = (
+        ApiToken.objects.select_related("county")
+        .filter(digest=_digest(token or ""), revoked_at__isnull=True)
+        .first()
+    )
+    return row

@@ -1,0 +1,189 @@
+"""JSON API of subsidy claims (mounted at /api/subsidy). Claimants and officers use the session
+(CSRF); system integrations load person facts with a bearer token scoped to a county [A2.1].
+Refusals come back as 422 (ValidationError, field by field) or 403 (PermissionDenied)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from ninja import Router, Schema, Status
+from ninja.security import HttpBearer, django_auth
+
+from dte import clock
+from dte.accounts.permissions import Cap, require
+from dte.subsidy import facts, selectors, services, sources
+from dte.subsidy.models import ApiToken, Claim
+
+router = Router(tags=["subsidy"])
+
+
+class Error(Schema):
+    detail: str
+    errors: list[dict] = []
+
+
+class TokenAuth(HttpBearer):
+    """Bearer token of a system integration (``dte subsidy-token`` or the city's page issues it)."""
+
+    def authenticate(self, request, token: str) -> ApiToken | None:
+        row = facts.api_token_check(token)
+        if row is not None:
+            ApiToken.objects.filter(pk=row.pk).update(last_used_at=clock.now())
+        return row
+
+
+class FactsIn(Schema):
+    rows: list[dict[str, Any]]
+
+
+class FactsOut(Schema):
+    created: int
+    updated: int
+    unchanged: int
+
+
+@router.put("/facts/{kind}", auth=TokenAuth(), response={200: FactsOut, 422: Error, 403: Error})
+def put_facts(request, kind: str, payload: FactsIn):
+    """Load rows of one kind (residence, unemployment, employment, insurance, status): all or none;
+    a county token may only load rows of its county."""
+    token: ApiToken = request.auth
+    return facts.facts_put(
+        actor=token.created_by, kind=kind, rows=payload.rows, county=token.county, at=clock.now()
+    )
+
+
+class StartIn(Schema):
+    level_certificate: int
+
+
+class AccountIn(Schema):
+    bank_kind: str = "sscard"
+    bank_account: str
+    bank_name: str = ""
+    phone: str = ""
+    retirement_category: str = ""
+
+
+class Finding(Schema):
+    rule: str
+    clause: str
+    passed: bool
+    message: str
+
+
+class ClaimOut(Schema):
+    id: int
+    reference: str
+    status: str
+    status_label: str
+    occupation: str
+    level: str
+    county: str | None
+    amount: int
+    eligible: bool
+    claim_date: date | None
+    review_due: date | None
+    approval_due: date | None
+    notice_last_day: date | None
+    payment_due: date | None
+    findings: list[Finding]
+
+
+def _out(c: Claim, decision: dict | None = None) -> dict:
+    d = decision if decision is not None else c.decision
+    return {
+        "id": c.pk,
+        "reference": c.reference,
+        "status": c.status,
+        "status_label": c.get_status_display(),
+        "occupation": c.occupation.code,
+        "level": c.level.code,
+        "county": c.county.code if c.county_id else None,
+        "amount": d.get("amount", c.amount) or 0,
+        "eligible": bool(d.get("eligible", c.eligible)),
+        "claim_date": c.claim_date,
+        "review_due": c.review_due,
+        "approval_due": c.approval_due,
+        "notice_last_day": c.notice_last_day,
+        "payment_due": c.payment_due,
+        "findings": d.get("findings", []),
+    }
+
+
+def _claim(request, pk: int) -> Claim:
+    c = selectors.claim_for(actor=request.auth, pk=pk)
+    if c is None:
+        raise Http404("no such claim")
+    return c
+
+
+@router.get("/claims", auth=django_auth, response=list[ClaimOut])
+def list_claims(request):
+    """A trainee's own claims; a county officer's county queue; the city's all open claims."""
+    u = request.auth
+    qs = selectors.my_claims(actor=u) if u.person_id else selectors.review_queue(actor=u, today=clock.today())
+    return [_out(c) for c in qs[:500]]
+
+
+@router.post("/claims", auth=django_auth, response={201: ClaimOut, 422: Error, 403: Error})
+def start_claim(request, payload: StartIn):
+    require(request.auth, Cap.CLAIM_SUBSIDY)
+    cert = sources.certificate_facts(
+        person=request.auth.person, level_certificate_id=payload.level_certificate
+    )
+    c = services.claim_start(actor=request.auth, certificate=cert, at=clock.now())
+    return Status(201, _out(c, services.precheck(c, clock.today())))
+
+
+@router.get("/claims/{pk}", auth=django_auth, response={200: ClaimOut, 404: Error})
+def get_claim(request, pk: int):
+    c = _claim(request, pk)
+    return _out(c, services.precheck(c, clock.today()) if c.status == "draft" else None)
+
+
+@router.put("/claims/{pk}/account", auth=django_auth, response={200: ClaimOut, 422: Error, 403: Error})
+def set_account(request, pk: int, payload: AccountIn):
+    c = services.claim_update(actor=request.auth, claim=_claim(request, pk), at=clock.now(), **payload.dict())
+    return _out(c)
+
+
+@router.post("/claims/{pk}/submit", auth=django_auth, response={200: ClaimOut, 422: Error, 403: Error})
+def submit_claim(request, pk: int):
+    return _out(services.claim_submit(actor=request.auth, claim=_claim(request, pk), at=clock.now()))
+
+
+class ReasonIn(Schema):
+    reason: str = ""
+
+
+@router.post("/claims/{pk}/withdraw", auth=django_auth, response={200: ClaimOut, 422: Error, 403: Error})
+def withdraw_claim(request, pk: int, payload: ReasonIn):
+    c = services.claim_withdraw(
+        actor=request.auth, claim=_claim(request, pk), reason=payload.reason, at=clock.now()
+    )
+    return _out(c)
+
+
+class ReviewIn(Schema):
+    action: str  # pass | request_info | reject | approve
+    note: str = ""
+    clauses: list[str] = []
+
+
+@router.post("/claims/{pk}/review", auth=django_auth, response={200: ClaimOut, 422: Error, 403: Error})
+def review_claim(request, pk: int, payload: ReviewIn):
+    u, c, now = request.auth, _claim(request, pk), clock.now()
+    if payload.action == "pass":
+        c = services.review_pass(actor=u, claim=c, note=payload.note, at=now)
+    elif payload.action == "request_info":
+        c = services.review_request_info(actor=u, claim=c, question=payload.note, at=now)
+    elif payload.action == "reject":
+        c = services.claim_reject(actor=u, claim=c, clauses=payload.clauses, reason=payload.note, at=now)
+    elif payload.action == "approve":
+        c = services.claim_approve(actor=u, claim=c, note=payload.note, at=now)
+    else:
+        raise PermissionDenied("未知的操作")
+    return _out(c)

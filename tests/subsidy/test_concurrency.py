@@ -12,7 +12,7 @@ import sys
 import textwrap
 import threading
 from collections import Counter
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -158,8 +158,9 @@ CRASH = textwrap.dedent(
         time.sleep(60)
         return row
     PaymentLine.objects.create = slow_create
-    payments.batch_create(actor=User.objects.get(pk=int(sys.argv[1])), county=County.objects.get(code="330302"),
-                          at=datetime(2025, 3, 25, 2, tzinfo=UTC))
+    officer = User.objects.get(pk=int(sys.argv[1]))
+    county = County.objects.get(code="330302")
+    payments.batch_create(actor=officer, county=county, at=datetime(2025, 3, 25, 2, tzinfo=UTC))
     """
 )
 
@@ -199,4 +200,4 @@ def test_a_process_killed_in_the_middle_of_a_batch_leaves_nothing_half_done(paya
         county=County.objects.get(code="330302"),
         at=datetime(2025, 3, 26, 2, tzinfo=UTC),
     )
-    assert batch.lines.count() == 4 and date(2025, 3, 26)
+    assert batch.lines.count() == 4

@@ -37,7 +37,7 @@ def signals(claim: Claim, *, at: datetime) -> list[dict]:
         people.add(claim.person_id)
         if len(people) >= SHARED_PHONE_PEOPLE:
             out.append({"kind": "shared_phone", "message": f"同一手机号关联{len(people)}名人员"})
-    anomaly = sources.class_attendance_anomaly(claim.training_class_id_ref)
+    anomaly = sources.class_attendance_anomaly(claim.training_class_id)
     if anomaly:
         out.append({"kind": "attendance_anomaly", "message": f"培训班次考勤异常:{anomaly}"})
     if claim.training_institution_id:

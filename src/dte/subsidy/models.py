@@ -256,12 +256,16 @@ class Claim(models.Model):
         "catalog.County", on_delete=models.PROTECT, null=True, blank=True, related_name="claims"
     )
     # Certificates as recorded by the training and evaluation apps (ids kept for the link).
-    level_certificate_id_ref = models.BigIntegerField("等级证书记录号", null=True, blank=True)
+    level_certificate = models.ForeignKey(
+        "evaluation.LevelCertificate", on_delete=models.PROTECT, null=True, blank=True, related_name="claims"
+    )
     level_certificate_number = models.CharField("专业技术等级证书编号", max_length=32)
     occupation = models.ForeignKey("catalog.Occupation", on_delete=models.PROTECT, related_name="+")
     level = models.ForeignKey("catalog.Level", on_delete=models.PROTECT, related_name="+")
     level_issued_on = models.DateField("等级证书发证日期")
-    training_certificate_id_ref = models.BigIntegerField("培训证书记录号", null=True, blank=True)
+    training_certificate = models.ForeignKey(
+        "training.TrainingCertificate", on_delete=models.PROTECT, null=True, blank=True, related_name="claims"
+    )
     training_certificate_number = models.CharField("培训合格证书编号", max_length=32, blank=True)
     training_institution = models.ForeignKey(
         "catalog.Institution", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -274,7 +278,9 @@ class Claim(models.Model):
     )
     training_hours = models.PositiveIntegerField("培训学时", default=0)
     training_issued_on = models.DateField("培训合格证书发证日期", null=True, blank=True)
-    training_class_id_ref = models.BigIntegerField("培训班次记录号", null=True, blank=True)
+    training_class = models.ForeignKey(
+        "training.TrainingClass", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     retirement_category = models.CharField("退休类别(女性申报)", max_length=16, blank=True)
     # Payment account [A2.6.2]: social-security-card account by default, or a designated one.
     bank_kind = models.CharField(

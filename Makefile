@@ -8,6 +8,7 @@ setup:
 	@scripts/setup
 
 run: setup
+	@scripts/ensure-fonts
 	$(DTE) migrate --no-input -v0
 	$(DTE) load-reference
 	$(DTE) demo --if-empty
@@ -17,6 +18,7 @@ run: setup
 # The whole suite on the database named by DATABASE_URL (default: the embedded SQLite).
 test: setup
 	@scripts/ensure-browser
+	@scripts/ensure-fonts
 	.venv/bin/pytest $(PYTEST_ARGS)
 
 lint: setup

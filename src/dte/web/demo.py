@@ -101,4 +101,7 @@ def demo_create(*, at: datetime) -> list[DemoAccount]:
     from dte.training import demo as training_demo  # a complete training-to-title path [P3.1]–[P4.2]
 
     training_demo.create(at=at)
+    from dte.subsidy import demo as subsidy_demo  # eligibility facts and a fund account [A2.1], [A2.6.3]
+
+    subsidy_demo.create(at=at)
     return created

@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "dte.evaluation",
     "dte.notifications",
     "dte.subsidy",
+    "dte.reports",
+    "dte.supervision",
 ]
 
 MIDDLEWARE = [

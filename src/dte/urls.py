@@ -11,4 +11,6 @@ urlpatterns = [
     path("subsidy/", include("dte.subsidy.urls")),
     path("admin/", admin_site.urls),
     path("api/", api.urls),
+    path("reports/", include("dte.reports.urls")),
+    path("supervision/", include("dte.supervision.urls")),
 ]

@@ -47,6 +47,14 @@ def on_permission_denied(request, exc: PermissionDenied):
     return api.create_response(request, {"detail": str(exc) or "permission denied", "errors": []}, status=403)
 
 
+# --- oversight: dashboards, year-end reports, open statistics, supervision -----------------------
+from dte.reports.api import router as reports_router  # noqa: E402
+from dte.supervision.api import router as supervision_router  # noqa: E402
+
+api.add_router("/reports", reports_router)
+api.add_router("/supervision", supervision_router)
+
+
 # --- catalogue (public) --------------------------------------------------------------------------
 class InstitutionRef(Schema):
     id: int

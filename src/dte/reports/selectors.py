@@ -1,0 +1,666 @@
+"""Figures of the city and county dashboards, the year-end county report [P5.3a] and the open
+statistics, computed in the database by aggregate queries (no loop over records in Python; the
+loops here run over the few hundred groups the database returns).
+
+Readings adopted here (ours, shown on the pages):
+- R1 A trainee counts for the county of the household-registration region in the ID number
+  (``Person.region_code``); people from outside Wenzhou form the row "市外户籍". A claim counts for
+  the county it was routed to ([A2.5], reading G5): the county that reviews and pays it.
+- R2 Funnel stages count records (人次: enrolments, certificates, claims): one record stands for one
+  person in one occupation and level. The goal [P1] and the report's "people" columns count
+  distinct people.
+- R3 A record belongs to a year by: enrolment — the class's start date; completion — the class's
+  end date; certificates — the issue date; claims received — the claim date; approved — the date of
+  the approval decision; paid — the payment date; recovered — the date the repayment was received."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, DateField, F, Func, IntegerField, Min, Q, Sum
+from django.db.models.functions import Coalesce
+
+from dte.accounts.permissions import Cap, can
+from dte.catalog.models import County, Level, Occupation
+from dte.evaluation.models import LevelCertificate
+from dte.policy import parameters
+from dte.subsidy.models import COUNTED, Claim, FundAccount, Repayment
+from dte.subsidy.models import Status as ClaimStatus
+from dte.training.models import Enrolment, TrainingCertificate
+
+# [P1] 到2030年末 … 培育数字技术工程师1000人以上.
+GOAL_PEOPLE = 1000
+GOAL_DATE = date(2030, 12, 31)
+OUTSIDE = "外地"  # key of the "市外户籍" row (reading R1)
+OUTSIDE_LABEL = "市外户籍"
+
+APPROVED = [
+    ClaimStatus.ON_NOTICE,
+    ClaimStatus.OBJECTION,
+    ClaimStatus.PAYABLE,
+    ClaimStatus.IN_BATCH,
+    ClaimStatus.PAID,
+]
+COMMITTED = [ClaimStatus.ON_NOTICE, ClaimStatus.OBJECTION, ClaimStatus.PAYABLE, ClaimStatus.IN_BATCH]
+ENROLLED = [Enrolment.Status.ADMITTED, Enrolment.Status.COMPLETED, Enrolment.Status.DROPPED]
+
+STAGES = [
+    ("enrolled", "报名录取"),
+    ("trained", "完成培训"),
+    ("training_certified", "取得培训合格证书"),
+    ("level_certified", "取得等级证书"),
+    ("claimed", "申领补贴"),
+    ("paid", "补贴已拨付"),
+]
+
+
+def programme_start() -> date:
+    """[P5.4] The policy applies from this date; certificates issued earlier are not counted."""
+    return parameters.get("in_force").latest().value["date"]
+
+
+def tz() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def year_bounds(year: int) -> tuple[datetime, datetime]:
+    return (
+        datetime.combine(date(year, 1, 1), time(0), tzinfo=tz()),
+        datetime.combine(date(year + 1, 1, 1), time(0), tzinfo=tz()),
+    )
+
+
+class LocalDate(Func):
+    """The calendar date, in the platform's time zone, of a timestamp column: in SQL, so that
+    on-time shares are counted by the database (SQLite's own date() and PostgreSQL's AT TIME ZONE)."""
+
+    output_field = DateField()
+
+    def as_sql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        if connection.vendor == "postgresql":
+            return f"(({sql}) AT TIME ZONE %s)::date", [*params, settings.TIME_ZONE]
+        # SQLite keeps UTC text; Asia/Shanghai has one fixed offset (no summer time since 1991).
+        hours = int(datetime(2000, 1, 1, tzinfo=tz()).utcoffset().total_seconds() // 3600)
+        return f"date({sql}, '{hours:+d} hours')", params
+
+
+# --- scope --------------------------------------------------------------------------------------------
+def scope_for(actor, county_code: str | None = None) -> County | None:
+    """The county the actor may see: the city (None) or one county. A county sees only its own
+    (DESIGN.md §5): asking for another is refused."""
+    if can(actor, Cap.SUPERVISE_CITY):
+        if county_code:
+            county = County.objects.filter(code=county_code).first()
+            if county is None:
+                raise PermissionDenied("没有这个县(市、区)")
+            return county
+        return None
+    if can(actor, Cap.VIEW_COUNTY_DASHBOARD) and actor.county_id:
+        if county_code and county_code != actor.county.code:
+            raise PermissionDenied("只能查看本县(市、区)的数据")
+        return actor.county
+    raise PermissionDenied("无权查看统计数据")
+
+
+# --- labels ---------------------------------------------------------------------------------------------
+@dataclass
+class Labels:
+    counties: dict[str, str]
+    occupations: dict[int, tuple[str, str]]  # id → (code, name)
+    levels: dict[int, tuple[str, str, int]]  # id → (code, name, rank)
+
+    @classmethod
+    def load(cls) -> Labels:
+        return cls(
+            counties=dict(County.objects.values_list("code", "name")),
+            occupations={o.pk: (o.code, o.name) for o in Occupation.objects.order_by("position", "code")},
+            levels={lv.pk: (lv.code, lv.name, lv.rank) for lv in Level.objects.order_by("rank")},
+        )
+
+    def county(self, code: str) -> str:
+        return self.counties.get(code, OUTSIDE_LABEL)
+
+
+def _county_key(code: str | None, labels: Labels) -> str:
+    return code if code in labels.counties else OUTSIDE
+
+
+def _in_year(field_name: str, year: int | None) -> Q:
+    if year is None:
+        return Q()
+    return Q(**{f"{field_name}__year": year})
+
+
+def _in_year_dt(field_name: str, year: int | None) -> Q:
+    if year is None:
+        return Q()
+    lo, hi = year_bounds(year)
+    return Q(**{f"{field_name}__gte": lo, f"{field_name}__lt": hi})
+
+
+def _date_range(field_name: str, year: int | None) -> Q:
+    """Index-friendly: a date column between 1 January and 31 December."""
+    if year is None:
+        return Q()
+    return Q(**{f"{field_name}__gte": date(year, 1, 1), f"{field_name}__lte": date(year, 12, 31)})
+
+
+# --- training stages -------------------------------------------------------------------------------------
+def _training_groups(county: County | None, year: int | None) -> dict[str, list[dict]]:
+    """Records of each training stage grouped by (county code, occupation, level)."""
+    person_scope = Q(person__region_code=county.code) if county else Q()
+    enrol = Enrolment.objects.filter(person_scope)
+    out = {
+        "enrolled": enrol.filter(Q(status__in=ENROLLED) & _date_range("klass__start_date", year))
+        .values(cc=F("person__region_code"), o=F("klass__plan__occupation"), lv=F("klass__plan__level"))
+        .annotate(n=Count("id")),
+        "trained": enrol.filter(Q(status=Enrolment.Status.COMPLETED) & _date_range("klass__end_date", year))
+        .values(cc=F("person__region_code"), o=F("klass__plan__occupation"), lv=F("klass__plan__level"))
+        .annotate(n=Count("id")),
+        "training_certified": TrainingCertificate.objects.filter(
+            person_scope & Q(status=TrainingCertificate.Status.VALID) & _date_range("issued_on", year)
+        )
+        .values(cc=F("person__region_code"), o=F("occupation"), lv=F("level"))
+        .annotate(n=Count("id")),
+        "level_certified": LevelCertificate.objects.filter(
+            person_scope
+            & Q(status=LevelCertificate.Status.VALID, issued_on__gte=programme_start())
+            & _date_range("issued_on", year)
+        )
+        .values(cc=F("person__region_code"), o=F("occupation"), lv=F("level"))
+        .annotate(n=Count("id")),
+    }
+    return {k: list(v) for k, v in out.items()}
+
+
+def _claim_metrics(*, year: int | None, fund_year: int, today: date) -> dict:
+    """One pass over the claims: every figure the dashboards need, as conditional aggregates."""
+    y = _date_range("claim_date", year)
+
+    def c(q: Q) -> Count:
+        return Count("id", filter=q)
+
+    def s(q: Q) -> Coalesce:
+        return Coalesce(Sum("amount", filter=q), 0, output_field=IntegerField())
+
+    reviewed = Q(reviewed_at__isnull=False, review_due__isnull=False) & y
+    decided = Q(decided_at__isnull=False, approval_due__isnull=False) & y
+    paid_due = Q(paid_on__isnull=False, payment_due__isnull=False) & y
+    return {
+        "claimed": c(Q(status__in=COUNTED) & y),
+        "paid": c(Q(status=ClaimStatus.PAID) & _date_range("paid_on", year)),
+        "reviewed": c(reviewed),
+        "reviewed_on_time": c(reviewed & Q(reviewed_on__lte=F("review_due"))),
+        "decided": c(decided),
+        "decided_on_time": c(decided & Q(decided_on__lte=F("approval_due"))),
+        "paid_due": c(paid_due),
+        "paid_on_time": c(paid_due & Q(paid_on__lte=F("payment_due"))),
+        "overdue_review": c(Q(status=ClaimStatus.UNDER_REVIEW, review_due__lt=today)),
+        "overdue_approval": c(Q(status=ClaimStatus.REVIEWED, approval_due__lt=today)),
+        "overdue_payment": c(
+            Q(status__in=[ClaimStatus.PAYABLE, ClaimStatus.IN_BATCH], payment_due__lt=today)
+        ),
+        "q_under_review": c(Q(status=ClaimStatus.UNDER_REVIEW)),
+        "q_awaiting_info": c(Q(status=ClaimStatus.AWAITING_INFO)),
+        "q_reviewed": c(Q(status=ClaimStatus.REVIEWED)),
+        "q_on_notice": c(Q(status__in=[ClaimStatus.ON_NOTICE, ClaimStatus.OBJECTION])),
+        "q_payable": c(Q(status__in=[ClaimStatus.PAYABLE, ClaimStatus.IN_BATCH])),
+        "committed_amount": s(Q(status__in=COMMITTED)),
+        "paid_amount": s(Q(status=ClaimStatus.PAID) & _date_range("paid_on", fund_year)),
+    }
+
+
+def _claim_groups(county: County | None, *, year: int | None, fund_year: int, today: date) -> list[dict]:
+    qs = Claim.objects.exclude(status=ClaimStatus.DRAFT)
+    if county is not None:
+        qs = qs.filter(county=county)
+    return list(
+        qs.alias(reviewed_on=LocalDate("reviewed_at"), decided_on=LocalDate("decided_at"))
+        .values(cc=F("county__code"), o=F("occupation"), lv=F("level"))
+        .annotate(**_claim_metrics(year=year, fund_year=fund_year, today=today))
+    )
+
+
+def _recovered(county: County | None, year: int | None) -> list[dict]:
+    qs = Repayment.objects.filter(_date_range("received_on", year))
+    if county is not None:
+        qs = qs.filter(recovery__claim__county=county)
+    return list(
+        qs.values(
+            cc=F("recovery__claim__county__code"),
+            o=F("recovery__claim__occupation"),
+            lv=F("recovery__claim__level"),
+        ).annotate(amount=Sum("amount"))
+    )
+
+
+# --- dashboard ---------------------------------------------------------------------------------------------
+def pct(part: int, whole: int) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(100) * part / whole).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class Dashboard:
+    county: County | None
+    year: int | None
+    fund_year: int
+    today: date
+    stages: list[tuple[str, str]]
+    funnel: dict[str, int]
+    by_county: dict[str, dict[str, int]]
+    by_occupation: dict[str, dict[str, int]]
+    by_level: dict[str, dict[str, int]]
+    service: dict[str, dict[str, int]]
+    fund: dict[str, dict[str, int]]
+    goal: dict
+    labels: Labels = field(repr=False)
+
+
+def _add(target: dict[str, int], key: str, n: int) -> None:
+    target[key] = target.get(key, 0) + (n or 0)
+
+
+SERVICE_KEYS = [
+    "reviewed",
+    "reviewed_on_time",
+    "decided",
+    "decided_on_time",
+    "paid_due",
+    "paid_on_time",
+    "overdue_review",
+    "overdue_approval",
+    "overdue_payment",
+    "q_under_review",
+    "q_awaiting_info",
+    "q_reviewed",
+    "q_on_notice",
+    "q_payable",
+]
+
+
+def dashboard(*, actor, county_code: str | None = None, year: int | None = None, today: date) -> Dashboard:
+    """The city dashboard (all counties) or one county's (its own only)."""
+    county = scope_for(actor, county_code)
+    labels = Labels.load()
+    fund_year = year or today.year
+    occ_name = {pk: name for pk, (_, name) in labels.occupations.items()}
+    lvl_name = {pk: name for pk, (_, name, _) in labels.levels.items()}
+
+    funnel: dict[str, int] = {k: 0 for k, _ in STAGES}
+    by_county: dict[str, dict[str, int]] = defaultdict(dict)
+    by_occ: dict[str, dict[str, int]] = defaultdict(dict)
+    by_lvl: dict[str, dict[str, int]] = defaultdict(dict)
+
+    def roll(stage: str, rows: list[dict], n_key: str = "n") -> None:
+        for r in rows:
+            n = r[n_key]
+            _add(funnel, stage, n)
+            _add(by_county[_county_key(r["cc"], labels)], stage, n)
+            _add(by_occ[occ_name.get(r["o"], "")], stage, n)
+            _add(by_lvl[lvl_name.get(r["lv"], "")], stage, n)
+
+    for stage, rows in _training_groups(county, year).items():
+        roll(stage, rows)
+    claims = _claim_groups(county, year=year, fund_year=fund_year, today=today)
+    roll("claimed", claims, "claimed")
+    roll("paid", claims, "paid")
+
+    service: dict[str, dict[str, int]] = defaultdict(dict)
+    fund: dict[str, dict[str, int]] = defaultdict(dict)
+    for r in claims:
+        key = _county_key(r["cc"], labels)
+        for k in SERVICE_KEYS:
+            _add(service[key], k, r[k])
+        _add(fund[key], "committed", r["committed_amount"])
+        _add(fund[key], "paid", r["paid_amount"])
+    for r in _recovered(county, fund_year):
+        _add(fund[_county_key(r["cc"], labels)], "recovered", r["amount"])
+    accounts = FundAccount.objects.filter(year=fund_year)
+    if county is not None:
+        accounts = accounts.filter(county=county)
+    for code, budget in accounts.values_list("county__code", "budget"):
+        _add(fund[code], "budget", budget)
+    for row in fund.values():
+        for k in ("budget", "committed", "paid", "recovered"):
+            row.setdefault(k, 0)
+        row["available"] = row["budget"] - row["committed"] - row["paid"] + row["recovered"]
+
+    return Dashboard(
+        county=county,
+        year=year,
+        fund_year=fund_year,
+        today=today,
+        stages=STAGES,
+        funnel=funnel,
+        by_county=_ordered_counties(by_county, labels),
+        by_occupation=_ordered(by_occ, [name for _, name in labels.occupations.values()]),
+        by_level=_ordered(by_lvl, [name for _, name, _ in labels.levels.values()]),
+        service=_ordered_counties(service, labels),
+        fund=_ordered_counties(fund, labels),
+        goal=goal_progress(county=county, today=today),
+        labels=labels,
+    )
+
+
+def _ordered(d: dict, order: list[str]) -> dict:
+    return {k: d[k] for k in order if k in d} | {k: v for k, v in d.items() if k not in order}
+
+
+def _ordered_counties(d: dict, labels: Labels) -> dict:
+    keys = [c for c in sorted(labels.counties) if c in d] + ([OUTSIDE] if OUTSIDE in d else [])
+    return {k: d[k] for k in keys}
+
+
+def service_rates(row: dict[str, int]) -> dict[str, Decimal | None]:
+    """[A2.6.1], [A2.6.2] Shares of reviews, approval decisions and payments made on time."""
+    return {
+        "review": pct(row.get("reviewed_on_time", 0), row.get("reviewed", 0)),
+        "approval": pct(row.get("decided_on_time", 0), row.get("decided", 0)),
+        "payment": pct(row.get("paid_on_time", 0), row.get("paid_due", 0)),
+    }
+
+
+# --- the goal [P1] ------------------------------------------------------------------------------------------
+def goal_progress(*, county: County | None, today: date) -> dict:
+    """Distinct people holding a valid level certificate issued under the programme ([P1], [P5.4]),
+    by the year of their first; a projection to 2030-12-31 from the pace of the last 365 days, and
+    the pace still needed."""
+    qs = LevelCertificate.objects.filter(
+        status=LevelCertificate.Status.VALID, issued_on__gte=programme_start(), issued_on__lte=today
+    )
+    if county is not None:
+        qs = qs.filter(person__region_code=county.code)
+    firsts = list(qs.values("person").annotate(first=Min("issued_on")).values_list("first", flat=True))
+    by_year: dict[int, int] = defaultdict(int)
+    for d in firsts:
+        by_year[d.year] += 1
+    start_year = programme_start().year
+    years = list(range(start_year, max(today.year, start_year) + 1))
+    cumulative, running = [], 0
+    for y in years:
+        running += by_year.get(y, 0)
+        cumulative.append(running)
+    current = running
+    recent = sum(1 for d in firsts if d > today - timedelta(days=365))
+    days_left = max((GOAL_DATE - today).days, 0)
+    years_left = Decimal(days_left) / Decimal("365.25")
+    projected = current + int((Decimal(recent) * years_left).to_integral_value(rounding=ROUND_HALF_UP))
+    remaining = max(GOAL_PEOPLE - current, 0)
+    needed = (
+        (Decimal(remaining) / years_left).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        if years_left
+        else None
+    )
+    # The projection line, year by year to 2030, at the recent pace.
+    projection = []
+    for y in range(today.year, GOAL_DATE.year + 1):
+        end = min(date(y, 12, 31), GOAL_DATE)
+        left = Decimal(max((end - today).days, 0)) / Decimal("365.25")
+        projection.append(
+            (y, current + int((Decimal(recent) * left).to_integral_value(rounding=ROUND_HALF_UP)))
+        )
+    return {
+        "goal": GOAL_PEOPLE,
+        "goal_date": GOAL_DATE,
+        "current": current,
+        "share": pct(current, GOAL_PEOPLE),
+        "years": years,
+        "new_by_year": [by_year.get(y, 0) for y in years],
+        "cumulative": cumulative,
+        "pace": recent,
+        "needed_pace": needed,
+        "projected": projected,
+        "on_track": projected >= GOAL_PEOPLE,
+        "projection": projection,
+        "city_goal": county is None,
+    }
+
+
+# --- the year-end county report [P5.3a] -----------------------------------------------------------
+def county_year_figures(*, county: County, year: int, as_of: date) -> dict:
+    """The figures of one county's year-end report, from the records (readings R1–R3)."""
+    labels = Labels.load()
+    person = Q(person__region_code=county.code)
+    group_t = {"o": F("klass__plan__occupation"), "lv": F("klass__plan__level")}
+    group_c = {"o": F("occupation"), "lv": F("level")}
+    enrol = Enrolment.objects.filter(person)
+    completed_q = enrol.filter(Q(status=Enrolment.Status.COMPLETED) & _date_range("klass__end_date", year))
+    enrolled_q = enrol.filter(Q(status__in=ENROLLED) & _date_range("klass__start_date", year))
+    tcert_q = TrainingCertificate.objects.filter(
+        person & Q(status=TrainingCertificate.Status.VALID) & _date_range("issued_on", year)
+    )
+    lcert_q = LevelCertificate.objects.filter(
+        person
+        & Q(status=LevelCertificate.Status.VALID, issued_on__gte=programme_start())
+        & _date_range("issued_on", year)
+    )
+
+    rows: dict[tuple[int, int], dict] = defaultdict(dict)
+    for name, qs, group in [
+        ("enrolled", enrolled_q, group_t),
+        ("completed", completed_q, group_t),
+        ("training_certified", tcert_q, group_c),
+        ("level_certified", lcert_q, group_c),
+    ]:
+        for r in qs.values(**group).annotate(n=Count("person", distinct=True)):
+            rows[(r["o"], r["lv"])][name] = r["n"]
+    training_totals = {
+        "enrolled": enrolled_q.aggregate(n=Count("person", distinct=True))["n"],
+        "completed": completed_q.aggregate(n=Count("person", distinct=True))["n"],
+        "training_certified": tcert_q.aggregate(n=Count("person", distinct=True))["n"],
+        "level_certified": lcert_q.aggregate(n=Count("person", distinct=True))["n"],
+    }
+
+    lo, hi = year_bounds(year)
+    claims = Claim.objects.filter(county=county).exclude(status=ClaimStatus.DRAFT)
+
+    def amount(q: Q) -> Coalesce:
+        return Coalesce(Sum("amount", filter=q), 0, output_field=IntegerField())
+
+    received = Q(claim_date__gte=date(year, 1, 1), claim_date__lte=date(year, 12, 31))
+    approved = Q(status__in=APPROVED, decided_at__gte=lo, decided_at__lt=hi)
+    rejected = Q(status=ClaimStatus.REJECTED, decided_at__gte=lo, decided_at__lt=hi)
+    paid = Q(status=ClaimStatus.PAID, paid_on__gte=date(year, 1, 1), paid_on__lte=date(year, 12, 31))
+    claim_rows: dict[tuple[int, int], dict] = defaultdict(dict)
+    for r in (
+        claims.filter(received | approved | rejected | paid)
+        .values(**group_c)
+        .annotate(
+            received=Count("id", filter=received),
+            approved=Count("id", filter=approved),
+            approved_amount=amount(approved),
+            rejected=Count("id", filter=rejected),
+            paid=Count("id", filter=paid),
+            paid_amount=amount(paid),
+        )
+    ):
+        claim_rows[(r["o"], r["lv"])].update(r)
+    for r in _recovered(county, year):
+        claim_rows[(r["o"], r["lv"])]["recovered_amount"] = r["amount"]
+
+    def ordered(keys):
+        return sorted(keys, key=lambda k: (list(labels.occupations).index(k[0]), labels.levels[k[1]][2]))
+
+    def head(k):
+        oc, on = labels.occupations[k[0]]
+        lc, ln, _ = labels.levels[k[1]]
+        return {"occupation_code": oc, "occupation": on, "level_code": lc, "level": ln}
+
+    t_cols = ["enrolled", "completed", "training_certified", "level_certified"]
+    c_cols = [
+        "received",
+        "approved",
+        "approved_amount",
+        "rejected",
+        "paid",
+        "paid_amount",
+        "recovered_amount",
+    ]
+    training = [head(k) | {c: rows[k].get(c, 0) for c in t_cols} for k in ordered(rows)]
+    claims_out = [head(k) | {c: claim_rows[k].get(c, 0) for c in c_cols} for k in ordered(claim_rows)]
+    return {
+        "county": {"code": county.code, "name": county.name},
+        "year": year,
+        "as_of": as_of.isoformat(),
+        "training": training,
+        "training_totals": training_totals,
+        "claims": claims_out,
+        "claims_totals": {c: sum(r[c] for r in claims_out) for c in c_cols},
+    }
+
+
+# Column headings shared by the page, the XLSX and the PDF.
+TRAINING_COLUMNS = [
+    ("enrolled", "报名录取人数"),
+    ("completed", "完成培训人数"),
+    ("training_certified", "取得培训合格证书人数"),
+    ("level_certified", "取得等级证书人数"),
+]
+CLAIM_COLUMNS = [
+    ("received", "受理申领(件)"),
+    ("approved", "审批通过(件)"),
+    ("approved_amount", "审批金额(元)"),
+    ("rejected", "未通过(件)"),
+    ("paid", "已拨付(件)"),
+    ("paid_amount", "拨付金额(元)"),
+    ("recovered_amount", "追回金额(元)"),
+]
+
+
+def reports_for(*, actor, year: int | None = None):
+    """Year-end reports the actor may see: the city all of them, a county its own."""
+    from dte.reports.models import CountyReport
+
+    qs = CountyReport.objects.select_related("county", "generated_by", "reviewed_by", "submitted_by")
+    if not can(actor, Cap.SUPERVISE_CITY):
+        if not (can(actor, Cap.VIEW_COUNTY_DASHBOARD) and actor.county_id):
+            raise PermissionDenied("无权查看年度统计报告")
+        qs = qs.filter(county_id=actor.county_id)
+    if year is not None:
+        qs = qs.filter(year=year)
+    return qs
+
+
+def report_for(*, actor, pk: int):
+    from django.http import Http404
+
+    r = reports_for(actor=actor).filter(pk=pk).first()
+    if r is None:
+        raise Http404("没有这份报告")
+    return r
+
+
+def city_submissions(*, actor, year: int) -> list[dict]:
+    """[P5.3a] Which counties have submitted their report for the year, with the latest version."""
+    if not can(actor, Cap.SUPERVISE_CITY):
+        raise PermissionDenied("仅市人力社保局可查看各县报送情况")
+    latest: dict[int, object] = {}
+    current: dict[int, object] = {}
+    for r in reports_for(actor=actor, year=year).order_by("county_id", "version"):
+        current[r.county_id] = r
+        if r.status == r.Status.SUBMITTED:
+            latest[r.county_id] = r
+    return [
+        {"county": c, "submitted": latest.get(c.pk), "working": current.get(c.pk)}
+        for c in County.objects.order_by("code")
+    ]
+
+
+def city_table(*, actor, year: int) -> dict:
+    """The consolidated city table: the latest submitted version of each county's report."""
+    rows = []
+    t_tot: dict[str, int] = defaultdict(int)
+    c_tot: dict[str, int] = defaultdict(int)
+    for s in city_submissions(actor=actor, year=year):
+        r = s["submitted"]
+        if r is None:
+            rows.append({"county": s["county"], "report": None})
+            continue
+        f = r.figures
+        for k, _ in TRAINING_COLUMNS:
+            t_tot[k] += f["training_totals"][k]
+        for k, _ in CLAIM_COLUMNS:
+            c_tot[k] += f["claims_totals"][k]
+        rows.append(
+            {
+                "county": s["county"],
+                "report": r,
+                "training": f["training_totals"],
+                "claims": f["claims_totals"],
+            }
+        )
+    return {"rows": rows, "training_totals": dict(t_tot), "claims_totals": dict(c_tot)}
+
+
+# --- open statistics ---------------------------------------------------------------------------
+SUPPRESS_BELOW = 5  # counts 1–4 are shown as "<5" so that no one can be singled out
+
+
+def open_statistics() -> list[dict]:
+    """Public aggregate figures by year, county, occupation and level: level certificates issued
+    under the programme, training completed and subsidy claims paid (count and amount). No personal
+    data; a count from 1 to 4 is suppressed (None), and so is the amount beside it."""
+    labels = Labels.load()
+    cells: dict[tuple, dict] = defaultdict(dict)
+    start = programme_start()
+    for r in (
+        Enrolment.objects.filter(status=Enrolment.Status.COMPLETED, klass__end_date__gte=start)
+        .values(
+            y=F("klass__end_date__year"),
+            cc=F("person__region_code"),
+            o=F("klass__plan__occupation"),
+            lv=F("klass__plan__level"),
+        )
+        .annotate(n=Count("id"))
+    ):
+        _add(cells[(r["y"], _county_key(r["cc"], labels), r["o"], r["lv"])], "trained", r["n"])
+    for r in (
+        LevelCertificate.objects.filter(status=LevelCertificate.Status.VALID, issued_on__gte=start)
+        .values(y=F("issued_on__year"), cc=F("person__region_code"), o=F("occupation"), lv=F("level"))
+        .annotate(n=Count("id"))
+    ):
+        _add(cells[(r["y"], _county_key(r["cc"], labels), r["o"], r["lv"])], "level_certified", r["n"])
+    for r in (
+        Claim.objects.filter(status=ClaimStatus.PAID, paid_on__isnull=False)
+        .values(y=F("paid_on__year"), cc=F("county__code"), o=F("occupation"), lv=F("level"))
+        .annotate(n=Count("id"), amount=Sum("amount"))
+    ):
+        cell = cells[(r["y"], _county_key(r["cc"], labels), r["o"], r["lv"])]
+        _add(cell, "paid_claims", r["n"])
+        _add(cell, "paid_amount", r["amount"])
+    out = []
+    occ_order = list(labels.occupations)
+    for key in sorted(cells, key=lambda k: (k[0], k[1], occ_order.index(k[2]), labels.levels[k[3]][2])):
+        y, cc, o, lv = key
+        cell = cells[key]
+        trained = cell.get("trained", 0)
+        certified = cell.get("level_certified", 0)
+        paid = cell.get("paid_claims", 0)
+        out.append(
+            {
+                "year": y,
+                "county_code": cc if cc != OUTSIDE else "",
+                "county": labels.county(cc),
+                "occupation_code": labels.occupations[o][0],
+                "occupation": labels.occupations[o][1],
+                "level": labels.levels[lv][1],
+                "trained": suppress(trained),
+                "level_certified": suppress(certified),
+                "paid_claims": suppress(paid),
+                "paid_amount": cell.get("paid_amount", 0) if paid == 0 or paid >= SUPPRESS_BELOW else None,
+            }
+        )
+    return out
+
+
+def suppress(n: int) -> int | None:
+    return None if 0 < n < SUPPRESS_BELOW else n

@@ -1,0 +1,169 @@
+"""Writes of the year-end county report [P5.3a]: generate (or refresh a version in preparation),
+review, submit (which locks it), and correct (a new version with a reason). Each in one transaction,
+audited; a county acts only for itself (DESIGN.md §5)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from dte.accounts.permissions import Cap, require
+from dte.audit import services as audit
+from dte.catalog.models import County
+from dte.reports import selectors
+from dte.reports.models import CountyReport
+
+
+def _own_county(actor, county: County) -> None:
+    if actor.county_id != county.pk:
+        raise PermissionDenied("只能编制本县(市、区)的年度报告")
+
+
+def _check_year(year: int, at: datetime) -> None:
+    start = selectors.programme_start().year
+    if not start <= year <= at.year:
+        raise ValidationError({"year": [f"年度应在 {start} 至 {at.year} 之间"]})
+
+
+def _local(at: datetime):
+    return at.astimezone(selectors.tz()).date()
+
+
+@transaction.atomic
+def report_generate(*, actor, county: County, year: int, at: datetime) -> CountyReport:
+    """Generate the report from the records [P5.3a]; a version in preparation is refreshed (and goes
+    back to draft). Once a version is submitted, only a correction (with a reason) makes a new one."""
+    require(actor, Cap.PREPARE_COUNTY_REPORT)
+    _own_county(actor, county)
+    _check_year(year, at)
+    versions = CountyReport.objects.select_for_update().filter(county=county, year=year).order_by("-version")
+    latest = versions.first()
+    figures = selectors.county_year_figures(county=county, year=year, as_of=_local(at))
+    if latest is not None and latest.locked:
+        raise ValidationError("本年度报告已报送并锁定;如需更正,请填写更正理由生成新版本 [P5.3a]")
+    if latest is None:
+        report = CountyReport.objects.create(
+            county=county, year=year, version=1, figures=figures, generated_by=actor, generated_at=at
+        )
+        audit.record(
+            actor=actor,
+            action="reports.county_report.generate",
+            obj=report,
+            at=at,
+            after={"county": county.code, "year": year, "version": 1, "figures": figures},
+        )
+        return report
+    before = {"status": latest.status, "figures": latest.figures}
+    latest.figures = figures
+    latest.status = CountyReport.Status.DRAFT
+    latest.generated_by = actor
+    latest.generated_at = at
+    latest.reviewed_by = None
+    latest.reviewed_at = None
+    latest.review_note = ""
+    latest.save()
+    audit.record(
+        actor=actor,
+        action="reports.county_report.regenerate",
+        obj=latest,
+        at=at,
+        before=before,
+        after={"status": latest.status, "figures": figures},
+    )
+    return latest
+
+
+@transaction.atomic
+def report_correct(*, actor, county: County, year: int, reason: str, at: datetime) -> CountyReport:
+    """[P5.3a] A correction of a submitted report: a new version, generated afresh, with the reason."""
+    require(actor, Cap.PREPARE_COUNTY_REPORT)
+    _own_county(actor, county)
+    if not reason.strip():
+        raise ValidationError({"reason": ["请填写更正理由"]})
+    latest = (
+        CountyReport.objects.select_for_update().filter(county=county, year=year).order_by("-version").first()
+    )
+    if latest is None or not latest.locked:
+        raise ValidationError("只有已报送的报告才需要更正;尚未报送的版本可直接重新生成")
+    figures = selectors.county_year_figures(county=county, year=year, as_of=_local(at))
+    report = CountyReport.objects.create(
+        county=county,
+        year=year,
+        version=latest.version + 1,
+        figures=figures,
+        generated_by=actor,
+        generated_at=at,
+        correction_of=latest,
+        correction_reason=reason.strip(),
+    )
+    audit.record(
+        actor=actor,
+        action="reports.county_report.correct",
+        obj=report,
+        at=at,
+        reason=report.correction_reason,
+        after={
+            "county": county.code,
+            "year": year,
+            "version": report.version,
+            "corrects": latest.pk,
+            "figures": figures,
+        },
+    )
+    return report
+
+
+def _lock(report: CountyReport) -> CountyReport:
+    return CountyReport.objects.select_for_update().get(pk=report.pk)
+
+
+@transaction.atomic
+def report_review(*, actor, report: CountyReport, note: str = "", at: datetime) -> CountyReport:
+    """The county checks the generated figures against its own books and marks them reviewed."""
+    require(actor, Cap.PREPARE_COUNTY_REPORT)
+    report = _lock(report)
+    _own_county(actor, report.county)
+    if report.status != CountyReport.Status.DRAFT:
+        raise ValidationError(f"当前状态为“{report.get_status_display()}”,不能复核")
+    report.status = CountyReport.Status.REVIEWED
+    report.reviewed_by = actor
+    report.reviewed_at = at
+    report.review_note = note.strip()
+    report.save()
+    audit.record(
+        actor=actor,
+        action="reports.county_report.review",
+        obj=report,
+        at=at,
+        before={"status": CountyReport.Status.DRAFT},
+        after={"status": report.status, "note": report.review_note},
+    )
+    return report
+
+
+@transaction.atomic
+def report_submit(*, actor, report: CountyReport, at: datetime) -> CountyReport:
+    """[P5.3a] Submit the reviewed report to the city; from now on it is locked. Four eyes
+    (DESIGN.md §5): the one who submits is not the one who reviewed."""
+    require(actor, Cap.SUBMIT_COUNTY_REPORT)
+    report = _lock(report)
+    _own_county(actor, report.county)
+    if report.status != CountyReport.Status.REVIEWED:
+        raise ValidationError("报告须先经复核才能报送")
+    if report.reviewed_by_id == actor.pk:
+        raise ValidationError("复核人与报送人不能为同一人(双人经办)")
+    report.status = CountyReport.Status.SUBMITTED
+    report.submitted_by = actor
+    report.submitted_at = at
+    report.save()
+    audit.record(
+        actor=actor,
+        action="reports.county_report.submit",
+        obj=report,
+        at=at,
+        before={"status": CountyReport.Status.REVIEWED},
+        after={"status": report.status, "version": report.version},
+    )
+    return report

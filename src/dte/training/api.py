@@ -242,6 +242,42 @@ def refuse(request, pk: int, payload: ReasonIn):
     )
 
 
+class OnBehalfIn(ApplyIn):
+    id_number: str
+    name: str = ""  # required when the ID number is not yet registered [P4.3]
+    phone: str = ""
+
+
+@router.post(
+    "/classes/{pk}/enrolments/on-behalf", response={201: EnrolmentOut, 403: Error, 422: Error}, **auth
+)
+def enrol_on_behalf(request, pk: int, payload: OnBehalfIn):
+    """Institution staff enrol (and admit) a real-name person found or registered by ID number."""
+    klass = selectors.class_for(actor=request.auth, pk=pk)
+    e = services.enrolment_on_behalf(actor=request.auth, klass=klass, at=clock.now(), **payload.dict())
+    return Status(201, _enrolment_out(e))
+
+
+class OptionalReasonIn(Schema):
+    reason: str = ""
+
+
+@router.post("/enrolments/{pk}/withdraw", response={200: EnrolmentOut, 403: Error, 422: Error}, **auth)
+def withdraw(request, pk: int, payload: OptionalReasonIn):
+    e = selectors.enrolment_for(actor=request.auth, pk=pk)
+    return _enrolment_out(
+        services.enrolment_withdraw(actor=request.auth, enrolment=e, reason=payload.reason, at=clock.now())
+    )
+
+
+@router.post("/enrolments/{pk}/drop", response={200: EnrolmentOut, 403: Error, 422: Error}, **auth)
+def drop(request, pk: int, payload: ReasonIn):
+    e = selectors.enrolment_for(actor=request.auth, pk=pk)
+    return _enrolment_out(
+        services.enrolment_drop(actor=request.auth, enrolment=e, reason=payload.reason, at=clock.now())
+    )
+
+
 class AssessIn(Schema):
     passed: bool
     note: str = ""

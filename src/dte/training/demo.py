@@ -13,8 +13,8 @@ from dte.accounts.models import Role, User
 from dte.accounts.services import account_create
 from dte.catalog.models import EvaluationBody, Level, Occupation
 from dte.evaluation import services as evaluation
-from dte.training import checkin, services
-from dte.training.models import MINUTES_PER_HOUR, Session, TrainingPlan, local_tz
+from dte.training import checkin, rules, services
+from dte.training.models import Session, TrainingPlan, local_tz
 from dte.training.tables import Row
 
 TRAINEE_PASSWORD = "Demo-Trainee-2026"  # noqa: S105 -- the extra demo trainees (local demo only)
@@ -150,7 +150,10 @@ def create(*, at: datetime) -> bool:
         at=_at(start - timedelta(days=1), 11),
     )
     services.class_start(actor=staff, klass=klass, at=_at(start, 8))
-    # 16 days of 8 hours: 5 theory offline, 3 theory online, 8 practice offline = 128 hours.
+    # 16 days of 8 学时: 5 theory offline, 3 theory online, 8 practice offline = 128 学时; a 学时 is
+    # as long as class_hour.yaml says.
+    per_hour = rules.minutes_per_hour(on=start)
+    day_end = (_at(start, 9) + timedelta(minutes=8 * per_hour)).time()
     plan_of_days = ["theory-offline"] * 5 + ["theory-online"] * 3 + ["practice-offline"] * 8
     sessions = []
     for i, what in enumerate(plan_of_days):
@@ -161,14 +164,14 @@ def create(*, at: datetime) -> bool:
                 klass=klass,
                 date=start + timedelta(days=i),
                 start=time(9),
-                end=time(17),
+                end=day_end,
                 kind=kind,
                 mode=mode,
                 topic=f"第{i + 1}天 {'理论' if kind == 'theory' else '实操'}",
                 at=_at(start, 8, 30),
             )
         )
-    assert sum(s.minutes for s in sessions) == 128 * MINUTES_PER_HOUR
+    assert sum(s.minutes for s in sessions) == 128 * per_hour
     online_rows = []
     for n, s in enumerate(sessions):
         for k, name in enumerate(["陈晓明", "林雅琪", "欧阳志强"]):
@@ -176,7 +179,7 @@ def create(*, at: datetime) -> bool:
                 continue  # missed two practice days: short of the required hours
             if s.mode == "offline":
                 _scan(people[name], s, "in", _at(s.date, 8, 50 + k, 7 * k + n % 5))
-                _scan(people[name], s, "out", _at(s.date, 17, 2 + k, 3 * k + 11))
+                _scan(people[name], s, "out", s.ends_at + timedelta(minutes=2 + k, seconds=3 * k + 11))
             else:
                 person = enrolments[name].person
                 online_rows.append(
@@ -187,7 +190,7 @@ def create(*, at: datetime) -> bool:
                             "姓名": person.name,
                             "课次编号": str(s.pk),
                             "开始时间": f"{s.date} 08:5{k}",
-                            "结束时间": f"{s.date} 17:0{k}",
+                            "结束时间": f"{s.date} {day_end:%H:%M}",
                         },
                     )
                 )

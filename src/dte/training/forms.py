@@ -70,6 +70,24 @@ class ApplyForm(forms.Form):
     expected_graduation = forms.DateField(label="预计毕业日期", widget=DateInput, required=False)
 
 
+class OnBehalfForm(ApplyForm):
+    """Institution staff enrol a real-name person on their behalf [P4.3]."""
+
+    id_number = forms.CharField(label="身份证号码", max_length=18)
+    name = forms.CharField(label="姓名(尚未实名登记时必填)", max_length=60, required=False)
+    phone = forms.CharField(label="手机号码(选填)", max_length=11, required=False)
+    field_order = [
+        "id_number",
+        "name",
+        "phone",
+        "category",
+        "employer",
+        "job",
+        "school",
+        "expected_graduation",
+    ]
+
+
 class ReasonForm(forms.Form):
     reason = forms.CharField(label="理由", max_length=500)
 

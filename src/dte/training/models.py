@@ -11,9 +11,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import models
 
-# Reading: one 学时 (class hour) is counted as 60 minutes of attendance. Chinese practice varies
-# (45 to 60 minutes); the plan's hours and the session durations are compared in these units.
-MINUTES_PER_HOUR = 60
+# The length of one 学时 (class hour) is a dated policy parameter (policy/parameters/class_hour.yaml),
+# read through ``dte.training.rules.minutes_per_hour``.
 
 
 def local_tz() -> ZoneInfo:
@@ -154,6 +153,7 @@ class Enrolment(models.Model):
         APPLIED = "applied", "已报名"
         ADMITTED = "admitted", "已录取"
         REFUSED = "refused", "未录取"
+        WITHDRAWN = "withdrawn", "已撤回"
         COMPLETED = "completed", "已结业"
         DROPPED = "dropped", "已退学"
 
@@ -183,6 +183,18 @@ class Enrolment(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     reason = models.TextField("理由", blank=True)
+    enrolled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name="代报名经办人",
+    )
+    left_at = models.DateTimeField("撤回/退学时间", null=True, blank=True)
+    left_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
     completion_passed = models.BooleanField("结业考核合格", null=True, blank=True)
     completion_note = models.CharField("结业考核说明", max_length=200, blank=True)
     completion_assessed_at = models.DateTimeField(null=True, blank=True)

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 
 from dte.accounts.permissions import Cap, can, require
 from dte.policy import parameters
-from dte.training.models import MINUTES_PER_HOUR, Attendance, Enrolment, Session
+from dte.training.models import Attendance, Enrolment, Session
 
 # Check-in is accepted from 30 minutes before the start until the end; check-out from the start
 # until 30 minutes after the end [P2.3].
@@ -28,6 +28,12 @@ def required_hours(*, occupation_code: str, level_code: str, on: date) -> int | 
     return int(hours) if hours is not None else None
 
 
+def minutes_per_hour(*, on: date) -> int:
+    """Minutes of attendance in one 学时 on ``on`` (a class is counted by the value in force on its
+    start date) [P3.2]; the reading adopted is cited in class_hour.yaml."""
+    return int(parameters.get("class_hour").at(on).value["minutes"])
+
+
 def require_institution(actor, institution_id: int) -> None:
     """Institution staff act only for their own institution."""
     require(actor, Cap.MANAGE_INSTITUTION)
@@ -41,8 +47,8 @@ def can_read_institution(actor, institution_id: int) -> bool:
     return can(actor, Cap.MANAGE_INSTITUTION) and actor.institution_id == institution_id
 
 
-def hours(value_minutes: int) -> Decimal:
-    return (Decimal(value_minutes) / MINUTES_PER_HOUR).quantize(Decimal("0.1"))
+def hours(value_minutes: int, per_hour: int) -> Decimal:
+    return (Decimal(value_minutes) / per_hour).quantize(Decimal("0.1"))
 
 
 @dataclass
@@ -53,6 +59,7 @@ class Progress:
     attended: dict[str, int]  # minutes by kind (theory | practice)
     required: dict[str, int]  # minutes by kind
     still_possible: dict[str, int]  # minutes of sessions not yet ended, by kind
+    per_hour: int  # minutes in one 学时 for this class (class_hour.yaml)
 
     @property
     def met(self) -> bool:
@@ -66,13 +73,13 @@ class Progress:
         )
 
     def shortfall(self, kind: str) -> Decimal:
-        return hours(max(0, self.required[kind] - self.attended[kind]))
+        return hours(max(0, self.required[kind] - self.attended[kind]), self.per_hour)
 
     def attended_hours(self, kind: str) -> Decimal:
-        return hours(self.attended[kind])
+        return hours(self.attended[kind], self.per_hour)
 
     def required_hours(self, kind: str) -> Decimal:
-        return hours(self.required[kind])
+        return hours(self.required[kind], self.per_hour)
 
     # Template-friendly views of the same figures.
     @property
@@ -97,9 +104,10 @@ def progress(enrolments, *, now: datetime) -> list[Progress]:
     for s in sessions:
         if s.ends_at > now:
             remaining[s.kind] += s.minutes
+    per_hour = minutes_per_hour(on=klass.start_date)
     required = {
-        Session.Kind.THEORY: plan.theory_hours * MINUTES_PER_HOUR,
-        Session.Kind.PRACTICE: plan.practice_hours * MINUTES_PER_HOUR,
+        Session.Kind.THEORY: plan.theory_hours * per_hour,
+        Session.Kind.PRACTICE: plan.practice_hours * per_hour,
     }
     attendances = defaultdict(list)
     for a in Attendance.objects.filter(enrolment__in=enrolments).select_related("session"):
@@ -115,6 +123,7 @@ def progress(enrolments, *, now: datetime) -> list[Progress]:
                 attended=attended,
                 required=required,
                 still_possible={k: remaining[k] for k in required},
+                per_hour=per_hour,
             )
         )
     return out

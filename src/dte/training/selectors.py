@@ -22,6 +22,9 @@ from dte.training.models import (
 )
 
 ON_ROSTER = [Enrolment.Status.ADMITTED, Enrolment.Status.COMPLETED]
+# A drop-out keeps the hours attended before leaving: they are shown, never counted towards a
+# certificate [P2.3].
+WITH_HOURS = [*ON_ROSTER, Enrolment.Status.DROPPED]
 
 
 # --- public --------------------------------------------------------------------------------------
@@ -113,6 +116,19 @@ def class_for(*, actor, pk: int) -> TrainingClass:
     return k
 
 
+def enrolment_for(*, actor, pk: int) -> Enrolment:
+    """One enrolment: the trainee's own, or one of a class the actor may read."""
+    e = Enrolment.objects.select_related("klass__plan", "person").filter(pk=pk).first()
+    if e is None:
+        raise Http404("没有这条报名记录")
+    if can(actor, Cap.ENROL_IN_TRAINING):
+        if e.person_id != actor.person_id:
+            raise PermissionDenied("无权查看他人的报名")
+    elif not rules.can_read_institution(actor, e.klass.plan.institution_id):
+        raise PermissionDenied("无权查看其他培训机构的报名")
+    return e
+
+
 def session_for(*, actor, pk: int) -> Session:
     s = Session.objects.select_related("klass__plan__institution").filter(pk=pk).first()
     if s is None:
@@ -127,7 +143,7 @@ def roster(*, actor, klass: TrainingClass, now: datetime):
     if not rules.can_read_institution(actor, klass.plan.institution_id):
         raise PermissionDenied("无权查看其他培训机构的花名册")
     enrolments = list(klass.enrolments.select_related("person", "klass__plan").order_by("status", "id"))
-    on_roster = [e for e in enrolments if e.status in ON_ROSTER]
+    on_roster = [e for e in enrolments if e.status in WITH_HOURS]
     progress = {p.enrolment.pk: p for p in rules.progress(on_roster, now=now)}
     certs = {c.enrolment_id: c for c in TrainingCertificate.objects.filter(enrolment__klass=klass)}
     return [
@@ -193,7 +209,7 @@ def my_training(*, actor, now: datetime) -> dict:
     )
     rows = []
     for e in enrolments:
-        p = rules.progress([e], now=now)[0] if e.status in ON_ROSTER else None
+        p = rules.progress([e], now=now)[0] if e.status in WITH_HOURS else None
         rows.append({"enrolment": e, "progress": p})
     credits = list(
         ContinuingEducationCredit.objects.filter(person_id=person_id).select_related("certificate")

@@ -16,7 +16,7 @@ from dte.accounts.permissions import Cap, can, require
 from dte.audit import services as audit
 from dte.catalog.models import Designation, EvaluationBody, Level, Occupation
 from dte.people.models import Person
-from dte.people.services import clean_id_number
+from dte.people.services import clean_id_number, find_person, person_register
 from dte.training import checkin, rules
 from dte.training.models import (
     Attendance,
@@ -357,27 +357,17 @@ def class_complete(*, actor, klass: TrainingClass, at: datetime) -> TrainingClas
 
 
 # --- enrolment [P2.0], [P2.3] --------------------------------------------------------------------
-@transaction.atomic
-def enrolment_apply(
-    *,
-    actor,
-    klass: TrainingClass,
-    category: str,
-    employer: str = "",
-    job: str = "",
-    school: str = "",
-    expected_graduation: date | None = None,
-    at: datetime,
-) -> Enrolment:
-    """A real-name trainee applies, declaring who they are [P2.0]."""
-    require(actor, Cap.ENROL_IN_TRAINING)
-    if actor.person_id is None:
-        raise PermissionDenied("请先完成实名注册")
-    klass = _lock_class(klass)
+def _check_enrolling(klass: TrainingClass, at: datetime) -> None:
     if klass.status != TrainingClass.Status.ENROLLING or klass.plan.status != TrainingPlan.Status.ON_FILE:
         raise ValidationError("该班次不在招生中")
     if _local_date(at) > klass.enrol_by:
         raise ValidationError(f"报名已于 {klass.enrol_by:%Y年%m月%d日} 截止")
+
+
+def _check_declaration(
+    *, klass: TrainingClass, category: str, employer: str, job: str, school: str, expected_graduation
+) -> dict[str, list[str]]:
+    """Who may train [P2.0]: the declared category and what it needs."""
     errors: dict[str, list[str]] = {}
     cat = Enrolment.Category
     if category not in cat.values:
@@ -393,20 +383,65 @@ def enrolment_apply(
             errors["expected_graduation"] = [
                 f"预计毕业日期不在开班当年({klass.start_date.year}年),不属于毕业年度毕业生 [P2.0]"
             ]
-    if Enrolment.objects.filter(klass=klass, person_id=actor.person_id).exists():
+    return errors
+
+
+def _declare(e: Enrolment, *, category, employer, job, school, expected_graduation) -> None:
+    e.category, e.employer, e.job = category, employer.strip(), job.strip()
+    e.school, e.expected_graduation = school.strip(), expected_graduation
+
+
+@transaction.atomic
+def enrolment_apply(
+    *,
+    actor,
+    klass: TrainingClass,
+    category: str,
+    employer: str = "",
+    job: str = "",
+    school: str = "",
+    expected_graduation: date | None = None,
+    at: datetime,
+) -> Enrolment:
+    """A real-name trainee applies, declaring who they are [P2.0]. An application the trainee
+    withdrew may be made again while the class is still enrolling."""
+    require(actor, Cap.ENROL_IN_TRAINING)
+    if actor.person_id is None:
+        raise PermissionDenied("请先完成实名注册")
+    klass = _lock_class(klass)
+    _check_enrolling(klass, at)
+    decl = {
+        "category": category,
+        "employer": employer,
+        "job": job,
+        "school": school,
+        "expected_graduation": expected_graduation,
+    }
+    errors = _check_declaration(klass=klass, **decl)
+    previous = Enrolment.objects.select_for_update().filter(klass=klass, person_id=actor.person_id).first()
+    if previous is not None and previous.status != Enrolment.Status.WITHDRAWN:
         errors["__all__"] = ["您已报名该班次,不能重复报名"]
     if errors:
         raise ValidationError(errors)
-    e = Enrolment.objects.create(
-        klass=klass,
-        person_id=actor.person_id,
-        category=category,
-        employer=employer.strip(),
-        job=job.strip(),
-        school=school.strip(),
-        expected_graduation=expected_graduation,
-        applied_at=at,
-    )
+    if previous is not None:
+        e = previous
+        before = {"status": e.status, "left_at": e.left_at}
+        e.status, e.applied_at, e.reason, e.left_at, e.left_by = Enrolment.Status.APPLIED, at, "", None, None
+        e.decided_by = e.decided_at = e.enrolled_by = None
+        _declare(e, **decl)
+        e.save()
+        audit.record(
+            actor=actor,
+            action="training.enrolment.reapply",
+            obj=e,
+            before=before,
+            after={"status": e.status, "category": category},
+            at=at,
+        )
+        return e
+    e = Enrolment(klass=klass, person_id=actor.person_id, applied_at=at)
+    _declare(e, **decl)
+    e.save()
     audit.record(
         actor=actor,
         action="training.enrolment.apply",
@@ -426,14 +461,8 @@ def _roster_open(klass: TrainingClass) -> None:
         raise ValidationError(f"花名册{klass.get_roster_status_display()},不能再变更录取名单 [P2.3]")
 
 
-@transaction.atomic
-def enrolment_admit(*, actor, enrolment: Enrolment, at: datetime) -> Enrolment:
-    """Admit an applicant. One person cannot be admitted to two overlapping classes [P2.3]."""
-    e = _lock_enrolment(enrolment)
-    klass = _lock_class(e.klass)
-    rules.require_institution(actor, klass.plan.institution_id)
-    if e.status != Enrolment.Status.APPLIED:
-        raise ValidationError(f"报名状态为「{e.get_status_display()}」,不能录取")
+def _check_admission(e: Enrolment, klass: TrainingClass) -> None:
+    """Admission needs an open roster, a seat, and no overlapping class of the same person [P2.3]."""
     _roster_open(klass)
     if klass.status == TrainingClass.Status.COMPLETED:
         raise ValidationError("班次已结业")
@@ -458,6 +487,17 @@ def enrolment_admit(*, actor, enrolment: Enrolment, at: datetime) -> Enrolment:
             f"该学员已被录取到时间重叠的班次「{clash.klass.name}」"
             f"({clash.klass.start_date} 至 {clash.klass.end_date}),不能重复录取 [P2.3]"
         )
+
+
+@transaction.atomic
+def enrolment_admit(*, actor, enrolment: Enrolment, at: datetime) -> Enrolment:
+    """Admit an applicant. One person cannot be admitted to two overlapping classes [P2.3]."""
+    e = _lock_enrolment(enrolment)
+    klass = _lock_class(e.klass)
+    rules.require_institution(actor, klass.plan.institution_id)
+    if e.status != Enrolment.Status.APPLIED:
+        raise ValidationError(f"报名状态为「{e.get_status_display()}」,不能录取")
+    _check_admission(e, klass)
     e.status, e.decided_by, e.decided_at = Enrolment.Status.ADMITTED, actor, at
     e.save(update_fields=["status", "decided_by", "decided_at"])
     audit.record(
@@ -465,6 +505,136 @@ def enrolment_admit(*, actor, enrolment: Enrolment, at: datetime) -> Enrolment:
         action="training.enrolment.admit",
         obj=e,
         changes={"status": ["applied", "admitted"]},
+        at=at,
+    )
+    return e
+
+
+@transaction.atomic
+def enrolment_on_behalf(
+    *,
+    actor,
+    klass: TrainingClass,
+    id_number: str,
+    name: str = "",
+    phone: str = "",
+    category: str,
+    employer: str = "",
+    job: str = "",
+    school: str = "",
+    expected_graduation: date | None = None,
+    at: datetime,
+) -> Enrolment:
+    """Institution staff enrol a real-name person on the trainee's behalf and admit them [P2.0],
+    [P4.3]: the person is found by ID number, or registered with the name given. The admission rules
+    still apply (open roster, seats, no overlapping class) and the city still reviews the roster
+    [P2.3], where the enrolment shows who made it."""
+    klass = _lock_class(klass)
+    rules.require_institution(actor, klass.plan.institution_id)
+    _check_enrolling(klass, at)
+    errors: dict[str, list[str]] = {}
+    ident = clean_id_number(id_number)
+    person = find_person(id_number=ident.number)
+    if person is not None and name.strip() and name.strip() != person.name:
+        errors["name"] = [f"姓名与该身份证号码的实名信息({person.masked_name})不一致 [P4.3]"]
+    if person is None and not name.strip():
+        errors["name"] = ["该身份证号码尚未实名登记,请填写姓名以登记 [P4.3]"]
+    decl = {
+        "category": category,
+        "employer": employer,
+        "job": job,
+        "school": school,
+        "expected_graduation": expected_graduation,
+    }
+    errors.update(_check_declaration(klass=klass, **decl))
+    if person is not None:
+        previous = Enrolment.objects.filter(klass=klass, person=person).first()
+        if previous is not None and previous.status != Enrolment.Status.WITHDRAWN:
+            errors["id_number"] = [f"该学员已报名本班次(状态:{previous.get_status_display()})"]
+    if errors:
+        raise ValidationError(errors)
+    if person is None:
+        require(actor, Cap.REGISTER_PEOPLE)
+        person = person_register(name=name, id_number=ident.number, phone=phone, actor=actor, at=at)
+    e = Enrolment.objects.select_for_update().filter(klass=klass, person=person).first()
+    e = e or Enrolment(klass=klass, person=person)
+    e.status, e.applied_at, e.reason, e.left_at, e.left_by = Enrolment.Status.APPLIED, at, "", None, None
+    _declare(e, **decl)
+    _check_admission(e, klass)
+    e.status, e.enrolled_by, e.decided_by, e.decided_at = Enrolment.Status.ADMITTED, actor, actor, at
+    e.save()
+    audit.record(
+        actor=actor,
+        action="training.enrolment.on_behalf",
+        obj=e,
+        at=at,
+        after={"class": klass.pk, "person": person.masked_name, "category": category, "status": e.status},
+    )
+    return e
+
+
+@transaction.atomic
+def enrolment_withdraw(*, actor, enrolment: Enrolment, reason: str = "", at: datetime) -> Enrolment:
+    """The trainee withdraws an application, or an admission while the roster has not gone to the
+    city [P2.3]; once the roster is under review or approved, leaving is a drop-out."""
+    require(actor, Cap.ENROL_IN_TRAINING)
+    e = _lock_enrolment(enrolment)
+    if e.person_id != actor.person_id:
+        raise PermissionDenied("只能撤回本人的报名")
+    klass = _lock_class(e.klass)
+    if e.status == Enrolment.Status.ADMITTED:
+        if klass.status != TrainingClass.Status.ENROLLING or klass.roster_status in (
+            TrainingClass.RosterStatus.SUBMITTED,
+            TrainingClass.RosterStatus.APPROVED,
+        ):
+            raise ValidationError(
+                f"花名册{klass.get_roster_status_display()},已录取的报名不能撤回;如需离开请办理退学 [P2.3]"
+            )
+    elif e.status != Enrolment.Status.APPLIED:
+        raise ValidationError(f"报名状态为「{e.get_status_display()}」,不能撤回")
+    before = e.status
+    e.status, e.reason, e.left_at, e.left_by = Enrolment.Status.WITHDRAWN, reason.strip(), at, actor
+    e.save(update_fields=["status", "reason", "left_at", "left_by"])
+    audit.record(
+        actor=actor,
+        action="training.enrolment.withdraw",
+        obj=e,
+        changes={"status": [before, e.status]},
+        reason=e.reason,
+        at=at,
+    )
+    return e
+
+
+@transaction.atomic
+def enrolment_drop(*, actor, enrolment: Enrolment, reason: str, at: datetime) -> Enrolment:
+    """A rostered trainee drops out (退学), by their own wish or recorded by the institution, with a
+    reason. The attendance records stay as they were: the record is traceable [P2.3]."""
+    e = _lock_enrolment(enrolment)
+    klass = _lock_class(e.klass)
+    if can(actor, Cap.ENROL_IN_TRAINING):
+        if e.person_id != actor.person_id:
+            raise PermissionDenied("只能办理本人的退学")
+    else:
+        rules.require_institution(actor, klass.plan.institution_id)
+    if e.status != Enrolment.Status.ADMITTED:
+        raise ValidationError(f"报名状态为「{e.get_status_display()}」,不能办理退学")
+    if klass.status == TrainingClass.Status.COMPLETED:
+        raise ValidationError("班次已结业,不能办理退学")
+    if klass.roster_status == TrainingClass.RosterStatus.SUBMITTED:
+        raise ValidationError("花名册正在市人力社保局审核中,请在审核完成后办理 [P2.3]")
+    if klass.roster_status != TrainingClass.RosterStatus.APPROVED:
+        raise ValidationError("花名册尚未提交市局审核,请直接撤回报名")
+    if not reason.strip():
+        raise ValidationError({"reason": "请填写退学理由"})
+    e.status, e.reason, e.left_at, e.left_by = Enrolment.Status.DROPPED, reason.strip(), at, actor
+    e.save(update_fields=["status", "reason", "left_at", "left_by"])
+    audit.record(
+        actor=actor,
+        action="training.enrolment.drop",
+        obj=e,
+        changes={"status": ["admitted", "dropped"], "attendances_kept": e.attendances.count()},
+        reason=e.reason,
         at=at,
     )
     return e

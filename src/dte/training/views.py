@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from dte import clock
 from dte.accounts.permissions import Cap, allows, can
-from dte.training import checkin, documents, forms, selectors, services
+from dte.training import checkin, documents, forms, rules, selectors, services
 from dte.training.models import Enrolment, Event, Session, TrainingCertificate
 from dte.training.tables import read_table
 
@@ -317,6 +317,7 @@ def class_manage(request, pk: int):
             "klass": klass,
             "plan": klass.plan,
             "rows": rows,
+            "minutes_per_hour": rules.minutes_per_hour(on=klass.start_date),
             "sessions": klass.sessions.all(),
             "anomalies": selectors.anomalies(actor=request.user, klass=klass),
             "is_owner": can(request.user, Cap.MANAGE_INSTITUTION),
@@ -357,6 +358,65 @@ def enrolment_refuse(request, pk: int):
         ),
         f"已不予录取 {e.person.name}。",
     )
+    return redirect("training:class_manage", pk=e.klass_id)
+
+
+@allows(Cap.MANAGE_INSTITUTION)
+def enrol_on_behalf(request, pk: int):
+    """Staff enrol a real-name person found (or registered) by ID number [P4.3], [P2.3]."""
+    klass = selectors.class_for(actor=request.user, pk=pk)
+    form = forms.OnBehalfForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            e = services.enrolment_on_behalf(
+                actor=request.user, klass=klass, at=clock.now(), **form.cleaned_data
+            )
+        except ValidationError as exc:
+            add_form_errors(form, exc)
+        else:
+            messages.success(request, f"已为 {e.person.name} 代报名并录取,花名册仍须经市人力社保局审核。")
+            return redirect("training:class_manage", pk=klass.pk)
+    return render(
+        request,
+        "training/form_page.html",
+        {
+            "form": form,
+            "title": f"代学员报名:{klass.name}",
+            "lead": "按身份证号码查找实名信息;尚未登记的人员请同时填写姓名,将一并实名登记 [P4.3]。"
+            "代报名即录取,仍受不得录取到时间重叠班次的限制,并须经市人力社保局花名册审核 [P2.3]。",
+            "back": reverse("training:class_manage", args=[klass.pk]),
+        },
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@require_POST
+@allows(Cap.ENROL_IN_TRAINING)
+def enrolment_withdraw(request, pk: int):
+    e = selectors.enrolment_for(actor=request.user, pk=pk)
+    attempt(
+        request,
+        lambda: services.enrolment_withdraw(
+            actor=request.user, enrolment=e, reason=request.POST.get("reason", ""), at=clock.now()
+        ),
+        f"已撤回「{e.klass.name}」的报名。",
+    )
+    return redirect("training:me")
+
+
+@require_POST
+@allows(Cap.SIGNED_IN)
+def enrolment_drop(request, pk: int):
+    e = selectors.enrolment_for(actor=request.user, pk=pk)
+    attempt(
+        request,
+        lambda: services.enrolment_drop(
+            actor=request.user, enrolment=e, reason=request.POST.get("reason", ""), at=clock.now()
+        ),
+        f"已办理 {e.person.name} 的退学,已有考勤记录保留。",
+    )
+    if can(request.user, Cap.ENROL_IN_TRAINING):
+        return redirect("training:me")
     return redirect("training:class_manage", pk=e.klass_id)
 
 

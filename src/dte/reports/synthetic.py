@@ -7,7 +7,6 @@ command, the tests and bench/oversight_dashboard.py call it."""
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import secrets
 from dataclasses import dataclass
@@ -15,13 +14,15 @@ from datetime import date, datetime, time, timedelta
 
 from dte.catalog.models import County, EvaluationBody, Institution, Level, Occupation
 from dte.evaluation.models import Education, LevelCertificate, Registration
-from dte.people.models import Person
+from dte.people import crypto
+from dte.people.models import ID_CONTEXT, Person
 from dte.subsidy.models import Claim, FundAccount, Recovery, Repayment
 from dte.subsidy.models import Status as ClaimStatus
 from dte.training.models import Enrolment, TrainingCertificate, TrainingClass, TrainingPlan
+from dte.web.demo import demo_id_number
 
 # Numbers on synthetic certificates and claims: unique within a run, unlikely to meet real ones.
-_seq = itertools.count(secrets.randbelow(10**9) * 10**4)
+_seq = itertools.count(secrets.randbelow(10**6) * 1000)
 
 
 def _n() -> int:
@@ -36,13 +37,16 @@ class Records:
     at: datetime
 
     def person(self, *, region: str = "330302", name: str = "测试学员") -> Person:
+        """A person with a valid (synthetic) resident ID number, encrypted as the registry keeps it."""
         n = _n()
+        birth = date(1975, 1, 1) + timedelta(days=(n // 1000) % 9000)
+        number = demo_id_number(region, birth.strftime("%Y%m%d"), n % 1000)
         return Person.objects.create(
             name=name,
-            id_number_enc="synthetic",
-            id_number_hash=hashlib.sha256(f"synthetic-{n}".encode()).hexdigest(),
-            birth_date=date(1990, 1, 1),
-            sex=Person.Sex.MALE,
+            id_number_enc=crypto.encrypt(number, context=ID_CONTEXT),
+            id_number_hash=Person.hash_id_number(number),
+            birth_date=birth,
+            sex=Person.Sex.MALE if n % 2 else Person.Sex.FEMALE,
             region_code=region,
             created_at=self.at,
         )
@@ -92,13 +96,19 @@ class Records:
             created_at=self.at,
         )
 
-    def enrol(self, klass: TrainingClass, person: Person, status: str = Enrolment.Status.COMPLETED) -> Enrolment:
+    def enrol(
+        self, klass: TrainingClass, person: Person, status: str = Enrolment.Status.COMPLETED
+    ) -> Enrolment:
         return Enrolment.objects.create(
             klass=klass, person=person, category=Enrolment.Category.IN_POST, status=status, applied_at=self.at
         )
 
     def training_certificate(
-        self, enrolment: Enrolment, *, issued_on: date | None = None, status: str = TrainingCertificate.Status.VALID
+        self,
+        enrolment: Enrolment,
+        *,
+        issued_on: date | None = None,
+        status: str = TrainingCertificate.Status.VALID,
     ) -> TrainingCertificate:
         n = _n()
         plan = enrolment.klass.plan
@@ -198,7 +208,9 @@ class Records:
             claim=claim, amount_due=due, reason="多发", opened_by=self.user, opened_at=self.at
         )
         for amount, on in repaid:
-            Repayment.objects.create(recovery=r, amount=amount, received_on=on, recorded_by=self.user, recorded_at=self.at)
+            Repayment.objects.create(
+                recovery=r, amount=amount, received_on=on, recorded_by=self.user, recorded_at=self.at
+            )
         return r
 
 

@@ -450,21 +450,36 @@ def _active(start: date | None, end: date | None, on: date) -> bool:
 
 def person_facts(person: Person, on: date, retirement_category: str = "") -> dict[str, Any]:
     """The ``person`` object of the engine's claim contract, as the facts stood on ``on`` (G4)."""
-    residences = [r for r in person.residences.all() if _active(r.valid_from, r.valid_to, on)]
-    unemp = [u for u in person.unemployments.all() if _active(u.registered_on, u.ended_on, on)]
-    unemp.sort(key=lambda u: u.registered_on)
-    emps = [e for e in person.employments.all() if _active(e.started_on, e.ended_on, on)]
-    emps.sort(key=lambda e: e.started_on)
+    residences = [
+        kind
+        for kind, start, end in Residence.objects.filter(person=person).values_list(
+            "kind", "valid_from", "valid_to"
+        )
+        if _active(start, end, on)
+    ]
+    unemp = sorted(
+        (start, code)
+        for start, end, code in Unemployment.objects.filter(person=person).values_list(
+            "registered_on", "ended_on", "county__code"
+        )
+        if _active(start, end, on)
+    )
+    emps = sorted(
+        (e for e in Employment.objects.filter(person=person) if _active(e.started_on, e.ended_on, on)),
+        key=lambda e: e.started_on,
+    )
     month_end = date(on.year, on.month, 1)
-    months = [m for m in person.insurance_months.all() if m.month <= month_end]
+    months = InsuranceMonth.objects.filter(person=person, month__lte=month_end).values_list(
+        "month", "county__code"
+    )
     status = PersonStatus.objects.filter(person=person).first()
     out: dict[str, Any] = {
         "id_number": person.id_number,
-        "wenzhou_hukou": any(r.kind == Residence.Kind.HUKOU for r in residences),
-        "wenzhou_residence_permit": any(r.kind == Residence.Kind.PERMIT for r in residences),
-        "unemployment_registered_in": unemp[-1].county.code if unemp else None,
+        "wenzhou_hukou": Residence.Kind.HUKOU in residences,
+        "wenzhou_residence_permit": Residence.Kind.PERMIT in residences,
+        "unemployment_registered_in": unemp[-1][1] if unemp else None,
         "retired": bool(status and status.retired_on and status.retired_on <= on),
-        "insurance_months": [{"month": f"{m.month:%Y-%m}", "county": m.county.code} for m in months],
+        "insurance_months": [{"month": f"{m:%Y-%m}", "county": code} for m, code in months.order_by("month")],
     }
     if emps:
         e = emps[-1]

@@ -13,7 +13,7 @@ SHARED_PHONE_PEOPLE = 3
 BURST_MINUTES = 10
 
 
-def signals(claim: Claim, *, at: datetime) -> list[dict]:
+def signals(claim: Claim, *, at: datetime, hashes: list[str] | None = None) -> list[dict]:
     out: list[dict] = []
     if claim.bank_account_hash:
         others = (
@@ -41,7 +41,8 @@ def signals(claim: Claim, *, at: datetime) -> list[dict]:
     if anomaly:
         out.append({"kind": "attendance_anomaly", "message": f"培训班次考勤异常:{anomaly}"})
     if claim.training_institution_id:
-        hashes = list(claim.evidence.values_list("sha256", flat=True))
+        if hashes is None:
+            hashes = list(claim.evidence.values_list("sha256", flat=True))
         burst = (
             Evidence.objects.filter(
                 sha256__in=hashes,

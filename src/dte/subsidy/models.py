@@ -289,7 +289,7 @@ class Claim(models.Model):
     bank_name = models.CharField("开户银行", max_length=60, blank=True)
     bank_account_enc = models.TextField("银行账号(加密)", blank=True)
     bank_account_hash = models.CharField("银行账号(检索哈希)", max_length=64, blank=True, db_index=True)
-    phone = models.CharField("联系电话", max_length=20, blank=True)
+    phone = models.CharField("联系电话", max_length=20, blank=True, db_index=True)
     # Dates [A2.6.1]–[A2.6.2] on the working-day clock (D3).
     created_at = models.DateTimeField("创建时间")
     claim_date = models.DateField("申领日期", null=True, blank=True)

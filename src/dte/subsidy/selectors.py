@@ -70,14 +70,18 @@ def next_due(claim: Claim) -> date | None:
     return claim.approval_due if claim.status == Status.REVIEWED else claim.review_due
 
 
-def due_flag(claim: Claim, today: date) -> str:
+def due_soon_limit(today: date) -> date:
+    return get_calendar().add_workdays(today, DUE_SOON_WORKING_DAYS).value
+
+
+def due_flag(claim: Claim, today: date, soon: date | None = None) -> str:
     """'overdue', 'due_soon' (within 2 working days) or ''; the clock is paused while awaiting info."""
     due = next_due(claim)
     if due is None or claim.status == Status.AWAITING_INFO:
         return ""
     if due < today:
         return "overdue"
-    if due <= get_calendar().add_workdays(today, DUE_SOON_WORKING_DAYS).value:
+    if due <= (soon or due_soon_limit(today)):
         return "due_soon"
     return ""
 

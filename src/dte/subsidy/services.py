@@ -70,8 +70,18 @@ def _reference(prefix: str, at: datetime) -> str:
     return f"{prefix}{local_date(at):%Y%m%d}{secrets.token_hex(4).upper()}"
 
 
+_CLAIM_RELATED = (
+    "person",
+    "occupation",
+    "level",
+    "training_institution",
+    "training_occupation",
+    "training_level",
+)
+
+
 def _lock(claim: Claim) -> Claim:
-    return Claim.objects.select_for_update().get(pk=claim.pk)
+    return Claim.objects.select_for_update(of=("self",)).select_related(*_CLAIM_RELATED).get(pk=claim.pk)
 
 
 def _expect(claim: Claim, *statuses: str) -> None:
@@ -177,10 +187,10 @@ def engine_input(claim: Claim, on: date, exclude_self: bool = True) -> dict:
     return out
 
 
-def decide(claim: Claim, on: date) -> dict:
+def decide(claim: Claim, on: date, raw: dict | None = None) -> dict:
     """The engine's decision for the claim as of ``on``; an ill-formed input comes back as a
     decision that is not eligible, with the problem as its one finding."""
-    result = evaluate([engine_input(claim, on)])[0]
+    result = evaluate([raw or engine_input(claim, on)])[0]
     if "error" in result:
         err = result["error"]
         message = _input_problem(err["field"], err["message"])
@@ -342,31 +352,80 @@ def _route(decision: dict) -> County:
     return county
 
 
-@transaction.atomic
-def claim_submit(*, actor, claim: Claim, at: datetime) -> Claim:
-    """Submit: the person row is locked so that concurrent submissions of one person are decided
-    one after the other ([A2.4b] at most 3 counted claims a year, [A2.4c] never the same occupation
-    and level twice; the partial unique index backs the latter). Freezes the facts as of the claim
-    date [A2.7c] with the decision trace and routes the claim to its county (G5)."""
-    # Lock the person first (the same order in every path), then the claim.
-    person = Person.objects.select_for_update().get(pk=claim.person_id)
-    claim = _lock(claim)
-    _own(actor, claim)
-    _expect(claim, Status.DRAFT)
-    kinds = set(claim.evidence.values_list("kind", flat=True))
+def _priors_key(claim: Claim) -> list:
+    return list(
+        Claim.objects.filter(person_id=claim.person_id)
+        .exclude(status=Status.DRAFT)
+        .exclude(pk=claim.pk)
+        .order_by("pk")
+        .values_list("pk", "status")
+    )
+
+
+def _check_submittable(claim: Claim, evidence: list[dict]) -> None:
+    kinds = {e["kind"] for e in evidence}
     missing = [Evidence.Kind(k).label for k in REQUIRED_EVIDENCE if k not in kinds]
     if missing:
         raise ValidationError({"evidence": f"请上传{'、'.join(missing)} [A2.5]"})
     if not claim.bank_account_enc:
         raise ValidationError({"bank_account": "请填写收款银行账户 [A2.6.2]"})
-    on = local_date(at)
-    decision = decide(claim, on)
+
+
+def _decide_for_submit(claim: Claim, on: date) -> tuple[dict, dict, County]:
+    raw = engine_input(claim, on)
+    decision = decide(claim, on, raw)
     if "error" in decision:
         raise ValidationError(decision["findings"][0]["message"])
     refused = [f for f in decision["findings"] if f["rule"] in REFUSE_ON and not f["passed"]]
     if refused:
         raise ValidationError([f["message"] for f in refused])
-    county = _route(decision)
+    return raw, decision, _route(decision)
+
+
+def claim_submit(*, actor, claim: Claim, at: datetime) -> Claim:
+    """Submit a claim [A2.5]: decide it on the facts as of the claim date [A2.7c], freeze them with
+    the decision trace, and route it to its county (G5).
+
+    The reading work (facts, the engine, fraud signals) is done before the write transaction; the
+    transaction locks the person row, so that concurrent submissions of one person are decided one
+    after the other ([A2.4b] at most 3 counted claims a year, [A2.4c] never the same occupation and
+    level twice; the partial unique index backs the latter), and decides again if another claim of
+    the person changed in between."""
+    from dte.subsidy import fraud
+
+    on = local_date(at)
+    pre = Claim.objects.select_related(*_CLAIM_RELATED).get(pk=claim.pk)
+    _own(actor, pre)
+    _expect(pre, Status.DRAFT)
+    evidence = list(pre.evidence.values("kind", "filename", "sha256", "size"))
+    _check_submittable(pre, evidence)
+    priors = _priors_key(pre)
+    raw, decision, county = _decide_for_submit(pre, on)
+    flags = fraud.signals(pre, at=at, hashes=[e["sha256"] for e in evidence])
+    return _submit_write(
+        actor=actor,
+        claim=claim,
+        at=at,
+        on=on,
+        priors=priors,
+        raw=raw,
+        decision=decision,
+        county=county,
+        flags=flags,
+    )
+
+
+@transaction.atomic
+def _submit_write(*, actor, claim, at, on, priors, raw, decision, county, flags) -> Claim:
+    # Lock the person first (the same order in every path), then the claim.
+    person = Person.objects.select_for_update().get(pk=claim.person_id)
+    claim = _lock(claim)
+    _own(actor, claim)
+    _expect(claim, Status.DRAFT)
+    evidence = list(claim.evidence.values("kind", "filename", "sha256", "size"))
+    _check_submittable(claim, evidence)
+    if _priors_key(claim) != priors:  # another claim of this person moved meanwhile: decide again
+        raw, decision, county = _decide_for_submit(claim, on)
     before = claim.status
     claim.status = Status.UNDER_REVIEW
     claim.county = county
@@ -377,23 +436,16 @@ def claim_submit(*, actor, claim: Claim, at: datetime) -> Claim:
     claim.eligible = decision["eligible"]
     claim.amount = decision["amount"]
     claim.failed_rules = decision["failed"]
-    frozen = engine_input(claim, on)
+    claim.fraud_flags = flags
+    frozen = {**raw, "person": dict(raw["person"])}
     frozen["person"]["id_number"] = person.masked_id_number  # the number stays encrypted at rest
-    claim.snapshot = {
-        "as_of": on.isoformat(),
-        "engine_input": frozen,
-        "evidence": list(claim.evidence.values("kind", "filename", "sha256", "size")),
-    }
+    claim.snapshot = {"as_of": on.isoformat(), "engine_input": frozen, "evidence": evidence}
     _set_review_dues(claim)
     try:
         with transaction.atomic():
             claim.save()
     except IntegrityError as exc:  # the partial unique index of [A2.4c]
         raise ValidationError("同一职业同一等级不得重复申领 [A2.4c]") from exc
-    from dte.subsidy import fraud
-
-    claim.fraud_flags = fraud.signals(claim, at=at)
-    claim.save(update_fields=["fraud_flags"])
     _event(
         claim,
         action="submitted",
@@ -860,9 +912,7 @@ def deadlines_check(*, at: datetime) -> dict:
 def claims_redecide(*, person_ids: Iterable[int] | None = None, reason: str, at: datetime, actor=None) -> int:
     """Re-decide the open claims (all, or those of some people) in one engine batch, with the facts
     as of each claim date [A2.7c], and flag every finding that changed to the reviewer."""
-    qs = Claim.objects.filter(status__in=OPEN_FOR_REVIEW).select_related(
-        "person", "occupation", "level", "training_institution", "training_occupation", "training_level"
-    )
+    qs = Claim.objects.filter(status__in=OPEN_FOR_REVIEW).select_related(*_CLAIM_RELATED)
     if person_ids is not None:
         qs = qs.filter(person_id__in=list(person_ids))
     claims = list(qs)

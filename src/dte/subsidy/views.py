@@ -337,8 +337,9 @@ def queue(request):
         occupation=g.get("occupation", ""),
     )
     page = list(rows[:200])
+    soon = selectors.due_soon_limit(today)
     context = {
-        "rows": [(c, selectors.due_flag(c, today), selectors.next_due(c)) for c in page],
+        "rows": [(c, selectors.due_flag(c, today, soon), selectors.next_due(c)) for c in page],
         "total": rows.count(),
         "today": today,
         "filters": g,

@@ -1,0 +1,425 @@
+"""Benchmark: claim submission through the JSON API, and the county review queue with 100,000 claims.
+
+    .venv/bin/python bench/claims_submit.py [--db sqlite|postgres] [--claims 3000] [--queue 100000]
+                                            [--workers 3] [--procs 2] [--threads 8]
+
+A fresh database (SQLite file in a temporary DTE_VAR_DIR, or the PostgreSQL database dte_bench_claims,
+dropped and created) is migrated and filled with trainees who are eligible (employed in 鹿城区, nine
+months of Wenzhou insurance) and hold draft claims with their evidence uploaded. The platform is
+served by gunicorn (``dte.wsgi``, sync workers) and a load generator on the same machine (processes
+× threads, keep-alive connections, each trainee signed in) posts ``/api/subsidy/claims/{id}/submit``
+— the full service: person lock, engine decision, snapshot, routing, fraud signals, audit entry,
+inbox message. Then 100,000 open claims are put in one county and its reviewer opens the queue page.
+
+The set-up writes rows in bulk (not through the services) so that it takes seconds; the measured
+requests go through the normal code paths. Prints figures; asserts nothing about time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import multiprocessing as mp
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PY = sys.executable
+CSRF = "b" * 32
+
+
+def percentile(values: list[float], p: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, round(p / 100 * (len(s) - 1)))]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def prepare_env(db: str) -> dict:
+    var = tempfile.mkdtemp(prefix="dte-bench-claims-")
+    env = {**os.environ, "DTE_VAR_DIR": var, "DJANGO_SETTINGS_MODULE": "dte.settings", "LOG_LEVEL": "ERROR"}
+    env["PYTHONPATH"] = str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", "")
+    if db == "postgres":
+        import psycopg
+
+        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as c:
+            c.execute("DROP DATABASE IF EXISTS dte_bench_claims WITH (FORCE)")
+            c.execute("CREATE DATABASE dte_bench_claims")
+        env["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/dte_bench_claims"
+    else:
+        env.pop("DATABASE_URL", None)
+    return env
+
+
+def django_setup(env: dict) -> None:
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT / "src"))
+    import django
+
+    django.setup()
+
+
+def seed(n_claims: int, today: date) -> tuple[list[tuple[int, str]], str]:
+    """Eligible trainees with draft claims (≤ 3 a person [A2.4b]); returns [(claim id, session)] and
+    the reviewer's session key."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.utils import timezone
+
+    from dte.accounts.models import Role, User
+    from dte.catalog.models import County, Institution, Level, Occupation
+    from dte.people import crypto
+    from dte.people.models import ID_CONTEXT, Person
+    from dte.policy.identity import check_character
+    from dte.subsidy.models import BANK_CONTEXT, Claim, Employment, Evidence, InsuranceMonth
+
+    now = timezone.now()
+    lucheng = County.objects.get(code="330302")
+    combos = [
+        (Occupation.objects.get(code=o), Level.objects.get(code=lv))
+        for o in ("2-02-10-11", "2-02-10-15", "2-02-07-13")
+        for lv in ("junior", "intermediate")
+    ]
+    hdu = Institution.objects.get(name="杭州电子科技大学")
+    n_people = (n_claims + 2) // 3
+    people = []
+    for k in range(n_people):
+        first17 = f"330302{1980 + k % 20}{1 + k % 12:02d}{1 + k % 28:02d}{(2 * k + 1) % 1000:03d}"
+        number = first17 + check_character(first17)
+        people.append(
+            Person(
+                name=f"测试{k}",
+                id_number_enc=crypto.encrypt(number, context=ID_CONTEXT),
+                id_number_hash=Person.hash_id_number(number + f"#{k}"),
+                birth_date=date(1980 + k % 20, 1 + k % 12, 1 + k % 28),
+                sex="male",
+                region_code="330302",
+                created_at=now,
+            )
+        )
+    people = Person.objects.bulk_create(people, batch_size=2000)
+    users = User.objects.bulk_create(
+        [User(username=f"bench{p.pk}", role=Role.TRAINEE, person=p, password="!") for p in people],
+        batch_size=2000,
+    )
+    Employment.objects.bulk_create(
+        [
+            Employment(person=p, status="employed", in_wenzhou=True, started_on=date(2020, 1, 1))
+            for p in people
+        ],
+        batch_size=2000,
+    )
+    months = []
+    y, m = today.year, today.month
+    for _ in range(9):
+        m -= 1
+        if m == 0:
+            y, m = y - 1, 12
+        months.append(date(y, m, 1))
+    InsuranceMonth.objects.bulk_create(
+        [InsuranceMonth(person=p, month=mo, county=lucheng) for p in people for mo in months], batch_size=5000
+    )
+    account = "6228480402564890018"
+    enc = crypto.encrypt(account, context=BANK_CONTEXT)
+    claims = []
+    for k in range(n_claims):
+        p = people[k // 3]
+        occ, lvl = combos[k % 3 + 3 * ((k // 3) % 2)]
+        claims.append(
+            Claim(
+                reference=f"BENCH{k:08d}",
+                person=p,
+                level_certificate_number=f"B{k}",
+                occupation=occ,
+                level=lvl,
+                level_issued_on=today - timedelta(days=60),
+                training_certificate_number=f"T{k}",
+                training_institution=hdu,
+                training_occupation=occ,
+                training_level=lvl,
+                training_hours=170,
+                training_issued_on=today - timedelta(days=90),
+                bank_account_enc=enc,
+                bank_account_hash=Claim.hash_bank_account(account + str(k)),
+                created_at=now,
+            )
+        )
+    claims = Claim.objects.bulk_create(claims, batch_size=2000)
+    pdf = b"%PDF-1.4\n%%EOF\n"
+    Evidence.objects.bulk_create(
+        [
+            Evidence(
+                claim=c,
+                kind=kind,
+                filename="x.pdf",
+                content_type="application/pdf",
+                size=len(pdf),
+                sha256=secrets.token_hex(32),
+                content=pdf,
+                uploaded_at=now,
+            )
+            for c in claims
+            for kind in ("training_certificate", "level_certificate")
+        ],
+        batch_size=5000,
+    )
+
+    def session_for(user) -> str:
+        s = SessionStore()
+        s[SESSION_KEY] = str(user.pk)
+        s[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        s[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        s.create()
+        return s.session_key
+
+    by_person = {u.person_id: session_for(u) for u in users}
+    reviewer = User.objects.create(
+        username="bench_reviewer", role=Role.COUNTY_REVIEWER, county=lucheng, password="!"
+    )
+    return [(c.pk, by_person[c.person_id]) for c in claims], session_for(reviewer)
+
+
+def seed_queue(n: int, today: date) -> None:
+    """n open claims in 鹿城区 (spread over due dates; some overdue) for the queue measurement."""
+    from django.utils import timezone
+
+    from dte.accounts.models import Role
+    from dte.catalog.models import County, Level, Occupation
+    from dte.people import crypto
+    from dte.people.models import ID_CONTEXT, Person
+    from dte.subsidy.models import Claim
+
+    now = timezone.now()
+    lucheng = County.objects.get(code="330302")
+    combos = [(o, lv) for o in Occupation.objects.all() for lv in Level.objects.all()]
+    n_people = n // len(combos) + 1
+    enc = crypto.encrypt("330302199001010011", context=ID_CONTEXT)
+    people = Person.objects.bulk_create(
+        [
+            Person(
+                name=f"队列{k}",
+                id_number_enc=enc,
+                id_number_hash=f"queue-{k}",
+                birth_date=date(1990, 1, 1),
+                sex="male",
+                region_code="330302",
+                created_at=now,
+            )
+            for k in range(n_people)
+        ],
+        batch_size=5000,
+    )
+    statuses = ["under_review"] * 6 + ["awaiting_info", "reviewed"]
+    rows = []
+    for k in range(n):
+        occ, lvl = combos[k % len(combos)]
+        received = today - timedelta(days=k % 30)
+        rows.append(
+            Claim(
+                reference=f"Q{k:09d}",
+                person=people[k // len(combos)],
+                status=statuses[k % len(statuses)],
+                county=lucheng,
+                level_certificate_number=f"Q{k}",
+                occupation=occ,
+                level=lvl,
+                level_issued_on=today - timedelta(days=100),
+                created_at=now,
+                claim_date=received,
+                received_on=received,
+                review_due=received + timedelta(days=14),
+                approval_due=received + timedelta(days=21),
+                amount=3300,
+                eligible=k % 7 != 0,
+            )
+        )
+        if len(rows) == 10000:
+            Claim.objects.bulk_create(rows)
+            rows = []
+    if rows:
+        Claim.objects.bulk_create(rows)
+    del Role
+
+
+def load_worker(port: int, jobs: list[tuple[int, str]], threads: int, out: mp.Queue) -> None:
+    lock = threading.Lock()
+    it = iter(jobs)
+    lat: list[float] = []
+    codes: dict[int, int] = {}
+
+    def run():
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        while True:
+            with lock:
+                job = next(it, None)
+            if job is None:
+                break
+            cid, session = job
+            headers = {
+                "Cookie": f"sessionid={session}; csrftoken={CSRF}",
+                "X-CSRFToken": CSRF,
+                "Content-Type": "application/json",
+                "Content-Length": "0",
+            }
+            t0 = time.perf_counter()
+            try:
+                conn.request("POST", f"/api/subsidy/claims/{cid}/submit", headers=headers)
+                resp = conn.getresponse()
+                resp.read()
+                code = resp.status
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                code = 0
+            dt = time.perf_counter() - t0
+            with lock:
+                lat.append(dt)
+                codes[code] = codes.get(code, 0) + 1
+        conn.close()
+
+    ts = [threading.Thread(target=run) for _ in range(threads)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    out.put((lat, codes))
+
+
+def get_many(port: int, path: str, session: str, n: int) -> list[float]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    out = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        conn.request("GET", path, headers={"Cookie": f"sessionid={session}"})
+        resp = conn.getresponse()
+        body = resp.read()
+        out.append(time.perf_counter() - t0)
+        assert resp.status == 200, (resp.status, body[:300])
+    conn.close()
+    return out
+
+
+def serve(env: dict, workers: int) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    gunicorn = str(Path(PY).parent / "gunicorn")
+    proc = subprocess.Popen(
+        [
+            gunicorn,
+            "dte.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "sync",
+            "--keep-alive",
+            "30",
+            "--log-level",
+            "error",
+        ],
+        env=env,
+        cwd=ROOT,
+    )
+    for _ in range(200):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return proc, port
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit("gunicorn did not start")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    ap.add_argument("--claims", type=int, default=3000)
+    ap.add_argument("--queue", type=int, default=100_000)
+    ap.add_argument("--workers", type=int, default=3)
+    ap.add_argument("--procs", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=8)
+    ap.add_argument("--queue-requests", type=int, default=200)
+    args = ap.parse_args()
+
+    env = prepare_env(args.db)
+    for cmd in (["migrate", "-v0"], ["load-reference"], ["collectstatic", "--noinput", "-v0"]):
+        subprocess.run([PY, "-m", "dte", *cmd], env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    django_setup(env)
+    from dte import clock
+
+    today = clock.today()
+    t0 = time.perf_counter()
+    jobs, reviewer = seed(args.claims, today)
+    print(f"[{args.db}] seeded {len(jobs)} draft claims in {time.perf_counter() - t0:.1f}s")
+    from django.db import connections
+
+    connections.close_all()
+
+    proc, port = serve(env, args.workers)
+    try:
+        # Warm each worker (imports, calendar, compiled policy) with the reviewer's queue page.
+        get_many(port, "/subsidy/queue/", reviewer, args.workers * 3)
+        q: mp.Queue = mp.Queue()
+        slices = [jobs[k :: args.procs] for k in range(args.procs)]
+        t0 = time.perf_counter()
+        ps = [mp.Process(target=load_worker, args=(port, s, args.threads, q)) for s in slices]
+        for p in ps:
+            p.start()
+        results = [q.get() for _ in ps]
+        for p in ps:
+            p.join()
+        wall = time.perf_counter() - t0
+        lat = [x for r in results for x in r[0]]
+        codes: dict[int, int] = {}
+        for r in results:
+            for c, n in r[1].items():
+                codes[c] = codes.get(c, 0) + n
+        print(
+            f"[{args.db}] submit via API: {len(lat)} requests in {wall:.2f}s = "
+            f"{len(lat) / wall:.0f} claims/s; "
+            f"p50 {percentile(lat, 50) * 1000:.1f} ms, p99 {percentile(lat, 99) * 1000:.1f} ms, "
+            f"max {max(lat) * 1000:.1f} ms; status codes {codes} "
+            f"(gunicorn {args.workers} sync workers; load {args.procs}×{args.threads} clients; "
+            f"{os.cpu_count()} CPUs)"
+        )
+        from dte.subsidy.models import Claim
+
+        counted = Claim.objects.filter(status="under_review").count()
+        print(f"[{args.db}] claims under review after the run: {counted}")
+        connections.close_all()
+
+        t0 = time.perf_counter()
+        seed_queue(args.queue, today)
+        connections.close_all()
+        print(f"[{args.db}] seeded {args.queue} open claims in 鹿城区 in {time.perf_counter() - t0:.1f}s")
+        get_many(port, "/subsidy/queue/", reviewer, args.workers * 2)
+        for path in (
+            "/subsidy/queue/",
+            "/subsidy/queue/?flag=overdue",
+            "/subsidy/queue/?status=reviewed&q=Q0000",
+        ):
+            lat = get_many(port, path, reviewer, args.queue_requests)
+            print(
+                f"[{args.db}] review queue {path} with {args.queue + len(jobs)} claims: "
+                f"p50 {percentile(lat, 50) * 1000:.1f} ms, p99 {percentile(lat, 99) * 1000:.1f} ms "
+                f"({len(lat)} requests)"
+            )
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()

@@ -87,16 +87,25 @@ def _cn_date(d: date) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
 
-def certificate_pdf(doc: CertificateDoc) -> bytes:
-    """A one-page A4 landscape certificate with its QR code to the verification page."""
+PLATFORM = "温州市数字技术工程师培育项目管理平台"
+
+
+def _cjk_pdf(*, orientation: str, title: str, author: str) -> FPDF:
+    """An A4 document with the embedded CJK font (regular and bold) registered as ``cjk``."""
     regular, bold = cjk_font(), cjk_bold_font()
-    pdf = FPDF(orientation="L", unit="mm", format="A4")
-    pdf.set_title(f"{doc.heading} {doc.number}")
-    pdf.set_author(doc.issuer)
-    pdf.set_creator("温州市数字技术工程师培育项目管理平台")
-    pdf.set_auto_page_break(auto=False)
+    pdf = FPDF(orientation=orientation, unit="mm", format="A4")
+    pdf.set_title(title)
+    pdf.set_author(author)
+    pdf.set_creator(PLATFORM)
     pdf.add_font("cjk", "", regular[0], collection_font_number=regular[1])
     pdf.add_font("cjk", "B", bold[0], collection_font_number=bold[1])
+    return pdf
+
+
+def certificate_pdf(doc: CertificateDoc) -> bytes:
+    """A one-page A4 landscape certificate with its QR code to the verification page."""
+    pdf = _cjk_pdf(orientation="L", title=f"{doc.heading} {doc.number}", author=doc.issuer)
+    pdf.set_auto_page_break(auto=False)
     pdf.add_page()
     red = (180, 35, 24)
     pdf.set_draw_color(*red)
@@ -150,4 +159,77 @@ def certificate_pdf(doc: CertificateDoc) -> bytes:
         pdf.set_font("cjk", "B", 40)
         pdf.set_xy(14, 120)
         pdf.cell(269, 20, "已撤销", align="C")
+    return bytes(pdf.output())
+
+
+@dataclass(frozen=True)
+class CreditLine:
+    subject: str
+    institution: str
+    certificate_number: str
+    credited_on: date
+    hours: str
+
+
+@dataclass(frozen=True)
+class CEStatementDoc:
+    """The trainee's continuing-education statement for one year [P4.1]."""
+
+    year: int
+    holder_name: str
+    holder_id_masked: str
+    lines: list[CreditLine]
+    total: str
+    printed_on: date
+    basis: str
+
+
+def ce_statement_pdf(doc: CEStatementDoc) -> bytes:
+    """The statement as an A4 portrait page (more pages if the table is long), with the same embedded
+    font as the certificates."""
+    pdf = _cjk_pdf(
+        orientation="P", title=f"{doc.year}年度继续教育专业科目学时证明 {doc.holder_name}", author=PLATFORM
+    )
+    pdf.set_auto_page_break(auto=True, margin=20)
+    pdf.add_page()
+    pdf.set_font("cjk", "B", 18)
+    pdf.cell(0, 12, f"{doc.year} 年度继续教育专业科目学时证明", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    pdf.set_font("cjk", "", 11)
+    for label, value in (("姓名", doc.holder_name), ("身份证号", doc.holder_id_masked)):
+        pdf.set_text_color(90, 90, 90)
+        pdf.cell(24, 8, label)
+        pdf.set_text_color(20, 20, 20)
+        pdf.cell(0, 8, value, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    widths = (52, 50, 36, 26, 26)
+    heads = ("培训项目", "培训机构", "证书编号", "完成日期", "学时")
+    pdf.set_font("cjk", "B", 10)
+    pdf.set_fill_color(238, 238, 238)
+    for w, head in zip(widths, heads, strict=True):
+        pdf.cell(w, 9, head, border=1, fill=True, align="C")
+    pdf.ln()
+    pdf.set_font("cjk", "", 9)
+    if not doc.lines:
+        pdf.cell(sum(widths), 9, "本年度暂无登记学时", border=1, align="C", new_x="LMARGIN", new_y="NEXT")
+    for line in doc.lines:
+        cells = (
+            line.subject,
+            line.institution,
+            line.certificate_number,
+            line.credited_on.isoformat(),
+            line.hours,
+        )
+        for w, text, align in zip(widths, cells, ("L", "L", "C", "C", "R"), strict=True):
+            pdf.cell(w, 9, text, border=1, align=align)
+        pdf.ln()
+    pdf.set_font("cjk", "B", 10)
+    pdf.cell(sum(widths[:-1]), 9, "合计", border=1, align="R")
+    pdf.cell(widths[-1], 9, doc.total, border=1, align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(6)
+    pdf.set_font("cjk", "", 10)
+    pdf.multi_cell(0, 6, doc.basis)
+    pdf.ln(4)
+    pdf.set_text_color(90, 90, 90)
+    pdf.cell(0, 6, f"打印日期:{_cn_date(doc.printed_on)} · {PLATFORM}", align="R")
     return bytes(pdf.output())

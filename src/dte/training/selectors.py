@@ -237,3 +237,22 @@ def ce_statement(*, actor, year: int):
         ).select_related("certificate__institution")
     )
     return {"year": year, "credits": credits, "total": sum((c.hours for c in credits), 0)}
+
+
+def ce_hours(*, actor, year: int, occupation: str = ""):
+    """Continuing-education hours credited in one year [P4.1], for the city (officer and auditor):
+    one row per credit, optionally of one occupation (by code); void credits are left out."""
+    require(actor, Cap.SUPERVISE_CITY)
+    qs = (
+        ContinuingEducationCredit.objects.filter(year=year, void=False)
+        .select_related("person", "certificate__institution", "certificate__occupation", "certificate__level")
+        .order_by("certificate__occupation__position", "credited_on", "id")
+    )
+    if occupation:
+        qs = qs.filter(certificate__occupation__code=occupation)
+    return qs
+
+
+def ce_years() -> list[int]:
+    """Years that have credits, newest first (for the year filter)."""
+    return sorted(set(ContinuingEducationCredit.objects.values_list("year", flat=True)), reverse=True)

@@ -1113,6 +1113,21 @@ def certificate_revoke(
     return cert
 
 
+@transaction.atomic
+def ce_hours_exported(*, actor, year: int, occupation: str, fmt: str, rows: int, at: datetime) -> None:
+    """Record that the city exported CE hours with full ID numbers: who, which filter, how many rows
+    [P4.1]. Personal data leaving the platform is traceable."""
+    require(actor, Cap.SUPERVISE_CITY)
+    audit.record(
+        actor=actor,
+        action="training.ce_credit.export",
+        object_type="training.ContinuingEducationCredit",
+        object_id=str(year),
+        changes={"year": year, "occupation": occupation or "全部", "format": fmt, "rows": rows},
+        at=at,
+    )
+
+
 # --- events [P2.2] -------------------------------------------------------------------------------
 @transaction.atomic
 def event_announce(

@@ -44,4 +44,6 @@ urlpatterns = [
     path("certificates/<int:pk>/revoke/", views.certificate_revoke, name="certificate_revoke"),
     path("me/", views.me, name="me"),
     path("me/ce/<int:year>/", views.ce_statement, name="ce_statement"),
+    path("me/ce/<int:year>/pdf/", views.ce_statement_pdf, name="ce_statement_pdf"),
+    path("ce-hours/", views.ce_hours, name="ce_hours"),
 ]

@@ -94,7 +94,7 @@ def second_reviewer(reference):
 
 
 @pytest.fixture
-def make_trainee(make_person):
+def make_trainee(reference, make_person):
     counter = iter(range(201, 999, 2))  # odd sequence numbers: men (GB 11643)
 
     def make(name="李四"):

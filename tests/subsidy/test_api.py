@@ -92,3 +92,14 @@ def test_a_claim_is_submitted_and_reviewed_through_the_api(
     )
     assert r.json()["status"] == "reviewed"
     assert services.claim_counted(draft.__class__.objects.get(pk=draft.pk))
+
+
+def test_the_city_issues_a_token_on_its_page_and_sees_it_once(client_as, city_officer, auditor):
+    resp = client_as(city_officer).post(
+        "/subsidy/city/tokens/", {"name": "瑞安社保", "county": "330381"}, follow=True
+    )
+    page = resp.content.decode()
+    assert "仅显示一次" in page and "dte_" in page
+    token = page.split("妥善保存):")[1].split("<")[0].strip()
+    assert facts.api_token_check(token).county.code == "330381"
+    assert client_as(auditor).post("/subsidy/city/tokens/", {"name": "x"}).status_code == 403

@@ -22,6 +22,7 @@ urlpatterns = [
     path("facts/", views.fact_imports, name="facts"),
     path("city/", views.city, name="city"),
     path("city/redecide/", views.redecide_all, name="redecide"),
+    path("city/tokens/", views.token_issue, name="token_issue"),
     path("city/credit.<slug:fmt>", views.credit_export, name="credit_export"),
     path("notices/", views.notices, name="notices"),
     path("notices/<int:pk>/objection/", views.objection_new, name="objection"),

@@ -18,7 +18,16 @@ from dte.notifications import selectors as inbox_selectors
 from dte.notifications import services as inbox_services
 from dte.policy.rules import RULE_IDS
 from dte.subsidy import facts, payments, selectors, services, sources
-from dte.subsidy.models import Claim, Evidence, FactImport, Objection, PaymentBatch, Recovery, Status
+from dte.subsidy.models import (
+    ApiToken,
+    Claim,
+    Evidence,
+    FactImport,
+    Objection,
+    PaymentBatch,
+    Recovery,
+    Status,
+)
 from dte.subsidy.tasks import run_fact_import
 
 
@@ -525,6 +534,8 @@ def city(request):
             "stats": stats,
             "escalated": selectors.escalated(actor=request.user)[:100],
             "statuses": Status.choices,
+            "tokens": ApiToken.objects.select_related("county").order_by("-created_at")[:50],
+            "can_issue": can(request.user, Cap.IMPORT_FACTS_CITY),
         },
     )
 
@@ -537,6 +548,22 @@ def _status_counts(qs):
         .annotate(n=Count("id"))
         .values_list("county__code", "status", "n")
     )
+
+
+@require_POST
+@allows(Cap.IMPORT_FACTS_CITY)
+def token_issue(request):
+    code = request.POST.get("county", "")
+    county = County.objects.filter(code=code).exclude(code="330300").first() if code else None
+    issued = _run(
+        request,
+        lambda: facts.api_token_issue(
+            actor=request.user, name=request.POST.get("name", ""), county=county, at=clock.now()
+        ),
+    )
+    if issued is not None:
+        messages.success(request, f"接口令牌(仅显示一次,请妥善保存):{issued[1]}")
+    return redirect("subsidy:city")
 
 
 @require_POST

@@ -101,3 +101,23 @@ def test_facts_are_read_as_they_stood_on_the_claim_date(trainee, reference):
     later = facts.person_facts(person, date(2025, 3, 10))
     assert later["unemployment_registered_in"] is None and not later["wenzhou_residence_permit"]
     assert later["insurance_months"] == []  # April 2025 lies after the claim month
+
+
+def test_an_import_re_decides_the_open_claims_of_the_people_it_touches(submitted, county_reviewer, at):
+    from dte.subsidy.models import Claim
+
+    number = submitted.person.id_number
+    content = csv_bytes(
+        "id_number,status,employer,in_wenzhou,public_institution_staff,started_on",
+        f"{number},就业,温州市某事业单位,是,是,2024-05-01",
+    )
+    job = facts.import_queue(
+        actor=county_reviewer, kind="employment", filename="e.csv", content=content, at=at
+    )
+    job = facts.import_run(job_id=job.pk, at=at)
+    assert (job.status, job.updated) == ("done", 1)
+    claim = Claim.objects.get(pk=submitted.pk)
+    assert not claim.eligible and "A2.1-group" in claim.failed_rules
+    changed = {d["rule"]: d for d in claim.findings_changed}
+    assert changed["A2.1-group"]["before"] is True and changed["A2.1-group"]["after"] is False
+    assert claim.events.filter(action="redecided").exists()

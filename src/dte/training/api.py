@@ -12,7 +12,7 @@ from ninja.security import django_auth
 
 from dte import clock
 from dte.catalog.models import EvaluationBody, Level, Occupation
-from dte.training import selectors, services
+from dte.training import rules, selectors, services
 from dte.training.models import Attendance, Enrolment, Event, Session
 from dte.training.tables import Row
 
@@ -349,6 +349,7 @@ class SessionOut(Schema):
     kind: str
     mode: str
     topic: str
+    warnings: list[str] = []  # hours scheduled beyond the plan's split [P3.1]
 
 
 def _session_out(s) -> dict:
@@ -367,10 +368,8 @@ def _session_out(s) -> dict:
 @router.post("/classes/{pk}/sessions", response={201: SessionOut, 403: Error, 422: Error}, **auth)
 def add_session(request, pk: int, payload: SessionIn):
     klass = selectors.class_for(actor=request.auth, pk=pk)
-    return Status(
-        201,
-        _session_out(services.session_add(actor=request.auth, klass=klass, at=clock.now(), **payload.dict())),
-    )
+    s = services.session_add(actor=request.auth, klass=klass, at=clock.now(), **payload.dict())
+    return Status(201, {**_session_out(s), "warnings": rules.schedule_warnings(s.klass)})
 
 
 class AttendanceOut(Schema):

@@ -129,6 +129,75 @@ def progress(enrolments, *, now: datetime) -> list[Progress]:
     return out
 
 
+# --- the plan's hours split [P3.1], [P3.2] -------------------------------------------------------
+# Which plan field holds the hours of each kind (theory | practice) and mode (offline | online).
+PLAN_HOURS_FIELD = {
+    ("theory", "offline"): "hours_theory_offline",
+    ("theory", "online"): "hours_theory_online",
+    ("practice", "offline"): "hours_practice_offline",
+    ("practice", "online"): "hours_practice_online",
+}
+KIND_LABEL = {"theory": "理论", "practice": "实操"}
+MODE_LABEL = {"offline": "线下", "online": "线上"}
+
+
+def planned_hours(plan, *, kind: str, mode: str) -> int:
+    return getattr(plan, PLAN_HOURS_FIELD[(kind, mode)])
+
+
+@dataclass
+class SplitLine:
+    """Hours of one kind and mode: as the plan on file declares them, and as scheduled in sessions."""
+
+    kind: str
+    mode: str
+    planned: int  # 学时
+    scheduled_minutes: int
+    per_hour: int
+
+    @property
+    def label(self) -> str:
+        return f"{KIND_LABEL[self.kind]}({MODE_LABEL[self.mode]})"
+
+    @property
+    def scheduled(self) -> Decimal:
+        return hours(self.scheduled_minutes, self.per_hour)
+
+    @property
+    def over(self) -> bool:
+        return self.scheduled_minutes > self.planned * self.per_hour
+
+    @property
+    def warning(self) -> str:
+        return (
+            f"{self.label}课次已排 {self.scheduled} 学时,超过备案计划的 {self.planned} 学时 [P3.1]"
+            if self.over
+            else ""
+        )
+
+
+def schedule_split(klass) -> list[SplitLine]:
+    """The plan's theory/practice × offline/online hours against the sessions scheduled for a class."""
+    per_hour = minutes_per_hour(on=klass.start_date)
+    scheduled: dict[tuple[str, str], int] = defaultdict(int)
+    for s in klass.sessions.all():
+        scheduled[(s.kind, s.mode)] += s.minutes
+    return [
+        SplitLine(
+            kind=kind,
+            mode=mode,
+            planned=planned_hours(klass.plan, kind=kind, mode=mode),
+            scheduled_minutes=scheduled[(kind, mode)],
+            per_hour=per_hour,
+        )
+        for kind, mode in PLAN_HOURS_FIELD
+    ]
+
+
+def schedule_warnings(klass) -> list[str]:
+    return [line.warning for line in schedule_split(klass) if line.over]
+
+
 # --- anomaly detection [P2.3] -------------------------------------------------------------------
 @dataclass
 class Anomaly:

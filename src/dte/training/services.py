@@ -729,6 +729,9 @@ def session_add(
     place: str = "",
     at: datetime,
 ) -> Session:
+    """Schedule a session within the class dates, of a kind and mode the plan on file has hours for
+    [P3.1], [P3.2]. Scheduling more hours of a kind and mode than the plan declares is allowed (a
+    make-up session) but shows as a warning: ``rules.schedule_warnings``."""
     klass = _lock_class(klass)
     rules.require_institution(actor, klass.plan.institution_id)
     if klass.status == TrainingClass.Status.COMPLETED:
@@ -746,6 +749,13 @@ def session_add(
         errors["mode"] = ["线上班次不能安排线下课次"]
     elif mode == Session.SessionMode.ONLINE and klass.mode == Mode.OFFLINE:
         errors["mode"] = ["线下班次不能安排线上课次"]
+    if (
+        "kind" not in errors
+        and "mode" not in errors
+        and not rules.planned_hours(klass.plan, kind=kind, mode=mode)
+    ):
+        label = f"{rules.KIND_LABEL[kind]}{rules.MODE_LABEL[mode]}"
+        errors["kind"] = [f"备案的培训计划没有{label}学时,不能安排{label}课次 [P3.1] [P3.2]"]
     if not errors and klass.sessions.filter(date=date, start__lt=end, end__gt=start).exists():
         errors["start"] = ["与本班次已有课次时间重叠"]
     if errors:

@@ -320,6 +320,7 @@ def class_manage(request, pk: int):
             "plan": klass.plan,
             "rows": rows,
             "minutes_per_hour": rules.minutes_per_hour(on=klass.start_date),
+            "split": rules.schedule_split(klass),
             "sessions": klass.sessions.all(),
             "anomalies": selectors.anomalies(actor=request.user, klass=klass),
             "is_owner": can(request.user, Cap.MANAGE_INSTITUTION),
@@ -492,13 +493,16 @@ def session_new(request, pk: int):
     if not form.is_valid():
         messages.error(request, "请完整填写课次信息")
     else:
-        attempt(
+        added = attempt(
             request,
             lambda: services.session_add(
                 actor=request.user, klass=klass, at=clock.now(), **form.cleaned_data
             ),
             "课次已添加。",
         )
+        if added:
+            for warning in rules.schedule_warnings(klass):
+                messages.warning(request, warning)
     return redirect("training:class_manage", pk=pk)
 
 

@@ -11,7 +11,9 @@ Readings adopted here (ours, shown on the pages):
   distinct people.
 - R3 A record belongs to a year by: enrolment — the class's start date; completion — the class's
   end date; certificates — the issue date; claims received — the claim date; approved — the date of
-  the approval decision; paid — the payment date; recovered — the date the repayment was received."""
+  the approval decision; paid — the payment date; recovered — the date the repayment was received.
+  On a dashboard filtered by year, the claim stages and on-time shares follow the claims made that
+  year (by claim date, a cohort); the queue, overdue items and the fund are always as of today."""
 
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, DateField, F, Func, IntegerField, Min, Q, Sum
+from django.db.models import Count, F, IntegerField, Min, Q, Sum
 from django.db.models.functions import Coalesce
 
 from dte.accounts.permissions import Cap, can
@@ -74,21 +76,6 @@ def year_bounds(year: int) -> tuple[datetime, datetime]:
         datetime.combine(date(year, 1, 1), time(0), tzinfo=tz()),
         datetime.combine(date(year + 1, 1, 1), time(0), tzinfo=tz()),
     )
-
-
-class LocalDate(Func):
-    """The calendar date, in the platform's time zone, of a timestamp column: in SQL, so that
-    on-time shares are counted by the database (SQLite's own date() and PostgreSQL's AT TIME ZONE)."""
-
-    output_field = DateField()
-
-    def as_sql(self, compiler, connection, **extra):
-        sql, params = compiler.compile(self.source_expressions[0])
-        if connection.vendor == "postgresql":
-            return f"(({sql}) AT TIME ZONE %s)::date", [*params, settings.TIME_ZONE]
-        # SQLite keeps UTC text; Asia/Shanghai has one fixed offset (no summer time since 1991).
-        hours = int(datetime(2000, 1, 1, tzinfo=tz()).utcoffset().total_seconds() // 3600)
-        return f"date({sql}, '{hours:+d} hours')", params
 
 
 # --- scope --------------------------------------------------------------------------------------------
@@ -156,14 +143,21 @@ def _date_range(field_name: str, year: int | None) -> Q:
 def _training_groups(county: County | None, year: int | None) -> dict[str, list[dict]]:
     """Records of each training stage grouped by (county code, occupation, level)."""
     person_scope = Q(person__region_code=county.code) if county else Q()
-    enrol = Enrolment.objects.filter(person_scope)
+    # Enrolled and trained in one pass: grouped by status too, counted by the start or the end year.
+    enrol_rows = list(
+        Enrolment.objects.filter(person_scope & Q(status__in=ENROLLED))
+        .values(
+            "status", cc=F("person__region_code"), o=F("klass__plan__occupation"), lv=F("klass__plan__level")
+        )
+        .annotate(
+            started=Count("id", filter=_date_range("klass__start_date", year)),
+            ended=Count("id", filter=_date_range("klass__end_date", year)),
+        )
+        .order_by()
+    )
     out = {
-        "enrolled": enrol.filter(Q(status__in=ENROLLED) & _date_range("klass__start_date", year))
-        .values(cc=F("person__region_code"), o=F("klass__plan__occupation"), lv=F("klass__plan__level"))
-        .annotate(n=Count("id")),
-        "trained": enrol.filter(Q(status=Enrolment.Status.COMPLETED) & _date_range("klass__end_date", year))
-        .values(cc=F("person__region_code"), o=F("klass__plan__occupation"), lv=F("klass__plan__level"))
-        .annotate(n=Count("id")),
+        "enrolled": [r | {"n": r["started"]} for r in enrol_rows],
+        "trained": [r | {"n": r["ended"]} for r in enrol_rows if r["status"] == Enrolment.Status.COMPLETED],
         "training_certified": TrainingCertificate.objects.filter(
             person_scope & Q(status=TrainingCertificate.Status.VALID) & _date_range("issued_on", year)
         )
@@ -180,52 +174,132 @@ def _training_groups(county: County | None, year: int | None) -> dict[str, list[
     return {k: list(v) for k, v in out.items()}
 
 
-def _claim_metrics(*, year: int | None, fund_year: int, today: date) -> dict:
-    """One pass over the claims: every figure the dashboards need, as conditional aggregates."""
-    y = _date_range("claim_date", year)
+def _on_time(connection, stamp: str, due: str) -> str:
+    """SQL: 1 when the local date of timestamp column ``stamp`` is on or before date column ``due``,
+    0 when after, NULL when either is missing. On SQLite, timestamps are UTC text: the local date is
+    on or before ``due`` exactly when the UTC time is before ``due`` + (24 h − UTC offset), a plain
+    text comparison (no date function per row)."""
+    if connection.vendor == "postgresql":
+        return f"(({stamp} AT TIME ZONE %s)::date <= {due})::int"
+    hours = int(datetime(2000, 1, 1, tzinfo=tz()).utcoffset().total_seconds() // 3600)
+    return f"({stamp} < {due} || ' {24 - hours:02d}:00:00')"
 
-    def c(q: Q) -> Count:
-        return Count("id", filter=q)
 
-    def s(q: Q) -> Coalesce:
-        return Coalesce(Sum("amount", filter=q), 0, output_field=IntegerField())
+def _flag(connection, condition: str) -> str:
+    return f"({condition})::int" if connection.vendor == "postgresql" else f"({condition})"
 
-    reviewed = Q(reviewed_at__isnull=False, review_due__isnull=False) & y
-    decided = Q(decided_at__isnull=False, approval_due__isnull=False) & y
-    paid_due = Q(paid_on__isnull=False, payment_due__isnull=False) & y
-    return {
-        "claimed": c(Q(status__in=COUNTED) & y),
-        "paid": c(Q(status=ClaimStatus.PAID) & _date_range("paid_on", year)),
-        "reviewed": c(reviewed),
-        "reviewed_on_time": c(reviewed & Q(reviewed_on__lte=F("review_due"))),
-        "decided": c(decided),
-        "decided_on_time": c(decided & Q(decided_on__lte=F("approval_due"))),
-        "paid_due": c(paid_due),
-        "paid_on_time": c(paid_due & Q(paid_on__lte=F("payment_due"))),
-        "overdue_review": c(Q(status=ClaimStatus.UNDER_REVIEW, review_due__lt=today)),
-        "overdue_approval": c(Q(status=ClaimStatus.REVIEWED, approval_due__lt=today)),
-        "overdue_payment": c(
-            Q(status__in=[ClaimStatus.PAYABLE, ClaimStatus.IN_BATCH], payment_due__lt=today)
-        ),
-        "q_under_review": c(Q(status=ClaimStatus.UNDER_REVIEW)),
-        "q_awaiting_info": c(Q(status=ClaimStatus.AWAITING_INFO)),
-        "q_reviewed": c(Q(status=ClaimStatus.REVIEWED)),
-        "q_on_notice": c(Q(status__in=[ClaimStatus.ON_NOTICE, ClaimStatus.OBJECTION])),
-        "q_payable": c(Q(status__in=[ClaimStatus.PAYABLE, ClaimStatus.IN_BATCH])),
-        "committed_amount": s(Q(status__in=COMMITTED)),
-        "paid_amount": s(Q(status=ClaimStatus.PAID) & _date_range("paid_on", fund_year)),
-    }
+
+CLAIM_SUMS = [
+    "n",
+    "amount",
+    "paid_amount",
+    "reviewed",
+    "reviewed_on_time",
+    "decided",
+    "decided_on_time",
+    "paid_due",
+    "paid_on_time",
+    "review_past_due",
+    "approval_past_due",
+    "payment_past_due",
+]
+
+
+def _claim_sql(county: County | None, *, year: int | None, fund_year: int, today: date):
+    """One pass over the claims, grouped by county, occupation, level and status (the order of the
+    covering index of migration 0002, so no sort): counts, amounts, on-time counts [A2.6.1],
+    [A2.6.2] and past-due counts, as cheap per-row sums. Everything that depends only on the status
+    (claimed, paid, committed, queue, overdue) is then read off the groups."""
+    from django.db import connection
+
+    t = Claim._meta.db_table
+    params: list = []
+    on_time = [
+        ("reviewed_at", "review_due"),
+        ("decided_at", "approval_due"),
+    ]
+    tzp = [settings.TIME_ZONE] if connection.vendor == "postgresql" else []
+    fy = (date(fund_year, 1, 1), date(fund_year, 12, 31))
+    columns = [
+        "COUNT(*)",
+        "COALESCE(SUM(amount), 0)",
+        "COALESCE(SUM(CASE WHEN paid_on >= %s AND paid_on <= %s THEN amount END), 0)",
+        f"COUNT({on_time[0][0]})",
+        f"COALESCE(SUM({_on_time(connection, *on_time[0])}), 0)",
+        f"COUNT({on_time[1][0]})",
+        f"COALESCE(SUM({_on_time(connection, *on_time[1])}), 0)",
+        "COUNT(paid_on)",
+        f"COALESCE(SUM({_flag(connection, 'paid_on <= payment_due')}), 0)",
+        f"COALESCE(SUM({_flag(connection, 'review_due < %s')}), 0)",
+        f"COALESCE(SUM({_flag(connection, 'approval_due < %s')}), 0)",
+        f"COALESCE(SUM({_flag(connection, 'payment_due < %s')}), 0)",
+    ]
+    params += [*fy, *tzp, *tzp, today, today, today]
+    where = ["status <> %s"]
+    params.append(ClaimStatus.DRAFT.value)
+    if county is not None:
+        where.append("county_id = %s")
+        params.append(county.pk)
+    if year is not None:
+        where.append("claim_date >= %s AND claim_date <= %s")
+        params += [date(year, 1, 1), date(year, 12, 31)]
+    # Only column names of our own and placeholders are interpolated; every value is a parameter.
+    sql = (
+        f"SELECT county_id, occupation_id, level_id, status, {', '.join(columns)} FROM {t} "  # noqa: S608
+        f"WHERE {' AND '.join(where)} GROUP BY county_id, occupation_id, level_id, status"
+    )
+    codes = dict(County.objects.values_list("pk", "code"))
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        rows = cur.fetchall()
+    return [
+        {"cc": codes.get(r[0]), "o": r[1], "lv": r[2], "status": r[3]}
+        | dict(zip(CLAIM_SUMS, r[4:], strict=True))
+        for r in rows
+    ]
 
 
 def _claim_groups(county: County | None, *, year: int | None, fund_year: int, today: date) -> list[dict]:
-    qs = Claim.objects.exclude(status=ClaimStatus.DRAFT)
-    if county is not None:
-        qs = qs.filter(county=county)
-    return list(
-        qs.alias(reviewed_on=LocalDate("reviewed_at"), decided_on=LocalDate("decided_at"))
-        .values(cc=F("county__code"), o=F("occupation"), lv=F("level"))
-        .annotate(**_claim_metrics(year=year, fund_year=fund_year, today=today))
-    )
+    """Per (county, occupation, level) group: the figures the dashboards show. With a year, the flow
+    figures (claimed, paid, on-time shares) are the claims of that year (by claim date); the stock
+    (queue, overdue, committed, paid in the fund year) is always all claims."""
+    flow = _claim_sql(county, year=year, fund_year=fund_year, today=today)
+    stock = flow if year is None else _claim_sql(county, year=None, fund_year=fund_year, today=today)
+    out: dict[tuple, dict] = defaultdict(lambda: defaultdict(int))
+    for r in flow:
+        g = out[(r["cc"], r["o"], r["lv"])]
+        st = r["status"]
+        if st in COUNTED:
+            g["claimed"] += r["n"]
+        if st == ClaimStatus.PAID:
+            g["paid"] += r["n"]
+        for k in ("reviewed", "reviewed_on_time", "decided", "decided_on_time", "paid_due", "paid_on_time"):
+            g[k] += r[k]
+    for r in stock:
+        g = out[(r["cc"], r["o"], r["lv"])]
+        st = r["status"]
+        if st == ClaimStatus.UNDER_REVIEW:
+            g["overdue_review"] += r["review_past_due"]
+            g["q_under_review"] += r["n"]
+        elif st == ClaimStatus.AWAITING_INFO:
+            g["q_awaiting_info"] += r["n"]
+        elif st == ClaimStatus.REVIEWED:
+            g["overdue_approval"] += r["approval_past_due"]
+            g["q_reviewed"] += r["n"]
+        elif st in (ClaimStatus.ON_NOTICE, ClaimStatus.OBJECTION):
+            g["q_on_notice"] += r["n"]
+        elif st in (ClaimStatus.PAYABLE, ClaimStatus.IN_BATCH):
+            g["overdue_payment"] += r["payment_past_due"]
+            g["q_payable"] += r["n"]
+        if st in COMMITTED:
+            g["committed_amount"] += r["amount"]
+        g["paid_amount"] += r["paid_amount"]
+    rows = []
+    for (cc, o, lv), g in out.items():
+        row = {"cc": cc, "o": o, "lv": lv, "claimed": 0, "paid": 0, "committed_amount": 0, "paid_amount": 0}
+        row |= {k: 0 for k in SERVICE_KEYS} | dict(g)
+        rows.append(row)
+    return rows
 
 
 def _recovered(county: County | None, year: int | None) -> list[dict]:
@@ -370,6 +444,25 @@ def service_rates(row: dict[str, int]) -> dict[str, Decimal | None]:
 
 
 # --- the goal [P1] ------------------------------------------------------------------------------------------
+def _count_by_year(firsts, since: date) -> list[tuple[int, int, int]]:
+    """(year, people, of whom since ``since``) over a subquery of first-certificate dates."""
+    from django.db import connection
+
+    sql, params = firsts.query.sql_with_params()
+    year = (
+        "EXTRACT(YEAR FROM f.first)::int"
+        if connection.vendor == "postgresql"
+        else "CAST(substr(f.first, 1, 4) AS integer)"
+    )
+    recent = "(f.first > %s)::int" if connection.vendor == "postgresql" else "(f.first > %s)"
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT {year}, COUNT(*), COALESCE(SUM({recent}), 0) FROM ({sql}) f GROUP BY 1",  # noqa: S608
+            [since, *params],
+        )
+        return cur.fetchall()
+
+
 def goal_progress(*, county: County | None, today: date) -> dict:
     """Distinct people holding a valid level certificate issued under the programme ([P1], [P5.4]),
     by the year of their first; a projection to 2030-12-31 from the pace of the last 365 days, and
@@ -379,10 +472,14 @@ def goal_progress(*, county: County | None, today: date) -> dict:
     )
     if county is not None:
         qs = qs.filter(person__region_code=county.code)
-    firsts = list(qs.values("person").annotate(first=Min("issued_on")).values_list("first", flat=True))
+    # The first certificate of each person, then counted by its year, in the database.
+    firsts = qs.values("person").annotate(first=Min("issued_on")).values("first").order_by()
+    since = today - timedelta(days=365)
     by_year: dict[int, int] = defaultdict(int)
-    for d in firsts:
-        by_year[d.year] += 1
+    recent = 0
+    for first, n, n_recent in _count_by_year(firsts, since):
+        by_year[first] += n
+        recent += n_recent
     start_year = programme_start().year
     years = list(range(start_year, max(today.year, start_year) + 1))
     cumulative, running = [], 0
@@ -390,7 +487,6 @@ def goal_progress(*, county: County | None, today: date) -> dict:
         running += by_year.get(y, 0)
         cumulative.append(running)
     current = running
-    recent = sum(1 for d in firsts if d > today - timedelta(days=365))
     days_left = max((GOAL_DATE - today).days, 0)
     years_left = Decimal(days_left) / Decimal("365.25")
     projected = current + int((Decimal(recent) * years_left).to_integral_value(rounding=ROUND_HALF_UP))

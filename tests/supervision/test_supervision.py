@@ -391,3 +391,34 @@ def test_supervision_pages_are_for_the_bureau(classes, county_reviewer, trainee,
     assert client_as(county_reviewer).get("/supervision/").status_code == 403
     assert client_as(trainee).get("/supervision/quality/").status_code == 403
     assert client.get("/supervision/fees/").status_code == 200
+
+
+def test_the_api_draws_and_anyone_can_check_the_draw(classes, city_officer, auditor, client_as):
+    payload = {
+        "title": "API 抽查",
+        "period_start": "2025-03-01",
+        "period_end": "2025-06-30",
+        "sample_size": 2,
+        "seed": 5,
+    }
+    r = client_as(city_officer).post("/api/supervision/plans", payload, content_type="application/json")
+    assert r.status_code == 201
+    plan = r.json()
+    assert plan["drawn"] == services.draw(candidates=plan["candidates"], seed=5, size=2)
+    got = client_as(auditor).get(f"/api/supervision/plans/{plan['id']}").json()
+    assert got["reproduces"] is True
+    assert (
+        client_as(auditor)
+        .post("/api/supervision/plans", payload, content_type="application/json")
+        .status_code
+        == 403
+    )
+
+
+def test_the_city_opens_an_ad_hoc_check_and_the_admin_lists_it_read_only(classes, city_officer, client_as):
+    client = client_as(city_officer)
+    r = client.post("/supervision/inspections/open/", {"klass": classes[0].pk})
+    assert r.status_code == 302
+    assert Inspection.objects.filter(klass=classes[0], plan__isnull=True).exists()
+    assert client.get("/admin/supervision/inspection/").status_code == 200
+    assert client.get("/admin/supervision/inspection/add/").status_code == 403

@@ -199,6 +199,13 @@ def schedule_warnings(klass) -> list[str]:
 
 
 # --- anomaly detection [P2.3] -------------------------------------------------------------------
+ANOMALY_KINDS = {
+    "two_places": "同一时间出现在两处",
+    "outside_session": "签到时间不在课次时间内",
+    "same_second": "全员同一秒签到",
+}
+
+
 @dataclass
 class Anomaly:
     kind: str  # two_places | outside_session | same_second
@@ -208,11 +215,7 @@ class Anomaly:
 
     @property
     def label(self) -> str:
-        return {
-            "two_places": "同一时间出现在两处",
-            "outside_session": "签到时间不在课次时间内",
-            "same_second": "全员同一秒签到",
-        }[self.kind]
+        return ANOMALY_KINDS[self.kind]
 
 
 def _interval(a: Attendance) -> tuple[datetime, datetime] | None:

@@ -157,6 +157,32 @@ def anomalies(*, actor, klass: TrainingClass):
     return rules.anomalies(klass=klass)
 
 
+def anomalies_citywide(*, actor, institution_id: int | None = None, kind: str = "") -> list[dict]:
+    """Every class's attendance anomalies, city-wide, for the city officer and the auditor [P2.3];
+    optionally of one institution and one kind. A pair of overlapping records in two classes is
+    listed once."""
+    require(actor, Cap.SUPERVISE_CITY)
+    classes = (
+        TrainingClass.objects.filter(sessions__attendances__isnull=False)
+        .distinct()
+        .select_related("plan__institution", "plan__occupation", "plan__level")
+        .order_by("plan__institution__name", "start_date", "id")
+    )
+    if institution_id is not None:
+        classes = classes.filter(plan__institution_id=institution_id)
+    rows, seen = [], set()
+    for k in classes:
+        for a in rules.anomalies(klass=k):
+            if kind and a.kind != kind:
+                continue
+            key = (a.kind, tuple(sorted(a.attendance_ids)))
+            if key in seen:
+                continue
+            seen.add(key)
+            rows.append({"klass": k, "institution": k.plan.institution, "anomaly": a})
+    return rows
+
+
 def session_attendance(*, actor, session: Session):
     if not rules.can_read_institution(actor, session.klass.plan.institution_id):
         raise PermissionDenied("无权查看其他培训机构的考勤")

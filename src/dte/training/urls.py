@@ -46,4 +46,5 @@ urlpatterns = [
     path("me/ce/<int:year>/", views.ce_statement, name="ce_statement"),
     path("me/ce/<int:year>/pdf/", views.ce_statement_pdf, name="ce_statement_pdf"),
     path("ce-hours/", views.ce_hours, name="ce_hours"),
+    path("anomalies/", views.anomalies, name="anomalies"),
 ]

@@ -855,3 +855,48 @@ def ce_hours(request):
             "query": f"year={year}&occupation={occupation}",
         },
     )
+
+
+# --- the city's attendance anomaly list [P2.3] ---------------------------------------------------------
+ANOMALY_COLUMNS = ["培训机构", "班次", "职业", "等级", "异常类型", "说明", "依据", "考勤记录编号"]
+
+
+@allows(Cap.SUPERVISE_CITY)
+def anomalies(request):
+    """City-wide attendance anomalies for the city officer and the auditor, by institution and kind
+    of anomaly [P2.3]; ``format=csv`` downloads the same list."""
+    from dte.catalog.models import Institution
+
+    raw = request.GET.get("institution", "")
+    institution_id = int(raw) if raw.isdigit() else None
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in rules.ANOMALY_KINDS else ""
+    rows = selectors.anomalies_citywide(actor=request.user, institution_id=institution_id, kind=kind)
+    if request.GET.get("format") == "csv":
+        table = [
+            [
+                r["institution"].name,
+                r["klass"].name,
+                r["klass"].plan.occupation.name,
+                r["klass"].plan.level.name,
+                r["anomaly"].label,
+                r["anomaly"].message,
+                r["anomaly"].clause,
+                " ".join(str(i) for i in r["anomaly"].attendance_ids),
+            ]
+            for r in rows
+        ]
+        today = timezone.localdate(clock.now())
+        return table_response(header=ANOMALY_COLUMNS, rows=table, filename=f"anomalies-{today}", fmt="csv")
+    return render(
+        request,
+        "training/anomalies.html",
+        {
+            "rows": rows,
+            "institutions": Institution.objects.filter(plans__isnull=False).distinct().order_by("name"),
+            "kinds": rules.ANOMALY_KINDS,
+            "institution_id": institution_id,
+            "kind": kind,
+            "query": f"institution={institution_id or ''}&kind={kind}",
+        },
+    )

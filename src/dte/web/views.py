@@ -54,7 +54,12 @@ def institution(request, pk: int):
         raise Http404("没有这个培训机构")
     from dte.training import selectors as training  # [P5.3b] published fees and open classes
 
-    return render(request, "web/institution.html", {
-        "institution": inst, "fees": training.institution_fees(institution_id=inst.pk),
-        "classes": training.catalogue(today=clock.today(), institution_id=inst.pk),
-    })
+    return render(
+        request,
+        "web/institution.html",
+        {
+            "institution": inst,
+            "fees": training.institution_fees(institution_id=inst.pk),
+            "classes": training.catalogue(today=clock.today(), institution_id=inst.pk),
+        },
+    )

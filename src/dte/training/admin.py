@@ -75,4 +75,9 @@ class ContinuingEducationCreditAdmin(ReadOnly):
 
 @admin.register(models.Event, site=site)
 class EventAdmin(ReadOnly):
-    list_display = ["title", "kind", "starts_on", "place", "published"]
+    list_display = ["title", "kind", "starts_on", "place", "capacity", "published"]
+
+
+@admin.register(models.EventRegistration, site=site)
+class EventRegistrationAdmin(ReadOnly):
+    list_display = ["event", "person", "registered_at", "cancelled_at"]

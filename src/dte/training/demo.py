@@ -331,9 +331,10 @@ def create(*, at: datetime) -> bool:
         place="温州国际会展中心",
         organiser="温州市人力资源和社会保障局",
         description="以赛促学:面向在岗数字技术人员和高校毕业生,设大数据应用开发赛项。",
+        capacity=120,
         at=at,
     )
-    services.event_announce(
+    forum = services.event_announce(
         actor=city,
         kind="forum",
         title="温州数字经济技术人才论坛",
@@ -344,4 +345,5 @@ def create(*, at: datetime) -> bool:
         description="以会促育:数字技术工程师培育经验交流与企业用人需求对接。",
         at=at,
     )
+    services.event_register(actor=people["林雅琪"], event=forum, at=at)
     return True

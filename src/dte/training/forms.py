@@ -120,3 +120,4 @@ class EventForm(forms.Form):
     place = forms.CharField(label="地点", max_length=120)
     organiser = forms.CharField(label="主办单位", max_length=120)
     description = forms.CharField(label="简介", widget=forms.Textarea(attrs={"rows": 4}))
+    capacity = forms.IntegerField(label="报名名额(留空为不限)", min_value=1, required=False)

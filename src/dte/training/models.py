@@ -390,6 +390,7 @@ class Event(models.Model):
     place = models.CharField("地点", max_length=120)
     organiser = models.CharField("主办单位", max_length=120)
     description = models.TextField("简介")
+    capacity = models.PositiveIntegerField("报名名额", null=True, blank=True, help_text="留空表示不限名额")
     published = models.BooleanField("已发布", default=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
@@ -401,3 +402,30 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class EventRegistration(models.Model):
+    """A signed-in trainee's registration of interest in an event [P2.2]; a cancelled registration
+    is kept (with when) and may be renewed."""
+
+    event = models.ForeignKey(
+        Event, on_delete=models.PROTECT, related_name="registrations", verbose_name="活动"
+    )
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="event_registrations", verbose_name="报名人"
+    )
+    registered_at = models.DateTimeField("报名时间")
+    cancelled_at = models.DateTimeField("取消时间", null=True, blank=True)
+
+    class Meta:
+        ordering = ["event", "registered_at", "id"]
+        verbose_name = "活动报名"
+        verbose_name_plural = "活动报名"
+        constraints = [models.UniqueConstraint(fields=["event", "person"], name="one_registration_per_event")]
+
+    def __str__(self) -> str:
+        return f"{self.event} · {self.person.masked_name}"
+
+    @property
+    def active(self) -> bool:
+        return self.cancelled_at is None

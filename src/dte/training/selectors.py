@@ -15,6 +15,7 @@ from dte.training.models import (
     ContinuingEducationCredit,
     Enrolment,
     Event,
+    EventRegistration,
     Session,
     TrainingCertificate,
     TrainingClass,
@@ -73,12 +74,37 @@ def certificate_by_code(*, code: str) -> TrainingCertificate:
     return cert
 
 
+def _with_taken(qs):
+    return qs.annotate(taken=Count("registrations", filter=Q(registrations__cancelled_at__isnull=True)))
+
+
 def published_events(*, today: date):
-    qs = Event.objects.filter(published=True)
+    qs = _with_taken(Event.objects.filter(published=True))
     return {
         "upcoming": qs.filter(ends_on__gte=today).order_by("starts_on"),
         "past": qs.filter(ends_on__lt=today).order_by("-starts_on")[:20],
     }
+
+
+def event_for(*, actor, pk: int) -> Event:
+    """A published event is public; a withdrawn one only the city sees [P2.2]."""
+    ev = _with_taken(Event.objects.filter(pk=pk)).first()
+    if ev is None or (not ev.published and not can(actor, Cap.PUBLISH_EVENTS)):
+        raise Http404("没有这个活动")
+    return ev
+
+
+def event_registrations(*, actor, event: Event):
+    """Who registered, for the city [P2.2]."""
+    if not (can(actor, Cap.PUBLISH_EVENTS) or can(actor, Cap.SUPERVISE_CITY)):
+        raise PermissionDenied("无权查看活动报名名单")
+    return event.registrations.select_related("person").order_by("cancelled_at", "registered_at", "id")
+
+
+def my_event_registration(*, actor, event: Event) -> EventRegistration | None:
+    if not can(actor, Cap.ENROL_IN_TRAINING) or actor.person_id is None:
+        return None
+    return event.registrations.filter(person_id=actor.person_id).first()
 
 
 # --- scoped ---------------------------------------------------------------------------------------

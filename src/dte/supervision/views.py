@@ -309,7 +309,9 @@ def quality(request):
 def anomalies(request):
     from datetime import timedelta
 
-    since = clock.today() - timedelta(days=365)
+    # Each class's anomalies are worked out from all its attendance records: keep the window short.
+    days = {"30": 30, "90": 90, "365": 365}.get(request.GET.get("days", ""), 90)
+    since = clock.today() - timedelta(days=days)
     if request.method == "POST":
         if not can(request.user, Cap.INSPECT_INSTITUTIONS):
             return HttpResponse(status=403)
@@ -343,6 +345,7 @@ def anomalies(request):
             "rows": rows,
             "form": forms.AnomalyActForm(),
             "since": since,
+            "days": days,
             "can_inspect": can(request.user, Cap.INSPECT_INSTITUTIONS),
         },
     )

@@ -124,6 +124,7 @@ def test_a_trainee_registers_from_the_event_page_and_the_city_sees_the_list(
     c.post(f"/training/events/{event.pk}/register/")
     html = c.get(f"/training/events/{event.pk}/").content.decode()
     assert "您已于" in html and "剩余 1 人" in html and "event-registrations" not in html
+    assert "温州市数字技术技能大赛" in c.get("/training/me/").content.decode().split('id="my-events"')[1]
     html = client_as(city_officer).get(f"/training/events/{event.pk}/").content.decode()
     assert "陈晓明" in html.split('id="event-registrations"')[1] and "修改活动" in html
 

@@ -277,6 +277,9 @@ def my_training(*, actor, now: datetime) -> dict:
         ),
         "ce_credits": credits,
         "ce_years": sorted(years.items(), reverse=True),
+        "event_registrations": EventRegistration.objects.filter(
+            person_id=person_id, cancelled_at__isnull=True
+        ).select_related("event"),
     }
 
 

@@ -537,7 +537,7 @@ def enrolment_on_behalf(
     ident = clean_id_number(id_number)
     person = find_person(id_number=ident.number)
     if person is not None and name.strip() and name.strip() != person.name:
-        errors["name"] = [f"姓名与该身份证号码的实名信息({person.masked_name})不一致 [P4.3]"]
+        errors["name"] = ["姓名与该身份证号码的实名信息不一致,请核对 [P4.3]"]
     if person is None and not name.strip():
         errors["name"] = ["该身份证号码尚未实名登记,请填写姓名以登记 [P4.3]"]
     decl = {

@@ -223,3 +223,13 @@ def test_open_statistics_show_counts_of_five_or_more(records, history):
         records.enrol(klass, records.person(region="330381", name=f"云{i}"))
     row = next(r for r in selectors.open_statistics() if r["occupation_code"] == "2-02-10-12")
     assert (row["year"], row["county"], row["trained"]) == (2025, "瑞安市", 5)
+
+
+def test_the_claims_covering_index_exists_after_migrations():
+    from django.db import connection
+
+    from dte.reports import indexes
+
+    with connection.cursor() as cur:
+        names = connection.introspection.get_constraints(cur, indexes.TABLE)
+    assert indexes.INDEX in names

@@ -1,15 +1,11 @@
 """A covering index on the claims for the dashboards and the year-end report: every column their
 one-pass aggregate reads, in the order it groups by (county, occupation, level, status), so that the
-database reads the index in order instead of sorting a million wide rows. Created here, beside the
-queries that need it; it leaves the subsidy app's models untouched."""
+database reads the index in order instead of sorting a million wide rows (``dte.reports.indexes``;
+also re-created after every migrate, since SQLite table rebuilds drop it)."""
 
 from django.db import migrations
 
-INDEX = "reports_claim_oversight"
-COLUMNS = (
-    "county_id, occupation_id, level_id, status, claim_date, paid_on, amount, reviewed_at, review_due, "
-    "decided_at, approval_due, payment_due"
-)
+from dte.reports.indexes import CREATE, DROP
 
 
 class Migration(migrations.Migration):
@@ -18,9 +14,4 @@ class Migration(migrations.Migration):
         ("subsidy", "0002_certificate_links"),
     ]
 
-    operations = [
-        migrations.RunSQL(
-            sql=f"CREATE INDEX IF NOT EXISTS {INDEX} ON subsidy_claim ({COLUMNS})",
-            reverse_sql=f"DROP INDEX IF EXISTS {INDEX}",
-        )
-    ]
+    operations = [migrations.RunSQL(sql=CREATE, reverse_sql=DROP)]

@@ -50,11 +50,25 @@ def sign_in(page, base, username, password):
     page.wait_for_url(re.compile(r"/accounts/home/$"))
 
 
+LOADED = (
+    "el => (el.complete && el.naturalWidth > 0)"
+    " || new Promise(r => el.addEventListener('load', r, {once: true}))"
+)
+
+
 def scan(page, selector: str, tmp_path) -> str:
     """Read the QR code shown on the page, as a phone camera would."""
     shot = tmp_path / "qr.png"
-    page.locator(selector).screenshot(path=str(shot))
-    found = zxingcpp.read_barcodes(Image.open(shot))
+    image = page.locator(selector)
+    found = []
+    # The image may still be loading, or be swapped by the page's rotation: look again, as a person would.
+    for _ in range(5):
+        image.evaluate(LOADED)
+        image.screenshot(path=str(shot))
+        found = zxingcpp.read_barcodes(Image.open(shot))
+        if found:
+            break
+        page.wait_for_timeout(500)
     assert found, f"no QR code readable in {selector}"
     return found[0].text
 

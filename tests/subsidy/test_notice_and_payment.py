@@ -283,3 +283,33 @@ def test_the_credit_list_exports_full_identity_and_publishes_it_masked(
     assert public[0]["name"] == "陈*明" and "*" in public[0]["id_number"]
     with pytest.raises(PermissionDenied):
         payments.credit_export(actor=auditor, fmt="json", at=SUBMIT_AT)
+
+
+def test_every_claim_transition_is_audited_with_the_decision_trace(payable, funded, county_approver):
+    from dte.audit.models import AuditEntry
+    from dte.audit.services import verify
+
+    funded()
+    batch = payments.batch_create(
+        actor=county_approver, county=County.objects.get(code=LUCHENG), at=at_day(date(2025, 3, 25))
+    )
+    payments.results_import(
+        actor=county_approver,
+        batch=batch,
+        content=f"批次号,行号,结果\n{batch.reference},1,成功\n".encode(),
+        filename="r.csv",
+        at=at_day(date(2025, 4, 1)),
+    )
+    entries = AuditEntry.objects.filter(object_type="subsidy.Claim", object_id=str(payable.pk))
+    transitions = [e for e in entries if "status" in e.changes]
+    assert [e.changes["status"][1] for e in transitions] == [
+        "under_review",
+        "reviewed",
+        "on_notice",
+        "payable",
+        "in_batch",
+        "paid",
+    ]
+    assert all(e.changes["decision"]["findings"] for e in transitions)
+    assert all(e.changes["decision"]["amount"] == 3300 for e in transitions)
+    assert verify().ok

@@ -36,6 +36,12 @@ def test_a_trainee_fills_in_uploads_and_submits_through_the_pages(eligible_train
     assert "已提交,由鹿城区受理" in timeline and "2025-03-24" in timeline
 
 
+def test_the_reviewer_sees_the_frozen_facts_evidence_and_findings(submitted, client_as, county_reviewer):
+    page = client_as(county_reviewer).get(f"/subsidy/claims/{submitted.pk}/").content.decode()
+    assert "事实快照" in page and "2024-06(330302)" in page and "2025-02(330302)" in page
+    assert "A2.1-group" in page and "t.pdf" in page and 'id="review-pass"' in page
+
+
 def test_the_county_queue_shows_its_own_claims_only(
     submitted, client_as, county_reviewer, other_county_reviewer, freeze
 ):

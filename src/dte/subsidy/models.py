@@ -325,6 +325,15 @@ class Claim(models.Model):
     rejection_clauses = models.JSONField("驳回依据条款", default=list)
     rejection_reason = models.TextField("驳回理由", blank=True)
     fraud_flags = models.JSONField("风险提示", default=list)
+    # Open for review or approval (the queue), kept by the database from the status.
+    in_queue = models.GeneratedField(
+        expression=models.Case(
+            models.When(status__in=["under_review", "awaiting_info", "reviewed"], then=models.Value(True)),
+            default=models.Value(False),
+        ),
+        output_field=models.BooleanField(),
+        db_persist=True,
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -334,6 +343,8 @@ class Claim(models.Model):
             models.Index(fields=["county", "status", "review_due"]),
             models.Index(fields=["person", "status"]),
             models.Index(fields=["status", "notice_last_day"]),
+            # The county queue [A2.6.1]: open claims in due-date order, read from the index unsorted.
+            models.Index(fields=["county", "in_queue", "review_due", "id"], name="open_claims_by_due"),
         ]
         constraints = [
             # [A2.4c] (L2) the same occupation and level is claimed once ever, counting only claims

@@ -33,7 +33,7 @@ from dte.subsidy.models import (
     Repayment,
     Status,
 )
-from dte.subsidy.services import REMEDIES, _event, _reference, _tell, local_date
+from dte.subsidy.services import REMEDIES, _event, _reference, _tell, _trace, local_date
 
 BANK_COLUMNS = ["批次号", "行号", "姓名", "银行账户类别", "开户银行", "银行账号", "金额(元)", "申领编号"]
 RESULT_PAID = {"paid", "成功", "已支付", "success"}
@@ -128,6 +128,19 @@ def batch_create(*, actor, county: County, at: datetime, limit: int = 500) -> Pa
             actor=actor,
             at=at,
             due=pl.claim.payment_due,
+        )
+        audit.record(
+            actor=actor,
+            action="claim.in_batch",
+            obj=pl.claim,
+            at=at,
+            changes={
+                "status": [Status.PAYABLE, Status.IN_BATCH],
+                "batch": batch.reference,
+                "line": pl.line,
+                "amount": pl.amount,
+                "decision": _trace(pl.claim),
+            },
         )
     audit.record(
         actor=actor,
@@ -321,6 +334,7 @@ def results_import(*, actor, batch: PaymentBatch, content: bytes, filename: str,
                 "batch": batch.reference,
                 "line": number,
                 "amount": pl.amount,
+                "decision": _trace(claim),
             },
         )
     if released:

@@ -332,6 +332,9 @@ def _officer(request) -> None:
         raise PermissionDenied("当前账号无权查看审核队列")
 
 
+QUEUE_PAGE = 50
+
+
 @allows(Cap.SIGNED_IN)
 def queue(request):
     _officer(request)
@@ -345,11 +348,15 @@ def queue(request):
         q=g.get("q", "").strip(),
         occupation=g.get("occupation", ""),
     )
-    page = list(rows[:200])
+    number = max(_int(g.get("page")) or 1, 1)
+    page = selectors.queue_page(rows, QUEUE_PAGE, (number - 1) * QUEUE_PAGE)
     soon = selectors.due_soon_limit(today)
     context = {
         "rows": [(c, selectors.due_flag(c, today, soon), selectors.next_due(c)) for c in page],
-        "total": rows.count(),
+        "total": (total := rows.count()),
+        "page": number,
+        "pages": max((total + QUEUE_PAGE - 1) // QUEUE_PAGE, 1),
+        "query": g.copy(),
         "today": today,
         "filters": g,
         "statuses": [

@@ -265,6 +265,10 @@ def _claim_groups(county: County | None, *, year: int | None, fund_year: int, to
     (queue, overdue, committed, paid in the fund year) is always all claims."""
     flow = _claim_sql(county, year=year, fund_year=fund_year, today=today)
     stock = flow if year is None else _claim_sql(county, year=None, fund_year=fund_year, today=today)
+    return _combine_claims(flow, stock)
+
+
+def _combine_claims(flow: list[dict], stock: list[dict]) -> list[dict]:
     out: dict[tuple, dict] = defaultdict(lambda: defaultdict(int))
     for r in flow:
         g = out[(r["cc"], r["o"], r["lv"])]

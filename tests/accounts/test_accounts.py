@@ -121,3 +121,22 @@ def test_the_api_registers_a_person_with_precise_field_errors(client_as, persona
         "/api/people", {"name": "李华", "id_number": "11010519491231002X"}, content_type="application/json"
     )
     assert dup.status_code == 422 and "已登记" in dup.json()["errors"][0]["message"]
+
+
+def test_a_person_registered_by_staff_signs_up_with_the_name_and_phone_on_record(client, reference, at):
+    from dte.people.services import person_register
+
+    person_register(name="林雅琪", id_number=SIGN_UP["id_number"], phone=SIGN_UP["phone"], at=at)
+    assert client.post("/accounts/sign-up/", SIGN_UP).status_code == 302
+    assert User.objects.get(username=SIGN_UP["phone"]).person.name == "林雅琪"
+    assert Person.objects.count() == 1
+
+
+@pytest.mark.parametrize("change", [{"name": "冒名者"}, {"phone": "13905779999"}])
+def test_knowing_someones_id_number_is_not_enough_to_take_their_record(client, reference, at, change):
+    from dte.people.services import person_register
+
+    person_register(name="林雅琪", id_number=SIGN_UP["id_number"], phone=SIGN_UP["phone"], at=at)
+    html = client.post("/accounts/sign-up/", {**SIGN_UP, **change}).content.decode()
+    assert "登记信息不一致" in html
+    assert not User.objects.filter(role="trainee").exists()

@@ -80,6 +80,14 @@ def trainee_sign_up(*, name: str, id_number: str, phone: str, password: str, at:
     existing = people.find_person(id_number=id_number) if id_number else None
     if existing is not None and hasattr(existing, "account"):
         errors["id_number"] = ["该身份证号码已注册账号,不能重复注册;如忘记密码请联系经办机构"]
+    elif existing is not None and (
+        existing.name != (name or "").strip() or (existing.phone and existing.phone != phone)
+    ):
+        # A person registered by an institution or a bureau: the account is theirs only if the name and the
+        # phone on record match; knowing someone's ID number must not be enough to take their record.
+        errors["id_number"] = [
+            "姓名或手机号码与该身份证号码的登记信息不一致;如信息有变,请联系培训机构或经办机构核实"
+        ]
     if phone and User.objects.filter(username=phone).exists():
         errors["phone"] = ["该手机号码已注册账号"]
     if errors:

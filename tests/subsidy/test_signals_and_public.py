@@ -116,3 +116,37 @@ def test_the_city_re_decides_all_open_claims_after_a_parameter_change(
     claim = Claim.objects.get(pk=submitted.pk)
     assert claim.amount == 3000 and [d["rule"] for d in claim.findings_changed] == ["A2.2-standard"]
     assert AuditEntry.objects.filter(action="claim.redecide", object_id=str(claim.pk)).exists()
+
+
+def test_objection_evidence_is_checked_and_shown_only_to_the_county(
+    submitted, county_reviewer, county_approver, other_county_reviewer, client_as
+):
+    from tests.subsidy.conftest import JPEG
+
+    services.review_pass(actor=county_reviewer, claim=submitted, at=SUBMIT_AT)
+    services.claim_approve(actor=county_approver, claim=submitted, at=SUBMIT_AT)
+    with pytest.raises(ValidationError, match="仅接受"):
+        services.objection_file(
+            claim=submitted,
+            reason="证据见附件",
+            contact="x",
+            client="1.1.1.1",
+            files=[("a.exe", b"MZ..")],
+            at=SUBMIT_AT,
+        )
+    obj = services.objection_file(
+        claim=submitted,
+        reason="证据见附件",
+        contact="x",
+        client="1.1.1.1",
+        files=[("photo.jpg", JPEG)],
+        at=SUBMIT_AT,
+    )
+    ev = obj.evidence.get()
+    page = client_as(county_reviewer).get("/subsidy/objections/").content.decode()
+    assert f"/subsidy/objections/{obj.pk}/evidence/{ev.pk}/" in page
+    assert client_as(county_reviewer).get(f"/subsidy/objections/{obj.pk}/evidence/{ev.pk}/").content == JPEG
+    assert (
+        client_as(other_county_reviewer).get(f"/subsidy/objections/{obj.pk}/evidence/{ev.pk}/").status_code
+        == 404
+    )

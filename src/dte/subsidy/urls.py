@@ -13,6 +13,7 @@ urlpatterns = [
     path("queue/", views.queue, name="queue"),
     path("objections/", views.objections, name="objections"),
     path("objections/<int:pk>/decide/", views.objection_decide, name="objection_decide"),
+    path("objections/<int:pk>/evidence/<int:eid>/", views.objection_evidence, name="objection_evidence"),
     path("payments/", views.payments_home, name="payments"),
     path("payments/budget/", views.fund_budget, name="fund_budget"),
     path("payments/batches/", views.batch_create, name="batch_create"),

@@ -372,8 +372,22 @@ def queue(request):
 def objections(request):
     _officer(request)
     claims = selectors.claims_visible(actor=request.user)
-    rows = Objection.objects.filter(claim__in=claims).select_related("claim__person", "claim__county")
+    rows = (
+        Objection.objects.filter(claim__in=claims)
+        .select_related("claim__person", "claim__county")
+        .prefetch_related("evidence")
+    )
     return render(request, "subsidy/objections.html", {"rows": rows})
+
+
+@allows(Cap.SIGNED_IN)
+def objection_evidence(request, pk: int, eid: int):
+    _officer(request)
+    obj = get_object_or_404(Objection, pk=pk, claim__in=selectors.claims_visible(actor=request.user))
+    ev = get_object_or_404(Evidence, pk=eid, objection=obj)
+    resp = HttpResponse(bytes(ev.content), content_type=ev.content_type)
+    resp["Content-Disposition"] = f'inline; filename="objection-evidence-{ev.pk}"'
+    return resp
 
 
 @require_POST

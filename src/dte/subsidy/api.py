@@ -152,7 +152,8 @@ def set_account(request, pk: int, payload: AccountIn):
 
 @router.post("/claims/{pk}/submit", auth=django_auth, response={200: ClaimOut, 422: Error, 403: Error})
 def submit_claim(request, pk: int):
-    return _out(services.claim_submit(actor=request.auth, claim=_claim(request, pk), at=clock.now()))
+    # The service loads the claim itself and refuses anyone but its claimant.
+    return _out(services.claim_submit(actor=request.auth, claim=Claim(pk=pk), at=clock.now()))
 
 
 class ReasonIn(Schema):

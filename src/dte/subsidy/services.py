@@ -148,15 +148,21 @@ def _own(actor, claim: Claim) -> None:
 # -- the engine's input ----------------------------------------------------------------------------
 
 
-def engine_input(claim: Claim, on: date, exclude_self: bool = True) -> dict:
+def _priors(claim: Claim) -> list[tuple]:
+    """The person's other submitted claims: (pk, status, occupation code, level code, claim date)."""
+    return list(
+        Claim.objects.filter(person_id=claim.person_id)
+        .exclude(status=Status.DRAFT)
+        .exclude(pk=claim.pk)
+        .order_by("pk")
+        .values_list("pk", "status", "occupation__code", "level__code", "claim_date")
+    )
+
+
+def engine_input(claim: Claim, on: date, priors: list[tuple] | None = None) -> dict:
     """The claim in the engine's JSON contract, with the person's facts as of ``on`` [A2.7c]."""
     person = claim.person
-    priors = (
-        Claim.objects.filter(person=person)
-        .exclude(status=Status.DRAFT)
-        .exclude(pk=claim.pk if exclude_self else None)
-        .select_related("occupation", "level")
-    )
+    priors = _priors(claim) if priors is None else priors
     out = {
         "id": claim.pk,
         "claim_date": on.isoformat(),
@@ -168,12 +174,12 @@ def engine_input(claim: Claim, on: date, exclude_self: bool = True) -> dict:
         },
         "prior_claims": [
             {
-                "occupation": p.occupation.code,
-                "level": p.level.code,
-                "claim_date": (p.claim_date or on).isoformat(),
-                "status": ENGINE_STATUS[Status(p.status)],
+                "occupation": occupation,
+                "level": level,
+                "claim_date": (claim_date or on).isoformat(),
+                "status": ENGINE_STATUS[Status(status)],
             }
-            for p in priors
+            for _, status, occupation, level, claim_date in priors
         ],
     }
     if claim.training_issued_on is not None:
@@ -352,16 +358,6 @@ def _route(decision: dict) -> County:
     return county
 
 
-def _priors_key(claim: Claim) -> list:
-    return list(
-        Claim.objects.filter(person_id=claim.person_id)
-        .exclude(status=Status.DRAFT)
-        .exclude(pk=claim.pk)
-        .order_by("pk")
-        .values_list("pk", "status")
-    )
-
-
 def _check_submittable(claim: Claim, evidence: list[dict]) -> None:
     kinds = {e["kind"] for e in evidence}
     missing = [Evidence.Kind(k).label for k in REQUIRED_EVIDENCE if k not in kinds]
@@ -371,8 +367,8 @@ def _check_submittable(claim: Claim, evidence: list[dict]) -> None:
         raise ValidationError({"bank_account": "请填写收款银行账户 [A2.6.2]"})
 
 
-def _decide_for_submit(claim: Claim, on: date) -> tuple[dict, dict, County]:
-    raw = engine_input(claim, on)
+def _decide_for_submit(claim: Claim, on: date, priors: list[tuple]) -> tuple[dict, dict, County]:
+    raw = engine_input(claim, on, priors)
     decision = decide(claim, on, raw)
     if "error" in decision:
         raise ValidationError(decision["findings"][0]["message"])
@@ -394,17 +390,19 @@ def claim_submit(*, actor, claim: Claim, at: datetime) -> Claim:
     from dte.subsidy import fraud
 
     on = local_date(at)
-    pre = Claim.objects.select_related(*_CLAIM_RELATED).get(pk=claim.pk)
+    pre = Claim.objects.select_related(*_CLAIM_RELATED).filter(pk=claim.pk).first()
+    if pre is None:
+        raise PermissionDenied("没有该申领")
     _own(actor, pre)
     _expect(pre, Status.DRAFT)
     evidence = list(pre.evidence.values("kind", "filename", "sha256", "size"))
     _check_submittable(pre, evidence)
-    priors = _priors_key(pre)
-    raw, decision, county = _decide_for_submit(pre, on)
+    priors = _priors(pre)
+    raw, decision, county = _decide_for_submit(pre, on, priors)
     flags = fraud.signals(pre, at=at, hashes=[e["sha256"] for e in evidence])
     return _submit_write(
         actor=actor,
-        claim=claim,
+        claim=pre,
         at=at,
         on=on,
         priors=priors,
@@ -419,13 +417,15 @@ def claim_submit(*, actor, claim: Claim, at: datetime) -> Claim:
 def _submit_write(*, actor, claim, at, on, priors, raw, decision, county, flags) -> Claim:
     # Lock the person first (the same order in every path), then the claim.
     person = Person.objects.select_for_update().get(pk=claim.person_id)
-    claim = _lock(claim)
+    claim = Claim.objects.select_for_update().get(pk=claim.pk)
+    claim.person = person
     _own(actor, claim)
     _expect(claim, Status.DRAFT)
     evidence = list(claim.evidence.values("kind", "filename", "sha256", "size"))
     _check_submittable(claim, evidence)
-    if _priors_key(claim) != priors:  # another claim of this person moved meanwhile: decide again
-        raw, decision, county = _decide_for_submit(claim, on)
+    now_priors = _priors(claim)
+    if now_priors != priors:  # another claim of this person moved meanwhile: decide again
+        raw, decision, county = _decide_for_submit(claim, on, now_priors)
     before = claim.status
     claim.status = Status.UNDER_REVIEW
     claim.county = county

@@ -233,3 +233,13 @@ def test_the_claims_covering_index_exists_after_migrations():
     with connection.cursor() as cur:
         names = connection.introspection.get_constraints(cur, indexes.TABLE)
     assert indexes.INDEX in names
+
+
+def test_a_year_view_keeps_the_queue_and_the_fund_as_of_today(history, city_officer):
+    all_years = selectors.dashboard(actor=city_officer, today=TODAY)
+    d = selectors.dashboard(actor=city_officer, year=2025, today=TODAY)
+    assert d.fund == all_years.fund
+    for key in ("overdue_review", "overdue_payment", "q_under_review", "q_payable"):
+        assert sum(r[key] for r in d.service.values()) == sum(r[key] for r in all_years.service.values())
+    # The flow follows the claims made in 2025: all non-draft claims are dated 2025.
+    assert d.funnel["claimed"] == all_years.funnel["claimed"] == 5

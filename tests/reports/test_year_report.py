@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DatabaseError, transaction
 from openpyxl import load_workbook
 
 from dte.audit.models import AuditEntry
@@ -54,6 +55,18 @@ def test_the_model_refuses_to_save_or_delete_a_submitted_report(submitted):
         submitted.delete()
     submitted.refresh_from_db()
     assert "tampered" not in submitted.figures
+
+
+def test_the_database_refuses_to_change_a_submitted_report_behind_the_model_s_back(submitted):
+    with pytest.raises(DatabaseError), transaction.atomic():
+        CountyReport.objects.filter(pk=submitted.pk).update(figures={"tampered": True})
+    submitted.refresh_from_db()
+    assert "tampered" not in submitted.figures
+
+
+def test_a_report_in_preparation_can_still_be_refreshed(history, county_reviewer):
+    r = services.report_generate(actor=county_reviewer, county=county_reviewer.county, year=2025, at=AT)
+    assert CountyReport.objects.filter(pk=r.pk).update(review_note="x") == 1
 
 
 def test_a_correction_is_a_new_version_with_a_reason(submitted, records, county_reviewer):

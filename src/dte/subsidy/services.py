@@ -534,7 +534,7 @@ def claim_answer(*, actor, claim: Claim, answer: str, at: datetime) -> Claim:
     ):
         raise ValidationError({"answer": "请填写说明或上传补正材料"})
     today = local_date(at)
-    paused = get_calendar().working_days_between(claim.info_requested_on, today)[0]
+    paused = get_calendar().working_days_between(claim.info_requested_on, today).value
     claim.paused_working_days += max(paused, 0)
     claim.status = Status.UNDER_REVIEW
     claim.info_requested_on = None
@@ -882,7 +882,7 @@ def deadlines_check(*, at: datetime) -> dict:
             c = Claim.objects.select_for_update().get(pk=pk)
             if c.status != Status.AWAITING_INFO:
                 continue
-            waited = cal.working_days_between(c.info_requested_on, today)[0]
+            waited = cal.working_days_between(c.info_requested_on, today).value
             if waited >= INFO_LAPSE_WORKING_DAYS:
                 c.status = Status.LAPSED
                 c.save()

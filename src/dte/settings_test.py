@@ -1,6 +1,8 @@
 """Settings for the test suite: the production settings with static files served from the finders
 (no collectstatic needed) and a cheaper Argon2 cost so that hundreds of test logins stay quick."""
 
+import os
+
 from django.contrib.auth.hashers import Argon2PasswordHasher
 
 from dte.settings import *  # noqa: F403
@@ -26,3 +28,6 @@ HUEY = {**HUEY, "immediate": True}
 if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":  # noqa: F405
     # Live-server threads must not hold connections past the test: the test database is dropped.
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+else:
+    # One test database file per run, so that runs side by side on one machine do not share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}  # noqa: F405

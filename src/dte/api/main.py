@@ -12,7 +12,12 @@ from dte.accounts.permissions import Cap, require
 from dte.audit import services as audit_services
 from dte.catalog import selectors as catalog
 from dte.catalog.models import County
+from dte.evaluation.api import router as evaluation_router
 from dte.people import services as people_services
+from dte.reports.api import router as reports_router
+from dte.subsidy.api import router as subsidy_router
+from dte.supervision.api import router as supervision_router
+from dte.training.api import router as training_router
 
 api = NinjaAPI(
     title="温州市数字技术工程师培育项目管理平台 API",
@@ -45,14 +50,6 @@ def on_validation_error(request, exc: ValidationError):
 @api.exception_handler(PermissionDenied)
 def on_permission_denied(request, exc: PermissionDenied):
     return api.create_response(request, {"detail": str(exc) or "permission denied", "errors": []}, status=403)
-
-
-# --- oversight: dashboards, year-end reports, open statistics, supervision -----------------------
-from dte.reports.api import router as reports_router  # noqa: E402
-from dte.supervision.api import router as supervision_router  # noqa: E402
-
-api.add_router("/reports", reports_router)
-api.add_router("/supervision", supervision_router)
 
 
 # --- catalogue (public) --------------------------------------------------------------------------
@@ -220,13 +217,9 @@ def verify_audit(request):
     return {"ok": r.ok, "checked": r.checked, "first_broken": r.first_broken, "problem": r.problem}
 
 
-from dte.subsidy.api import router as subsidy_router  # noqa: E402
-
-api.add_router("/subsidy", subsidy_router)
-
-
-from dte.evaluation.api import router as evaluation_router  # noqa: E402
-from dte.training.api import router as training_router  # noqa: E402
-
+# --- the apps' routers ---------------------------------------------------------------------------
 api.add_router("/training", training_router)
 api.add_router("/evaluation", evaluation_router)
+api.add_router("/subsidy", subsidy_router)
+api.add_router("/reports", reports_router)
+api.add_router("/supervision", supervision_router)

@@ -126,3 +126,22 @@ def load_reference(at: date | None = None) -> Reference:
         counties=counties,
         evaluation_bodies=bodies,
     )
+
+
+@dataclass(frozen=True)
+class Goal:
+    people: int
+    by: date
+    reference: str
+
+
+def goal(at: date | None = None) -> Goal:
+    """The programme goal in force on ``at`` [P1]: at least ``people`` engineers by ``by``."""
+    p = parameters.get("goal")
+    v = p.latest() if at is None else p.at(at)
+    by = v.value["by"]
+    return Goal(
+        people=int(v.value["people"]),
+        by=by if isinstance(by, date) else date.fromisoformat(str(by)),
+        reference=v.reference,
+    )

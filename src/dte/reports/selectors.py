@@ -32,13 +32,11 @@ from dte.accounts.permissions import Cap, can
 from dte.catalog.models import County, Level, Occupation
 from dte.evaluation.models import LevelCertificate
 from dte.policy import parameters
+from dte.policy.reference import goal
 from dte.subsidy.models import COUNTED, Claim, FundAccount, Repayment
 from dte.subsidy.models import Status as ClaimStatus
 from dte.training.models import Enrolment, TrainingCertificate
 
-# [P1] 到2030年末 … 培育数字技术工程师1000人以上.
-GOAL_PEOPLE = 1000
-GOAL_DATE = date(2030, 12, 31)
 OUTSIDE = "外地"  # key of the "市外户籍" row (reading R1)
 OUTSIDE_LABEL = "市外户籍"
 
@@ -485,7 +483,7 @@ def _count_by_year(firsts, since: date) -> list[tuple[int, int, int]]:
 
 def goal_progress(*, county: County | None, today: date) -> dict:
     """Distinct people holding a valid level certificate issued under the programme ([P1], [P5.4]),
-    by the year of their first; a projection to 2030-12-31 from the pace of the last 365 days, and
+    by the year of their first; a projection to the goal date from the pace of the last 365 days, and
     the pace still needed."""
     qs = LevelCertificate.objects.filter(
         status=LevelCertificate.Status.VALID, issued_on__gte=programme_start(), issued_on__lte=today
@@ -507,10 +505,11 @@ def goal_progress(*, county: County | None, today: date) -> dict:
         running += by_year.get(y, 0)
         cumulative.append(running)
     current = running
-    days_left = max((GOAL_DATE - today).days, 0)
+    target = goal(today)  # [P1], a dated policy parameter
+    days_left = max((target.by - today).days, 0)
     years_left = Decimal(days_left) / Decimal("365.25")
     projected = current + int((Decimal(recent) * years_left).to_integral_value(rounding=ROUND_HALF_UP))
-    remaining = max(GOAL_PEOPLE - current, 0)
+    remaining = max(target.people - current, 0)
     needed = (
         (Decimal(remaining) / years_left).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
         if years_left
@@ -518,24 +517,24 @@ def goal_progress(*, county: County | None, today: date) -> dict:
     )
     # The projection line, year by year to 2030, at the recent pace.
     projection = []
-    for y in range(today.year, GOAL_DATE.year + 1):
-        end = min(date(y, 12, 31), GOAL_DATE)
+    for y in range(today.year, target.by.year + 1):
+        end = min(date(y, 12, 31), target.by)
         left = Decimal(max((end - today).days, 0)) / Decimal("365.25")
         projection.append(
             (y, current + int((Decimal(recent) * left).to_integral_value(rounding=ROUND_HALF_UP)))
         )
     return {
-        "goal": GOAL_PEOPLE,
-        "goal_date": GOAL_DATE,
+        "goal": target.people,
+        "goal_date": target.by,
         "current": current,
-        "share": pct(current, GOAL_PEOPLE),
+        "share": pct(current, target.people),
         "years": years,
         "new_by_year": [by_year.get(y, 0) for y in years],
         "cumulative": cumulative,
         "pace": recent,
         "needed_pace": needed,
         "projected": projected,
-        "on_track": projected >= GOAL_PEOPLE,
+        "on_track": projected >= target.people,
         "projection": projection,
         "city_goal": county is None,
     }

@@ -55,7 +55,7 @@ def tables(d: selectors.Dashboard) -> dict[str, dict]:
             ],
         },
         "projection": {
-            "title": f"按近一年进度预测至 {selectors.GOAL_DATE:%Y-%m-%d}",
+            "title": f"按近一年进度预测至 {g['goal_date']:%Y-%m-%d}",
             "headers": ["年度", "预测累计(人)", "目标(人)"],
             "rows": [[y, n, g["goal"]] for y, n in g["projection"]],
         },

@@ -6,9 +6,7 @@ from django.shortcuts import render
 from dte import clock
 from dte.catalog import selectors
 from dte.policy import parameters
-
-GOAL_PEOPLE = 1000  # [P1] 到2030年末培育数字技术工程师1000人以上
-GOAL_YEAR_END = "2030年末"
+from dte.policy.reference import goal
 
 
 def _standards() -> dict[str, dict]:
@@ -25,8 +23,7 @@ def home(request):
             "occupations": occs,
             "designation_count": sum(len(o.designations.all()) for o in occs),
             "standards": _standards(),
-            "goal_people": GOAL_PEOPLE,
-            "goal_year_end": GOAL_YEAR_END,
+            "goal": goal(clock.today()),  # [P1]
         },
     )
 

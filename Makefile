@@ -12,6 +12,7 @@ run: setup
 	$(DTE) migrate --no-input -v0
 	$(DTE) load-reference
 	$(DTE) demo --if-empty
+	$(DTE) demo_oversight
 	$(DTE) collectstatic --no-input -v0
 	$(DTE) serve
 

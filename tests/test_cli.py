@@ -7,7 +7,7 @@ from dte.cli import COMMANDS, main
 def test_dte_help_lists_every_command_with_one_line(capsys):
     assert main(["--help"]) == 0
     out = capsys.readouterr().out
-    for name in ("serve", "migrate", "load-reference", "demo", "audit", "policy", "calendar"):
+    for name in ("serve", "migrate", "load-reference", "demo", "audit", "policy", "calendar", "subsidy"):
         assert name in COMMANDS
         assert f"  {name} " in out
 

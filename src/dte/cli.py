@@ -12,9 +12,11 @@ COMMANDS = {
     "migrate": "create or update the database tables",
     "load-reference": "load occupations, levels, institutions, designations, counties (idempotent)",
     "demo": "create one demo account per role and a small demo data set (--if-empty: first time only)",
+    "demo_oversight": "add two years of demo history for dashboards, reports and supervision (once)",
     "audit": "audit log: `dte audit verify` checks the hash chain and names the first broken entry",
     "policy": "policy engine: `dte policy evaluate [FILE]` decides claims (JSON in, JSON Lines out)",
     "calendar": "working days: `dte calendar is-workday DATE | add-workdays DATE N | load FILE`",
+    "subsidy": "claims: `dte subsidy jobs | import | token | redecide` (jobs, fact imports, API tokens)",
 }
 
 USAGE = (

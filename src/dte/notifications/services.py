@@ -12,7 +12,8 @@ from dte.notifications.backends import get_backend
 from dte.notifications.models import Message
 
 
-@transaction.atomic
+# No savepoint of its own: a failure rolls back the caller's step too, as one unit.
+@transaction.atomic(savepoint=False)
 def notify(*, person, subject: str, body: str, link: str = "", topic: str = "", at: datetime) -> Message:
     """Put a message in the person's inbox and hand it to the SMS/e-mail backend."""
     msg = Message.objects.create(

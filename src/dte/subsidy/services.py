@@ -386,7 +386,7 @@ def claim_submit(*, actor, claim: Claim, at: datetime) -> Claim:
     transaction locks the person row, so that concurrent submissions of one person are decided one
     after the other ([A2.4b] at most 3 counted claims a year, [A2.4c] never the same occupation and
     level twice; the partial unique index backs the latter), and decides again if another claim of
-    the person changed in between."""
+    the person changed in between, or the claim's own inputs (form, evidence) did."""
     from dte.subsidy import fraud
 
     on = local_date(at)
@@ -402,9 +402,10 @@ def claim_submit(*, actor, claim: Claim, at: datetime) -> Claim:
     flags = fraud.signals(pre, at=at, hashes=[e["sha256"] for e in evidence])
     return _submit_write(
         actor=actor,
-        claim=pre,
+        pre=pre,
         at=at,
         on=on,
+        evidence=evidence,
         priors=priors,
         raw=raw,
         decision=decision,
@@ -413,19 +414,48 @@ def claim_submit(*, actor, claim: Claim, at: datetime) -> Claim:
     )
 
 
+# The claim's own fields that the engine input and the fraud signals read.
+_SUBMIT_INPUTS = (
+    "occupation_id",
+    "level_id",
+    "level_issued_on",
+    "retirement_category",
+    "training_institution_id",
+    "training_occupation_id",
+    "training_level_id",
+    "training_hours",
+    "training_issued_on",
+    "training_class_id",
+    "bank_account_hash",
+    "phone",
+)
+
+
+def _inputs(claim: Claim) -> tuple:
+    return tuple(getattr(claim, f) for f in _SUBMIT_INPUTS)
+
+
 @transaction.atomic
-def _submit_write(*, actor, claim, at, on, priors, raw, decision, county, flags) -> Claim:
+def _submit_write(*, actor, pre, at, on, evidence, priors, raw, decision, county, flags) -> Claim:
+    from dte.subsidy import fraud
+
     # Lock the person first (the same order in every path), then the claim.
-    person = Person.objects.select_for_update().get(pk=claim.person_id)
-    claim = Claim.objects.select_for_update().get(pk=claim.pk)
+    person = Person.objects.select_for_update().get(pk=pre.person_id)
+    claim = Claim.objects.select_for_update().get(pk=pre.pk)
     claim.person = person
     _own(actor, claim)
     _expect(claim, Status.DRAFT)
-    evidence = list(claim.evidence.values("kind", "filename", "sha256", "size"))
-    _check_submittable(claim, evidence)
+    same_inputs = _inputs(claim) == _inputs(pre)
+    if same_inputs:  # the related rows read before the lock are the claim's: no second load
+        for name in _CLAIM_RELATED[1:]:
+            setattr(claim, name, getattr(pre, name))
+    now_evidence = list(claim.evidence.values("kind", "filename", "sha256", "size"))
+    _check_submittable(claim, now_evidence)
     now_priors = _priors(claim)
-    if now_priors != priors:  # another claim of this person moved meanwhile: decide again
+    if not same_inputs or now_priors != priors:  # something moved meanwhile: decide again
         raw, decision, county = _decide_for_submit(claim, on, now_priors)
+    if not same_inputs or now_evidence != evidence:
+        flags = fraud.signals(claim, at=at, hashes=[e["sha256"] for e in now_evidence])
     before = claim.status
     claim.status = Status.UNDER_REVIEW
     claim.county = county
@@ -439,11 +469,11 @@ def _submit_write(*, actor, claim, at, on, priors, raw, decision, county, flags)
     claim.fraud_flags = flags
     frozen = {**raw, "person": dict(raw["person"])}
     frozen["person"]["id_number"] = person.masked_id_number  # the number stays encrypted at rest
-    claim.snapshot = {"as_of": on.isoformat(), "engine_input": frozen, "evidence": evidence}
+    claim.snapshot = {"as_of": on.isoformat(), "engine_input": frozen, "evidence": now_evidence}
     _set_review_dues(claim)
     try:
-        with transaction.atomic():
-            claim.save()
+        # No savepoint: a refusal rolls the whole transaction back.
+        claim.save()
     except IntegrityError as exc:  # the partial unique index of [A2.4c]
         raise ValidationError("同一职业同一等级不得重复申领 [A2.4c]") from exc
     _event(

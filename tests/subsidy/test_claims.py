@@ -131,3 +131,43 @@ def test_the_sms_backend_writes_to_the_outbox(submitted):
     services.claim_withdraw(actor=submitted.person.account, claim=submitted, at=SUBMIT_AT)
     services._tell(submitted, "测试", "内容", SUBMIT_AT)
     assert OutboxMessage.objects.filter(recipient="13805770011", channel="sms").exists()
+
+
+def test_submit_decides_again_when_the_claim_changed_between_the_reading_and_the_lock(
+    eligible_trainee, make_claim, monkeypatch
+):
+    """The engine and the fraud signals run before the write transaction; if the claimant's form or
+    evidence changed in between, the claim is decided on what the lock sees, not on the early read."""
+    from dte.subsidy import fraud
+
+    claim = make_claim(eligible_trainee, submit=False)
+    real_signals, decided = fraud.signals, []
+    real_decide = services._decide_for_submit
+
+    def signals_then_change(c, **kw):
+        out = real_signals(c, **kw)
+        if len(decided) == 1:  # between the early read and the lock, once
+            Claim.objects.filter(pk=c.pk).update(phone="13900000000")
+        return out
+
+    def counting_decide(c, on, priors):
+        decided.append(c.phone)
+        return real_decide(c, on, priors)
+
+    monkeypatch.setattr(fraud, "signals", signals_then_change)
+    monkeypatch.setattr(services, "_decide_for_submit", counting_decide)
+    claim = services.claim_submit(actor=eligible_trainee, claim=claim, at=SUBMIT_AT)
+    assert decided == ["", "13900000000"]
+    assert claim.status == "under_review" and claim.phone == "13900000000"
+    assert claim.occupation.code == "2-02-10-11"
+
+
+def test_submit_decides_once_when_nothing_moved(eligible_trainee, make_claim, monkeypatch):
+    claim = make_claim(eligible_trainee, submit=False)
+    calls = []
+    real_decide = services._decide_for_submit
+    monkeypatch.setattr(
+        services, "_decide_for_submit", lambda c, on, priors: calls.append(1) or real_decide(c, on, priors)
+    )
+    claim = services.claim_submit(actor=eligible_trainee, claim=claim, at=SUBMIT_AT)
+    assert len(calls) == 1 and claim.status == "under_review"

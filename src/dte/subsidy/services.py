@@ -484,7 +484,6 @@ def _submit_write(*, actor, pre, at, on, evidence, priors, raw, decision, county
         at=at,
         due=claim.review_due,
     )
-    _audit(claim, actor=actor, action="claim.submit", before=before, at=at, route_to=county.code)
     _tell(
         claim,
         "申领已受理",
@@ -492,6 +491,8 @@ def _submit_write(*, actor, pre, at, on, evidence, priors, raw, decision, county
         f"审批期限{claim.approval_due} [A2.6.1]。",
         at,
     )
+    # Last: on PostgreSQL the audit chain's lock is held from here to the commit, by every writer.
+    _audit(claim, actor=actor, action="claim.submit", before=before, at=at, route_to=county.code)
     return claim
 
 

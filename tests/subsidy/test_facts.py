@@ -121,3 +121,55 @@ def test_an_import_re_decides_the_open_claims_of_the_people_it_touches(submitted
     changed = {d["rule"]: d for d in claim.findings_changed}
     assert changed["A2.1-group"]["before"] is True and changed["A2.1-group"]["after"] is False
     assert claim.events.filter(action="redecided").exists()
+
+
+def test_every_kind_of_fact_is_read_with_its_type_on_both_databases(trainee, reference):
+    from dte.catalog.models import County
+    from dte.subsidy.models import Employment, PersonStatus
+
+    person = trainee.person
+    ruian = County.objects.get(code="330381")
+    Residence.objects.create(person=person, kind="hukou", valid_from=date(2000, 1, 1))
+    Unemployment.objects.create(person=person, county=ruian, registered_on=date(2023, 1, 5))
+    Employment.objects.create(
+        person=person,
+        status="employed",
+        employer="旧单位",
+        started_on=date(2020, 1, 1),
+        ended_on=date(2023, 1, 1),
+    )
+    Employment.objects.create(
+        person=person,
+        status="employed",
+        employer="温州某局",
+        in_wenzhou=False,
+        public_institution_staff=True,
+        started_on=date(2024, 2, 1),
+    )
+    PersonStatus.objects.create(
+        person=person,
+        school_in_wenzhou=True,
+        graduation_date=date(2024, 6, 30),
+        retired_on=date(2030, 1, 1),
+        retirement_category="female_worker",
+    )
+    for month in (date(2025, 2, 1), date(2025, 1, 1), date(2025, 4, 1)):
+        InsuranceMonth.objects.create(person=person, month=month, county=ruian)
+    got = facts.person_facts(person, date(2025, 3, 10))
+    assert got["wenzhou_hukou"] is True and got["wenzhou_residence_permit"] is False
+    assert got["unemployment_registered_in"] == "330381"
+    assert got["employment"] == {
+        "status": "employed",
+        "employer": "温州某局",
+        "in_wenzhou": False,
+        "public_institution_staff": True,
+    }
+    assert got["graduate"] == {"school_in_wenzhou": True, "graduation_date": "2024-06-30"}
+    assert got["retired"] is False
+    assert got["insurance_months"] == [
+        {"month": "2025-01", "county": "330381"},
+        {"month": "2025-02", "county": "330381"},
+    ]
+    if person.sex == "female":
+        assert got["retirement_category"] == "female_worker"
+    assert facts.person_facts(person, date(2030, 1, 2))["retired"] is True

@@ -12,11 +12,7 @@ from dte.accounts import selectors, services
 from dte.accounts.forms import AccountActionForm, LoginForm, PasswordChangeForm, SignUpForm, StaffAccountForm
 from dte.accounts.models import Role
 from dte.accounts.permissions import Cap, allows
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    for field, msgs in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, msgs)
+from dte.web.forms import add_form_errors
 
 
 def login_view(request):
@@ -62,7 +58,7 @@ def password_change(request):
                 at=clock.now(),
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_form_errors(form, exc)
         else:
             update_session_auth_hash(request, request.user)
             messages.success(request, "密码已修改。")
@@ -85,7 +81,7 @@ def sign_up(request):
                 at=clock.now(),
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_form_errors(form, exc)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, "实名注册成功。")
@@ -112,7 +108,7 @@ def manage(request):
                 at=clock.now(),
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_form_errors(form, exc)
         else:
             messages.success(request, f"已创建账号 {user.username}({user.role_label})。")
             return redirect("accounts:manage")

@@ -19,7 +19,8 @@ from dte.evaluation.models import LevelCertificate, Registration
 from dte.training import documents
 from dte.training.selectors import certificates_for
 from dte.training.tables import read_table
-from dte.training.views import add_form_errors, attempt
+from dte.training.views import attempt
+from dte.web.forms import add_form_errors
 
 
 @allows(Cap.SIGNED_IN)

@@ -19,6 +19,7 @@ from dte.accounts.permissions import Cap, allows, can
 from dte.training import checkin, documents, forms, rules, selectors, services
 from dte.training.models import Enrolment, Event, Session, TrainingCertificate
 from dte.training.tables import read_table
+from dte.web.forms import add_form_errors
 
 PROVINCIAL_CLAIM_PLATFORM = "https://zynl.rlsbt.zj.gov.cn"  # [A2.5] 浙江省职业能力一体化工作平台
 
@@ -36,14 +37,6 @@ def attempt(request, action: Callable[[], object], success: str) -> bool:
         return False
     messages.success(request, success)
     return True
-
-
-def add_form_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, msgs in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, msgs)
-    else:
-        form.add_error(None, exc.messages)
 
 
 # --- public ------------------------------------------------------------------------------------

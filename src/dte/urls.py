@@ -13,4 +13,5 @@ urlpatterns = [
     path("api/", api.urls),
     path("reports/", include("dte.reports.urls")),
     path("supervision/", include("dte.supervision.urls")),
+    path("notifications/", include("dte.notifications.urls")),
 ]

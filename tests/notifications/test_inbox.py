@@ -44,8 +44,21 @@ def test_a_person_reads_only_their_own_messages(trainee, outsider, client_as, at
     assert selectors.inbox(actor=outsider).count() == 0
     with pytest.raises(PermissionDenied):
         services.message_read(actor=outsider, message=msg, at=at)
-    assert "私人消息" not in client_as(outsider).get("/subsidy/inbox/").content.decode()
-    page = client_as(trainee).get("/subsidy/inbox/").content.decode()
+    assert "私人消息" not in client_as(outsider).get("/notifications/").content.decode()
+    page = client_as(trainee).get("/notifications/").content.decode()
     assert "私人消息" in page
+    assert Message.objects.get(pk=msg.pk).read_at is None
+    client_as(trainee).get(f"/notifications/{msg.pk}/")
     assert Message.objects.get(pk=msg.pk).read_at is not None
     assert selectors.unread_count(actor=trainee) == 0
+
+
+def test_the_former_claimant_inbox_address_leads_to_the_inbox(trainee, client_as):
+    resp = client_as(trainee).get("/subsidy/inbox/")
+    assert (resp.status_code, resp["Location"]) == (301, "/notifications/")
+
+
+def test_every_home_page_links_to_the_inbox_with_the_unread_count(trainee, client_as, at):
+    services.notify(person=trainee.person, subject="提醒", body="正文", at=at)
+    page = client_as(trainee).get("/accounts/home/").content.decode()
+    assert 'href="/notifications/"' in page and "1条未读" in page

@@ -7,8 +7,9 @@ def home_summary(*, user: User) -> dict:
     """What a role's home page shows about its scope."""
     from dte.audit.models import AuditEntry
     from dte.catalog.models import County, Designation
+    from dte.notifications.selectors import unread_count
 
-    out: dict = {"role": Role(user.role)}
+    out: dict = {"role": Role(user.role), "unread": unread_count(actor=user)}
     if user.role == Role.TRAINEE and user.person_id:
         out["person"] = user.person
     if user.role == Role.INSTITUTION_STAFF and user.institution_id:

@@ -19,5 +19,6 @@ class OutboxAdmin(ReadOnlyAdmin):
 
 @admin.register(Message, site=site)
 class MessageAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "person", "subject", "read_at"]
-    search_fields = ["subject"]
+    list_display = ["created_at", "person", "user", "subject", "read_at"]
+    list_filter = ["topic"]
+    search_fields = ["subject", "dedupe_key"]

@@ -13,17 +13,22 @@ DEFAULT_BACKEND = "dte.notifications.backends.OutboxBackend"
 
 
 class OutboxBackend:
-    """Writes an SMS (to the person's phone, when known) to the outbox."""
+    """Writes an SMS to the outbox for a person's message (to the person's phone, when known), an
+    e-mail for an account's message (to the account's address, when known); otherwise the message
+    stays in the inbox only."""
 
     def deliver(self, message: Message) -> list[OutboxMessage]:
-        phone = message.person.phone
-        if not phone:
+        if message.person_id is not None:
+            channel, recipient = OutboxMessage.Channel.SMS, message.person.phone
+        else:
+            channel, recipient = OutboxMessage.Channel.EMAIL, message.user.email
+        if not recipient:
             return []
         return [
             OutboxMessage.objects.create(
                 message=message,
-                channel=OutboxMessage.Channel.SMS,
-                recipient=phone,
+                channel=channel,
+                recipient=recipient,
                 subject=message.subject,
                 body=f"【温州数字技术工程师】{message.subject}:{message.body}",
                 created_at=message.created_at,

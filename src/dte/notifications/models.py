@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 
 class Message(models.Model):
-    """A message in a person's in-app inbox (站内信)."""
+    """A message in the in-app inbox (站内信) of a person (a claimant) or of an account (an officer:
+    county reviewers and approvers, the city). Exactly one of the two is set."""
 
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="messages")
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="messages", null=True, blank=True
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="账号",
+        on_delete=models.PROTECT,
+        related_name="inbox_messages",
+        null=True,
+        blank=True,
+    )
     subject = models.CharField("标题", max_length=120)
     body = models.TextField("内容")
     link = models.CharField("链接", max_length=200, blank=True)
     topic = models.CharField("事项", max_length=60, blank=True)
+    # Set by scheduled jobs (reminders, escalations) that may run twice or late: one message per key
+    # and account, whatever happens.
+    dedupe_key = models.CharField("去重键", max_length=120, blank=True, default="")
     created_at = models.DateTimeField("时间")
     read_at = models.DateTimeField("已读时间", null=True, blank=True)
 
@@ -20,10 +35,32 @@ class Message(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = "站内信"
         verbose_name_plural = "站内信"
-        indexes = [models.Index(fields=["person", "-created_at"])]
+        indexes = [
+            models.Index(fields=["person", "-created_at"]),
+            models.Index(fields=["user", "-created_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="message_has_one_recipient",
+                condition=(
+                    models.Q(person__isnull=False, user__isnull=True)
+                    | models.Q(person__isnull=True, user__isnull=False)
+                ),
+            ),
+            models.UniqueConstraint(
+                name="message_dedupe_key_once_per_user",
+                fields=["user", "dedupe_key"],
+                condition=~models.Q(dedupe_key=""),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.subject
+
+    @property
+    def href(self) -> str:
+        """The link when it is a path on this platform; never an outside or script address."""
+        return self.link if self.link.startswith("/") and not self.link.startswith("//") else ""
 
 
 class OutboxMessage(models.Model):

@@ -608,6 +608,9 @@ def review_pass(*, actor, claim: Claim, note: str = "", at: datetime) -> Claim:
     claim.reviewed_by = actor
     claim.reviewed_at = at
     claim.findings_changed = []
+    # The approval stage has its own due date: its reminder and escalation are still to come.
+    claim.reminded_on = None
+    claim.escalated_on = None
     claim.save()
     _event(
         claim,
@@ -873,10 +876,18 @@ def notices_expire(*, at: datetime) -> int:
 def deadlines_check(*, at: datetime) -> dict:
     """Scheduled: remind the county before a review or approval is due, escalate to the city when
     overdue, remind a claimant who has not answered, and let an unanswered claim lapse."""
+    from dte.accounts.models import Role
+    from dte.notifications.officers import notify_officers
+
     today = local_date(at)
     cal = get_calendar()
     soon = cal.add_workdays(today, DUE_SOON_WORKING_DAYS).value
     counts = {"reminded": 0, "escalated": 0, "info_reminded": 0, "lapsed": 0}
+    # [A2.6.1] review in 10 working days, approval in 15: the reviewers or the approvers hold the step.
+    stages = {
+        Status.UNDER_REVIEW: ("review", "审核", Role.COUNTY_REVIEWER),
+        Status.REVIEWED: ("approval", "审批", Role.COUNTY_APPROVER),
+    }
     for pk in (
         Claim.objects.filter(status__in=[Status.UNDER_REVIEW, Status.REVIEWED], reminded_on__isnull=True)
         .filter(
@@ -894,6 +905,20 @@ def deadlines_check(*, at: datetime) -> dict:
             due = c.review_due if c.status == Status.UNDER_REVIEW else c.approval_due
             _event(c, action="reminder", label="办理期限临近,已提醒经办人员", at=at, due=due)
             audit.record(actor=None, action="claim.due_reminder", obj=c, at=at, changes={"due": due})
+            stage, step, role = stages[c.status]
+            notify_officers(
+                county=c.county,
+                roles=[role],
+                subject=f"申领{step}期限临近:{c.reference}",
+                body=(
+                    f"{c.county} 的培训补贴申领 {c.reference} {step}期限为 {due:%Y-%m-%d}"
+                    "(工作日计 [A2.6.1]),请及时办理。"
+                ),
+                link=f"/subsidy/claims/{c.pk}/",
+                topic="subsidy",
+                at=at,
+                dedupe_key=f"claim:{c.pk}:{stage}-reminder",
+            )
             counts["reminded"] += 1
     overdue = Q(status=Status.UNDER_REVIEW, review_due__lt=today) | Q(
         status=Status.REVIEWED, approval_due__lt=today
@@ -907,6 +932,21 @@ def deadlines_check(*, at: datetime) -> dict:
             c.save(update_fields=["escalated_on"])
             _event(c, action="escalated", label="已超过办理期限,上报市人力社保局督办", at=at)
             audit.record(actor=None, action="claim.escalate", obj=c, at=at, changes={"county": c.county.code})
+            stage, step, _ = stages[c.status]
+            due = c.review_due if c.status == Status.UNDER_REVIEW else c.approval_due
+            notify_officers(
+                county=None,
+                roles=[Role.CITY_OFFICER],
+                subject=f"申领{step}超期督办:{c.reference}",
+                body=(
+                    f"{c.county} 的培训补贴申领 {c.reference} {step}期限 {due:%Y-%m-%d} 已过,"
+                    "尚未办结,请督办 [A2.6.1]。"
+                ),
+                link=f"/subsidy/claims/{c.pk}/",
+                topic="subsidy",
+                at=at,
+                dedupe_key=f"claim:{c.pk}:{stage}-escalation",
+            )
             counts["escalated"] += 1
     for pk in Claim.objects.filter(status=Status.AWAITING_INFO).values_list("pk", flat=True):
         with transaction.atomic():

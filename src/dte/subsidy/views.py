@@ -310,14 +310,9 @@ def evidence_file(request, pk: int, eid: int):
     return resp
 
 
-@allows(Cap.SIGNED_IN)
 def inbox(request):
-    msgs = list(inbox_selectors.inbox(actor=request.user)[:100])
-    now = clock.now()
-    for m in msgs:
-        if m.read_at is None:
-            inbox_services.message_read(actor=request.user, message=m, at=now)
-    return render(request, "subsidy/inbox.html", {"messages_list": msgs})
+    """The claimant's former inbox address: the inbox of every account is /notifications/."""
+    return redirect("notifications:inbox", permanent=True)
 
 
 # -- county ---------------------------------------------------------------------------------------

@@ -225,14 +225,29 @@ def test_open_statistics_show_counts_of_five_or_more(records, history):
     assert (row["year"], row["county"], row["trained"]) == (2025, "瑞安市", 5)
 
 
-def test_the_claims_covering_index_exists_after_migrations():
+def test_the_claims_covering_index_exists_once_after_migrations():
     from django.db import connection
 
-    from dte.reports import indexes
-
     with connection.cursor() as cur:
-        names = connection.introspection.get_constraints(cur, indexes.TABLE)
-    assert indexes.INDEX in names
+        found = connection.introspection.get_constraints(cur, "subsidy_claim")
+    columns = [
+        "county_id",
+        "occupation_id",
+        "level_id",
+        "status",
+        "claim_date",
+        "paid_on",
+        "amount",
+        "reviewed_at",
+        "review_due",
+        "decided_at",
+        "approval_due",
+        "payment_due",
+    ]
+    assert found["reports_claim_oversight"]["columns"] == columns
+    assert [name for name, c in found.items() if c["index"] and c["columns"] == columns] == [
+        "reports_claim_oversight"
+    ]
 
 
 def test_a_year_view_keeps_the_queue_and_the_fund_as_of_today(history, city_officer):

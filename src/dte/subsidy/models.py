@@ -345,6 +345,27 @@ class Claim(models.Model):
             models.Index(fields=["status", "notice_last_day"]),
             # The county queue [A2.6.1]: open claims in due-date order, read from the index unsorted.
             models.Index(fields=["county", "in_queue", "review_due", "id"], name="open_claims_by_due"),
+            # The dashboards and the year-end report [P5.3a]: every column their one-pass aggregate
+            # reads, in the order it groups by, so the database reads the index in order instead of
+            # sorting the wide rows (dte.reports.selectors). Declared here, not in the reports app,
+            # so that SQLite table rebuilds of this table keep it.
+            models.Index(
+                fields=[
+                    "county",
+                    "occupation",
+                    "level",
+                    "status",
+                    "claim_date",
+                    "paid_on",
+                    "amount",
+                    "reviewed_at",
+                    "review_due",
+                    "decided_at",
+                    "approval_due",
+                    "payment_due",
+                ],
+                name="reports_claim_oversight",
+            ),
         ]
         constraints = [
             # [A2.4c] (L2) the same occupation and level is claimed once ever, counting only claims

@@ -1,11 +1,10 @@
-"""A covering index on the claims for the dashboards and the year-end report: every column their
-one-pass aggregate reads, in the order it groups by (county, occupation, level, status), so that the
-database reads the index in order instead of sorting a million wide rows (``dte.reports.indexes``;
-also re-created after every migrate, since SQLite table rebuilds drop it)."""
+"""Formerly: the covering index of the dashboards and the year-end report on the claims, created here
+with raw SQL (and re-created after every migrate, since SQLite table rebuilds dropped it). The index
+is now declared in ``Claim.Meta.indexes`` and created by subsidy 0005, which first drops the one this
+migration made on databases where it ran. Kept, without operations, because it is recorded as applied
+on existing databases and 0003 depends on it."""
 
 from django.db import migrations
-
-from dte.reports.indexes import CREATE, DROP
 
 
 class Migration(migrations.Migration):
@@ -14,4 +13,4 @@ class Migration(migrations.Migration):
         ("subsidy", "0002_certificate_links"),
     ]
 
-    operations = [migrations.RunSQL(sql=CREATE, reverse_sql=DROP)]
+    operations = []

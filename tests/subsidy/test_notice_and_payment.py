@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from dte.catalog.models import County
 from dte.notifications.models import Message
 from dte.subsidy import payments, selectors, services
-from dte.subsidy.models import Claim, LedgerEntry, PaymentLine
+from dte.subsidy.models import Claim, CreditEntry, LedgerEntry, PaymentLine
 from tests.subsidy.conftest import ACCOUNT, SUBMIT_AT
 
 LUCHENG = "330302"
@@ -279,10 +279,76 @@ def test_the_credit_list_exports_full_identity_and_publishes_it_masked(
         .decode("utf-8-sig")
         .startswith("name,")
     )
-    public = payments.credit_public()
+    public = payments.credit_public(today=date(2025, 5, 6))
     assert public[0]["name"] == "陈*明" and "*" in public[0]["id_number"]
     with pytest.raises(PermissionDenied):
         payments.credit_export(actor=auditor, fmt="json", at=SUBMIT_AT)
+
+
+def test_a_credit_entry_is_public_for_three_years_from_the_decision_by_default(payable, county_approver):
+    entry = payments.credit_entry_create(
+        actor=county_approver,
+        claim=payable,
+        kind="fraud",
+        facts="伪造培训考勤",
+        decided_on=date(2025, 5, 6),
+        at=at_day(date(2025, 5, 6)),
+    )
+    assert entry.publish_until == date(2028, 5, 6)
+    assert [r["publish_until"] for r in payments.credit_public(today=date(2028, 5, 6))] == [date(2028, 5, 6)]
+    assert payments.credit_public(today=date(2028, 5, 7)) == []
+    assert payments.credit_public(today=date(2025, 5, 5)) == []
+    assert entry.status(date(2028, 5, 7)) == "公开期满"
+
+
+def test_a_credit_entry_cannot_end_its_publication_before_the_decision(payable, county_approver):
+    with pytest.raises(ValidationError) as exc:
+        payments.credit_entry_create(
+            actor=county_approver,
+            claim=payable,
+            kind="fraud",
+            facts="伪造培训考勤",
+            decided_on=date(2025, 5, 6),
+            publish_until=date(2025, 5, 6),
+            at=at_day(date(2025, 5, 6)),
+        )
+    assert "公开截止日期应晚于认定日期" in str(exc.value)
+    assert not CreditEntry.objects.exists()
+
+
+def test_a_revoked_credit_entry_leaves_the_public_page_and_stays_in_the_export_marked(
+    payable, county_approver, city_officer, county_reviewer
+):
+    entry = payments.credit_entry_create(
+        actor=county_approver,
+        claim=payable,
+        kind="fraud",
+        facts="伪造培训考勤",
+        decided_on=date(2025, 5, 6),
+        at=at_day(date(2025, 5, 6)),
+    )
+    with pytest.raises(ValidationError):
+        payments.credit_entry_revoke(
+            actor=county_approver, entry=entry, reason=" ", at=at_day(date(2025, 6, 2))
+        )
+    with pytest.raises(PermissionDenied):
+        payments.credit_entry_revoke(
+            actor=county_reviewer, entry=entry, reason="复议撤销", at=at_day(date(2025, 6, 2))
+        )
+    payments.credit_entry_revoke(
+        actor=county_approver, entry=entry, reason="行政复议撤销原认定", at=at_day(date(2025, 6, 2))
+    )
+    assert payments.credit_public(today=date(2025, 6, 2)) == []
+    [row] = json.loads(payments.credit_export(actor=city_officer, fmt="json", at=at_day(date(2025, 6, 3))))
+    assert (row["status"], row["revoked_on"], row["revocation_reason"]) == (
+        "已撤销",
+        "2025-06-02",
+        "行政复议撤销原认定",
+    )
+    with pytest.raises(ValidationError, match="不能重复撤销"):
+        payments.credit_entry_revoke(
+            actor=county_approver, entry=entry, reason="再次", at=at_day(date(2025, 6, 3))
+        )
 
 
 def test_every_claim_transition_is_audited_with_the_decision_trace(payable, funded, county_approver):

@@ -5,9 +5,11 @@ transition is audited with who, when, why and the engine's decision trace."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from dte.people import crypto
 from dte.people.masking import mask_bank_account
@@ -657,11 +659,37 @@ class CreditEntry(models.Model):
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     county = models.ForeignKey("catalog.County", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
+    # Publication period [A2.7a]: "按规定向社会公开" fixes no length; the deciding officer enters the
+    # last day (default in ``payments.credit_publish_until``). Public while decided_on ≤ today ≤
+    # publish_until and not revoked; the provincial export keeps every entry with its status.
+    publish_until = models.DateField("公开截止日期")
+    revoked_at = models.DateTimeField("撤销时间", null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    revocation_reason = models.TextField("撤销原因", blank=True)
 
     class Meta:
         ordering = ["-decided_on", "-id"]
         verbose_name = "信用记录"
         verbose_name_plural = "信用记录"
+        constraints = [
+            models.CheckConstraint(
+                name="credit_published_after_decision", condition=Q(publish_until__gt=F("decided_on"))
+            ),
+            models.CheckConstraint(
+                name="credit_revocation_has_reason",
+                condition=Q(revoked_at__isnull=True) | ~Q(revocation_reason=""),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.decided_on}"
+
+    def status(self, today: date) -> str:
+        """已撤销 | 待公开 | 公开中 | 公开期满, as of ``today`` [A2.7a]."""
+        if self.revoked_at is not None:
+            return "已撤销"
+        if today < self.decided_on:
+            return "待公开"
+        return "公开中" if today <= self.publish_until else "公开期满"

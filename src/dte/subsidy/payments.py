@@ -21,6 +21,7 @@ from dte.accounts.permissions import Cap, can, require
 from dte.audit import services as audit
 from dte.catalog.models import County
 from dte.people.masking import mask_id_number, mask_name
+from dte.policy.periods import add_years
 from dte.subsidy import facts as fact_files
 from dte.subsidy.models import (
     Claim,
@@ -461,6 +462,20 @@ def recovery_close(*, actor, recovery: Recovery, decision: str, at: datetime) ->
 # -- credit list [A2.7a] ---------------------------------------------------------------------------
 
 LEGAL_BASIS = "温人社发〔2024〕5号 附件2 七 [A2.7a]"
+# [A2.7a] says "按规定向社会公开" and fixes no publication period. Reading for the city to confirm:
+# three years from the decision date unless the deciding officer enters another last day.
+DEFAULT_PUBLICATION_YEARS = 3
+
+
+def credit_publish_until(decided_on: date) -> date:
+    """The default last day of publication: three years after the decision (29 February → 28)."""
+    return add_years(decided_on, DEFAULT_PUBLICATION_YEARS)
+
+
+def _may_decide_credit(actor, county: County) -> None:
+    if not (can(actor, Cap.APPROVE_CLAIMS) or can(actor, Cap.MANAGE_CREDIT_LIST)):
+        raise PermissionDenied("当前账号无权认定失信记录")
+    _county_scope(actor, county)
 
 
 @transaction.atomic
@@ -472,17 +487,19 @@ def credit_entry_create(
     facts: str,
     decided_on: date,
     at: datetime,
+    publish_until: date | None = None,
     legal_basis: str = LEGAL_BASIS,
 ) -> CreditEntry:
     """Confirmed fraud or forged identity → a credit-list entry for the provincial public credit
-    information system, published masked [A2.7a]."""
-    if not (can(actor, Cap.APPROVE_CLAIMS) or can(actor, Cap.MANAGE_CREDIT_LIST)):
-        raise PermissionDenied("当前账号无权认定失信记录")
-    _county_scope(actor, claim.county)
+    information system, published masked until ``publish_until`` [A2.7a]."""
+    _may_decide_credit(actor, claim.county)
     if kind not in CreditEntry.Kind.values:
         raise ValidationError({"kind": "请选择失信类别"})
     if not (facts or "").strip():
         raise ValidationError({"facts": "请写明查实情况"})
+    publish_until = publish_until or credit_publish_until(decided_on)
+    if publish_until <= decided_on:
+        raise ValidationError({"publish_until": "公开截止日期应晚于认定日期"})
     entry = CreditEntry.objects.create(
         person=claim.person,
         claim=claim,
@@ -490,6 +507,7 @@ def credit_entry_create(
         facts=facts.strip(),
         legal_basis=legal_basis,
         decided_on=decided_on,
+        publish_until=publish_until,
         decided_by=actor,
         county=claim.county,
         created_at=at,
@@ -500,13 +518,65 @@ def credit_entry_create(
         obj=entry,
         at=at,
         reason=facts,
-        changes={"claim": claim.reference, "kind": kind, "decided_on": decided_on},
+        changes={
+            "claim": claim.reference,
+            "kind": kind,
+            "decided_on": decided_on,
+            "publish_until": publish_until,
+        },
     )
     return entry
 
 
-def credit_export_rows(*, actor) -> list[dict]:
-    """Entries for the provincial public credit information system (full identity: city only)."""
+@transaction.atomic
+def credit_entry_revoke(*, actor, entry: CreditEntry, reason: str, at: datetime) -> CreditEntry:
+    """Revoke a credit-list entry (e.g. the finding was overturned on review or appeal): it leaves
+    the public page at once and stays in the provincial export marked revoked [A2.7a]."""
+    entry = CreditEntry.objects.select_for_update().get(pk=entry.pk)
+    _may_decide_credit(actor, entry.county)
+    if entry.revoked_at is not None:
+        raise ValidationError(f"该信用记录已于{local_date(entry.revoked_at):%Y-%m-%d}撤销,不能重复撤销")
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "请写明撤销原因"})
+    entry.revoked_at = at
+    entry.revoked_by = actor
+    entry.revocation_reason = reason.strip()
+    entry.save(update_fields=["revoked_at", "revoked_by", "revocation_reason"])
+    audit.record(
+        actor=actor,
+        action="credit.revoke",
+        obj=entry,
+        at=at,
+        reason=entry.revocation_reason,
+        changes={"claim": entry.claim.reference if entry.claim else "", "revoked_at": at},
+    )
+    return entry
+
+
+def credit_entries_for(*, claim: Claim) -> list[CreditEntry]:
+    """The credit-list entries recorded from one claim, for the officers' claim page."""
+    return list(CreditEntry.objects.filter(claim=claim).select_related("revoked_by"))
+
+
+EXPORT_FIELDS = [
+    "name",
+    "id_number",
+    "kind",
+    "facts",
+    "legal_basis",
+    "decided_on",
+    "publish_until",
+    "status",
+    "revoked_on",
+    "revocation_reason",
+    "county",
+    "claim",
+]
+
+
+def credit_export_rows(*, actor, today: date) -> list[dict]:
+    """Every entry for the provincial public credit information system (full identity: city only),
+    with its publication period and its status as of ``today``, revoked ones included."""
     require(actor, Cap.MANAGE_CREDIT_LIST)
     return [
         {
@@ -516,6 +586,10 @@ def credit_export_rows(*, actor) -> list[dict]:
             "facts": e.facts,
             "legal_basis": e.legal_basis,
             "decided_on": e.decided_on.isoformat(),
+            "publish_until": e.publish_until.isoformat(),
+            "status": e.status(today),
+            "revoked_on": local_date(e.revoked_at).isoformat() if e.revoked_at else "",
+            "revocation_reason": e.revocation_reason,
             "county": e.county.name,
             "claim": e.claim.reference if e.claim else "",
         }
@@ -524,7 +598,7 @@ def credit_export_rows(*, actor) -> list[dict]:
 
 
 def credit_export(*, actor, fmt: str, at: datetime) -> bytes:
-    rows = credit_export_rows(actor=actor)
+    rows = credit_export_rows(actor=actor, today=local_date(at))
     with transaction.atomic():
         audit.record(
             actor=actor,
@@ -538,17 +612,19 @@ def credit_export(*, actor, fmt: str, at: datetime) -> bytes:
         return json.dumps(rows, ensure_ascii=False, indent=1).encode()
     if fmt == "csv":
         buf = io.StringIO()
-        w = csv.DictWriter(
-            buf,
-            fieldnames=["name", "id_number", "kind", "facts", "legal_basis", "decided_on", "county", "claim"],
-        )
+        w = csv.DictWriter(buf, fieldnames=EXPORT_FIELDS)
         w.writeheader()
         w.writerows(rows)
         return buf.getvalue().encode("utf-8-sig")
     raise ValidationError({"format": "格式应为 csv 或 json"})
 
 
-def credit_public() -> list[dict]:
+def credit_public(*, today: date) -> list[dict]:
+    """The public page: entries published on ``today`` only (decided, not revoked, within their
+    publication period), masked [A2.7a]."""
+    published = CreditEntry.objects.filter(
+        revoked_at__isnull=True, decided_on__lte=today, publish_until__gte=today
+    ).select_related("person", "county")
     return [
         {
             "name": mask_name(e.person.name),
@@ -556,7 +632,8 @@ def credit_public() -> list[dict]:
             "kind": e.get_kind_display(),
             "legal_basis": e.legal_basis,
             "decided_on": e.decided_on,
+            "publish_until": e.publish_until,
             "county": e.county.name,
         }
-        for e in CreditEntry.objects.select_related("person", "county")
+        for e in published
     ]

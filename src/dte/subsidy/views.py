@@ -15,12 +15,12 @@ from dte import clock
 from dte.accounts.permissions import Cap, allows, can
 from dte.catalog.models import County, Occupation
 from dte.notifications import selectors as inbox_selectors
-from dte.notifications import services as inbox_services
 from dte.policy.rules import RULE_IDS
 from dte.subsidy import facts, payments, selectors, services, sources
 from dte.subsidy.models import (
     ApiToken,
     Claim,
+    CreditEntry,
     Evidence,
     FactImport,
     Objection,
@@ -126,6 +126,7 @@ def claim_detail(request, pk: int):
             "evidence_kinds": [k for k in Evidence.Kind.choices if k[0] != Evidence.Kind.OBJECTION],
             "objections": claim.objections.all(),
             "recoveries": claim.recoveries.prefetch_related("repayments"),
+            "credit_entries": [(e, e.status(today)) for e in payments.credit_entries_for(claim=claim)],
             "due_flag": selectors.due_flag(claim, today),
             "next_due": selectors.next_due(claim),
             "can_review": can(user, Cap.REVIEW_CLAIMS) and not mine,
@@ -148,6 +149,7 @@ _OFFICER_ACTIONS = {
     "repayment",
     "recovery_close",
     "credit",
+    "credit_revoke",
 }
 
 
@@ -279,9 +281,17 @@ def claim_act(request, pk: int, action: str):
                 kind=p.get("kind", ""),
                 facts=p.get("facts", ""),
                 decided_on=_date(p.get("decided_on")) or clock.today(),
+                publish_until=_date(p.get("publish_until")),
                 at=now,
             ),
             "已纳入信用记录",
+        )
+    elif action == "credit_revoke":
+        entry = get_object_or_404(CreditEntry, pk=_int(p.get("entry")), claim=claim)
+        _run(
+            request,
+            lambda: payments.credit_entry_revoke(actor=u, entry=entry, reason=p.get("reason", ""), at=now),
+            "信用记录已撤销,已从公开页面撤下",
         )
     return redirect("subsidy:claim", pk=claim.pk)
 
@@ -636,4 +646,7 @@ def objection_new(request, pk: int):
 
 
 def credit_list(request):
-    return render(request, "subsidy/credit.html", {"rows": payments.credit_public()})
+    today = clock.today()
+    return render(
+        request, "subsidy/credit.html", {"rows": payments.credit_public(today=today), "today": today}
+    )

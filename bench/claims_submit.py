@@ -1,13 +1,14 @@
 """Benchmark: claim submission through the JSON API, and the county review queue with 100,000 claims.
 
     .venv/bin/python bench/claims_submit.py [--db sqlite|postgres] [--claims 3000] [--queue 100000]
-                                            [--workers <CPUs>] [--procs 2] [--threads 8]
+                                            [--workers <CPUs>] [--procs 1] [--threads 4]
 
 A fresh database (SQLite file in a temporary DTE_VAR_DIR, or the PostgreSQL database dte_bench_claims,
 dropped and created) is migrated and filled with trainees who are eligible (employed in 鹿城区, nine
 months of Wenzhou insurance) and hold draft claims with their evidence uploaded. The platform is
 served by gunicorn (``dte.wsgi``, sync workers) and a load generator on the same machine (processes
-× threads, keep-alive connections, each trainee signed in) posts ``/api/subsidy/claims/{id}/submit``
+× threads, each trainee signed in; gunicorn's sync workers close the connection after each
+response, so every request opens one) posts ``/api/subsidy/claims/{id}/submit``
 — the full service: person lock, engine decision, snapshot, routing, fraud signals, audit entry,
 inbox message. Then 100,000 open claims are put in one county and its reviewer opens the queue page.
 
@@ -21,6 +22,7 @@ import argparse
 import http.client
 import multiprocessing as mp
 import os
+import resource
 import secrets
 import socket
 import subprocess
@@ -179,7 +181,7 @@ def seed(n_claims: int, today: date) -> tuple[list[tuple[int, str]], str]:
     def session_for(user) -> str:
         s = SessionStore()
         s[SESSION_KEY] = str(user.pk)
-        s[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        s[BACKEND_SESSION_KEY] = "dte.accounts.backends.ModelBackend"
         s[HASH_SESSION_KEY] = user.get_session_auth_hash()
         s.create()
         return s.session_key
@@ -316,6 +318,29 @@ def get_many(port: int, path: str, session: str, n: int) -> list[float]:
     return out
 
 
+def tree_cpu(root: int) -> float:
+    """CPU seconds (user + system) used so far by a process and its descendants (from /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    children: dict[int, list[int]] = {}
+    stats: dict[int, float] = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(d))
+        stats[int(d)] = (int(fields[11]) + int(fields[12])) / tick
+    total, todo = 0.0, [root]
+    while todo:
+        pid = todo.pop()
+        total += stats.get(pid, 0.0)
+        todo.extend(children.get(pid, []))
+    return total
+
+
 def serve(env: dict, workers: int) -> tuple[subprocess.Popen, int]:
     port = free_port()
     gunicorn = str(Path(PY).parent / "gunicorn")
@@ -354,8 +379,8 @@ def main() -> None:
     ap.add_argument("--queue", type=int, default=100_000)
     # One sync worker per CPU: measured best here (the load generator shares the CPUs).
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
-    ap.add_argument("--procs", type=int, default=2)
-    ap.add_argument("--threads", type=int, default=8)
+    ap.add_argument("--procs", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=4)
     ap.add_argument("--queue-requests", type=int, default=200)
     args = ap.parse_args()
 
@@ -379,6 +404,8 @@ def main() -> None:
         get_many(port, "/subsidy/queue/", reviewer, args.workers * 3)
         q: mp.Queue = mp.Queue()
         slices = [jobs[k :: args.procs] for k in range(args.procs)]
+        server_cpu0 = tree_cpu(proc.pid)
+        load0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         ps = [mp.Process(target=load_worker, args=(port, s, args.threads, q)) for s in slices]
         for p in ps:
@@ -387,6 +414,9 @@ def main() -> None:
         for p in ps:
             p.join()
         wall = time.perf_counter() - t0
+        server_cpu = tree_cpu(proc.pid) - server_cpu0
+        load1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        load_cpu = load1.ru_utime + load1.ru_stime - load0.ru_utime - load0.ru_stime
         lat = [x for r in results for x in r[0]]
         codes: dict[int, int] = {}
         for r in results:
@@ -399,6 +429,11 @@ def main() -> None:
             f"max {max(lat) * 1000:.1f} ms; status codes {codes} "
             f"(gunicorn {args.workers} sync workers; load {args.procs}×{args.threads} clients; "
             f"{os.cpu_count()} CPUs)"
+        )
+        print(
+            f"[{args.db}] server CPU {server_cpu / len(lat) * 1000:.2f} ms per request "
+            f"({server_cpu / wall:.2f} CPUs busy on average); load generator "
+            f"{load_cpu / len(lat) * 1000:.2f} ms per request ({load_cpu / wall:.2f} CPUs)"
         )
         from dte.subsidy.models import Claim
 

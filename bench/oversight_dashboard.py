@@ -429,8 +429,8 @@ def main() -> None:
     today = clock.today()
     who = fill(n_claims=args.claims, n_attendance=args.attendance, today=today)
     city, reviewer = Client(), Client()
-    city.force_login(who["city"], backend="django.contrib.auth.backends.ModelBackend")
-    reviewer.force_login(who["reviewer"], backend="django.contrib.auth.backends.ModelBackend")
+    city.force_login(who["city"], backend="dte.accounts.backends.ModelBackend")
+    reviewer.force_login(who["reviewer"], backend="dte.accounts.backends.ModelBackend")
     year = today.year if today.month > 1 else today.year - 1
     print(f"{args.db}: {args.claims:,} claims, {args.attendance:,} attendance records; runs {args.runs}")
 

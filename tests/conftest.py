@@ -130,7 +130,7 @@ def client_as(client):
     """A test client signed in as the given account."""
 
     def sign_in(user):
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        client.force_login(user, backend="dte.accounts.backends.ModelBackend")
         return client
 
     return sign_in

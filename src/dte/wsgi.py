@@ -1,6 +1,16 @@
+import gc
 import os
 
 from django.core.wsgi import get_wsgi_application
+from django.urls import get_resolver
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dte.settings")
 application = get_wsgi_application()
+# Import every view now rather than on the first request (so that the freeze below covers them).
+get_resolver().url_patterns  # noqa: B018
+
+# Everything loaded so far (Django, the apps, the URL and template machinery) lives as long as the
+# process: move it out of the garbage collector's generations, so that the collections requests
+# trigger do not walk it again and again (measured: about 0.6 ms of CPU per claim submission).
+gc.collect()
+gc.freeze()

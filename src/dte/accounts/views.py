@@ -83,7 +83,7 @@ def sign_up(request):
         except ValidationError as exc:
             add_form_errors(form, exc)
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend="dte.accounts.backends.ModelBackend")
             messages.success(request, "实名注册成功。")
             return redirect("accounts:home")
     return render(request, "accounts/sign_up.html", {"form": form})

@@ -53,11 +53,6 @@ def test_a_person_reads_only_their_own_messages(trainee, outsider, client_as, at
     assert selectors.unread_count(actor=trainee) == 0
 
 
-def test_the_former_claimant_inbox_address_leads_to_the_inbox(trainee, client_as):
-    resp = client_as(trainee).get("/subsidy/inbox/")
-    assert (resp.status_code, resp["Location"]) == (301, "/notifications/")
-
-
 def test_every_home_page_links_to_the_inbox_with_the_unread_count(trainee, client_as, at):
     services.notify(person=trainee.person, subject="提醒", body="正文", at=at)
     page = client_as(trainee).get("/accounts/home/").content.decode()

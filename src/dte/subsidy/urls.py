@@ -6,7 +6,6 @@ app_name = "subsidy"
 urlpatterns = [
     path("", views.my_claims, name="my_claims"),
     path("start/", views.claim_start, name="start"),
-    path("inbox/", views.inbox, name="inbox"),
     path("claims/<int:pk>/", views.claim_detail, name="claim"),
     path("claims/<int:pk>/evidence/<int:eid>/", views.evidence_file, name="evidence"),
     path("claims/<int:pk>/<slug:action>/", views.claim_act, name="act"),

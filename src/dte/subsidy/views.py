@@ -320,11 +320,6 @@ def evidence_file(request, pk: int, eid: int):
     return resp
 
 
-def inbox(request):
-    """The claimant's former inbox address: the inbox of every account is /notifications/."""
-    return redirect("notifications:inbox", permanent=True)
-
-
 # -- county ---------------------------------------------------------------------------------------
 
 

@@ -5,6 +5,7 @@ SECRET_KEY     default: generated once and kept in var/secret_key
 DTE_DATA_KEY   key for personal data at rest (ID numbers, bank accounts); default: var/data_key
 DEBUG          off unless "1"/"true"
 ALLOWED_HOSTS  comma-separated; default localhost, 127.0.0.1
+DTE_TRUSTED_PROXIES  reverse proxies whose X-Forwarded-For rate limits believe; default none
 TASKS_URL      huey backend: default SQLite file var/tasks.db; redis://… for scale-out
 DTE_VAR_DIR    where the embedded database, keys and uploads live (default: <repo>/var)
 """
@@ -43,6 +44,9 @@ SECRET_KEY = _kept_secret("secret_key", "SECRET_KEY")
 DATA_KEY = _kept_secret("data_key", "DTE_DATA_KEY", 32)
 DEBUG = _env_bool("DEBUG")
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")]
+# Reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For is believed when
+# rate-limiting public forms (dte.web.client). Empty: clients connect directly.
+DTE_TRUSTED_PROXIES = [p.strip() for p in os.environ.get("DTE_TRUSTED_PROXIES", "").split(",") if p.strip()]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 INSTALLED_APPS = [

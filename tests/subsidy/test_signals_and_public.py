@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.test import override_settings
 
 from dte.audit.models import AuditEntry
 from dte.subsidy import payments, services
@@ -74,6 +75,21 @@ def test_the_public_objection_form_files_an_objection(
     )
     assert "异议已提交" in ok.content.decode()
     assert Claim.objects.get(pk=submitted.pk).status == "objection"
+
+
+@override_settings(DTE_TRUSTED_PROXIES=["127.0.0.1"])
+def test_behind_a_trusted_proxy_an_objection_is_keyed_to_the_forwarded_client(
+    submitted, county_reviewer, county_approver, client, freeze
+):
+    services.review_pass(actor=county_reviewer, claim=submitted, at=SUBMIT_AT)
+    services.claim_approve(actor=county_approver, claim=submitted, at=SUBMIT_AT)
+    freeze(datetime(2025, 3, 12, 2, tzinfo=UTC))
+    client.post(
+        f"/subsidy/notices/{submitted.pk}/objection/",
+        {"reason": "该学员并未到课参加培训", "contact": "13900001111"},
+        HTTP_X_FORWARDED_FOR="6.6.6.6, 198.51.100.7",
+    )
+    assert Objection.objects.get().client_key == services.client_key("198.51.100.7")
 
 
 def test_the_public_credit_page_shows_masked_entries(submitted, county_approver, client):

@@ -29,6 +29,7 @@ from dte.subsidy.models import (
     Status,
 )
 from dte.subsidy.tasks import run_fact_import
+from dte.web.client import client_address
 
 
 def _errors(request, exc: ValidationError) -> None:
@@ -623,7 +624,7 @@ def objection_new(request, pk: int):
         raise Http404("该公示不存在或已结束")
     if request.method == "POST":
         upload = _upload(request)
-        client = request.META.get("REMOTE_ADDR", "")
+        client = client_address(request)
         obj = _run(
             request,
             lambda: services.objection_file(

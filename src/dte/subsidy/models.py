@@ -316,6 +316,9 @@ class Claim(models.Model):
     notice_first_day = models.DateField("公示起始日", null=True, blank=True)
     notice_last_day = models.DateField("公示截止日", null=True, blank=True, db_index=True)
     payment_due = models.DateField("拨付期限", null=True, blank=True)
+    # W1: a due date above reckoned over a year whose holiday schedule was not yet published is
+    # provisional; ``services.due_dates_recompute`` reckons it again once the year is loaded.
+    dates_provisional = models.BooleanField("期限为暂定", default=False)
     paid_on = models.DateField("拨付日期", null=True, blank=True)
     # Engine output at submission (and at each batch re-decision).
     amount = models.PositiveIntegerField("补贴金额(元)", default=0)

@@ -505,6 +505,7 @@ def _set_review_dues(claim: Claim) -> None:
     dues = periods.review_due_dates(claim.received_on, claim.paused_working_days)
     claim.review_due = dues.review_due
     claim.approval_due = dues.approval_due
+    claim.dates_provisional = dues.provisional
 
 
 @transaction.atomic
@@ -692,6 +693,7 @@ def claim_approve(*, actor, claim: Claim, note: str = "", at: datetime) -> Claim
     claim.notice_first_day = notice.first_day
     claim.notice_last_day = notice.last_day
     claim.payment_due = notice.payment_due
+    claim.dates_provisional = notice.provisional
     claim.save()
     _event(claim, action="approved", label="审批通过", actor=actor, at=at, note=note)
     _event(
@@ -818,7 +820,10 @@ def objection_decide(*, actor, objection: Objection, upheld: bool, finding: str,
     elif not claim.objections.filter(status=Objection.Status.OPEN).exists():
         if today > claim.notice_last_day:
             claim.status = Status.PAYABLE
-            claim.payment_due = max(claim.payment_due, periods.payment_due(today).value)
+            restarted = periods.payment_due(today)
+            if restarted.value > claim.payment_due:
+                claim.payment_due = restarted.value
+                claim.dates_provisional = restarted.provisional
         else:
             claim.status = Status.ON_NOTICE
         claim.save()
@@ -842,6 +847,83 @@ def objection_decide(*, actor, objection: Objection, upheld: bool, finding: str,
             objection=objection.pk,
         )
     return objection
+
+
+# The due dates a claim carries, in the order they are reported.
+DUE_FIELDS = ("review_due", "approval_due", "notice_first_day", "notice_last_day", "payment_due")
+_AFTER_NOTICE = (Status.PAYABLE, Status.IN_BATCH)
+
+
+def _dues_again(claim: Claim, cal) -> bool:
+    """Reckon the claim's due dates again on ``cal``; True when one of them is still provisional.
+    A notice that has ended keeps its dates (the claim has moved on); the payment due date is
+    reckoned from its end, or from the dismissal of an objection decided after it (D3)."""
+    provisional = False
+    if claim.status in OPEN_FOR_REVIEW and claim.received_on:
+        dues = periods.review_due_dates(claim.received_on, claim.paused_working_days, cal)
+        claim.review_due, claim.approval_due = dues.review_due, dues.approval_due
+        provisional = dues.provisional
+    elif claim.status in (Status.ON_NOTICE, Status.OBJECTION, *_AFTER_NOTICE) and claim.notice_published_on:
+        if claim.status in _AFTER_NOTICE:
+            pay = periods.payment_due(claim.notice_last_day, cal)
+        else:
+            notice = periods.notice_period(claim.notice_published_on, cal)
+            claim.notice_first_day, claim.notice_last_day = notice.first_day, notice.last_day
+            pay = periods.payment_due(notice.last_day, cal)
+        payment, provisional = pay.value, pay.provisional
+        dismissed = (
+            claim.objections.filter(status=Objection.Status.DISMISSED, decided_at__isnull=False)
+            .order_by("-decided_at")
+            .values_list("decided_at", flat=True)
+            .first()
+        )
+        if dismissed is not None and local_date(dismissed) > claim.notice_last_day:
+            restarted = periods.payment_due(local_date(dismissed), cal)
+            if restarted.value > payment:
+                payment, provisional = restarted.value, restarted.provisional
+        claim.payment_due = payment
+    return provisional
+
+
+def due_dates_recompute(*, at: datetime) -> int:
+    """Scheduled (W1): the due dates reckoned over a year whose holiday schedule had not been
+    published are reckoned again on today's calendar, so that once the State Council's schedule
+    for the year is loaded (``dte calendar load``) the open claims follow it. Each claim whose
+    dates change gets a timeline entry and an audit entry; a claim that has closed just loses the
+    mark. Idempotent: a claim is marked until its dates are no longer provisional, and reckoning
+    on an unchanged calendar changes nothing. Returns the number of claims whose dates changed."""
+    cal = get_calendar()
+    changed = 0
+    for pk in Claim.objects.filter(dates_provisional=True).values_list("pk", flat=True):
+        with transaction.atomic():
+            claim = Claim.objects.select_for_update().filter(pk=pk, dates_provisional=True).first()
+            if claim is None:
+                continue
+            before = {f: getattr(claim, f) for f in DUE_FIELDS}
+            claim.dates_provisional = _dues_again(claim, cal)
+            after = {f: getattr(claim, f) for f in DUE_FIELDS}
+            moved = {f: [before[f], after[f]] for f in DUE_FIELDS if before[f] != after[f]}
+            claim.save(update_fields=[*DUE_FIELDS, "dates_provisional"])
+            if not moved:
+                continue
+            labels = {f: str(Claim._meta.get_field(f).verbose_name) for f in moved}
+            _event(
+                claim,
+                action="dues_recomputed",
+                label="按国务院办公厅公布的节假日安排重新计算期限",
+                at=at,
+                note="；".join(f"{labels[f]}:{a:%Y-%m-%d} → {b:%Y-%m-%d}" for f, (a, b) in moved.items()),
+            )
+            audit.record(
+                actor=None,
+                action="claim.dues_recompute",
+                obj=claim,
+                at=at,
+                changes=moved,
+                reason="节假日安排已公布,暂定期限按工作日重新计算(W1)",
+            )
+            changed += 1
+    return changed
 
 
 def notices_expire(*, at: datetime) -> int:

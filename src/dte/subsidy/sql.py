@@ -152,6 +152,7 @@ SUBMITTED_FIELDS = (
     "snapshot",
     "review_due",
     "approval_due",
+    "dates_provisional",
 )
 
 
@@ -172,6 +173,7 @@ def claim_save_submitted(claim: Claim) -> None:
         _json(claim.snapshot),
         _d(claim.review_due),
         _d(claim.approval_due),
+        claim.dates_provisional,
         claim.pk,
     ]
     with connection.cursor() as cur:

@@ -1,4 +1,5 @@
-"""Background jobs (huey): fact imports, notice expiry, reminders and escalations (issue 5 §10).
+"""Background jobs (huey): fact imports, notice expiry, reminders and escalations, provisional due
+dates (issue 5 §10).
 The periodic jobs are idempotent: each claim moves by a conditional update, so a job run twice or
 late changes nothing more than one run on time."""
 
@@ -26,3 +27,10 @@ def expire_notices() -> int:
 def check_deadlines() -> dict:
     """Every two hours: due-date reminders, escalation of overdue claims, claimant reminders, lapse."""
     return services.deadlines_check(at=clock.now())
+
+
+@db_periodic_task(crontab(minute="45", hour="1"))
+def recompute_due_dates() -> int:
+    """Daily: due dates reckoned over a year whose holiday schedule was not yet published follow the
+    schedule once it is loaded (W1)."""
+    return services.due_dates_recompute(at=clock.now())

@@ -1,6 +1,6 @@
 """``dte subsidy …``: the claim jobs from the command line.
 
-dte subsidy jobs                      expire notices, reminders, escalations (what huey runs)
+dte subsidy jobs                      the scheduled jobs: provisional due dates, notices, reminders
 dte subsidy import KIND FILE --as USERNAME
 dte subsidy token NAME [--county CODE] --as USERNAME   issue an API token (printed once)
 dte subsidy redecide --as USERNAME    re-decide every open claim (after a parameter change)
@@ -46,9 +46,12 @@ class Command(BaseCommand):
         now = clock.now()
         try:
             if cmd == "jobs":
+                redated = services.due_dates_recompute(at=now)
                 moved = services.notices_expire(at=now)
                 counts = services.deadlines_check(at=now)
-                self.stdout.write(f"notices ended → payable: {moved}; {counts}")
+                self.stdout.write(
+                    f"due dates reckoned again: {redated}; notices ended → payable: {moved}; {counts}"
+                )
             elif cmd == "import":
                 user = self._user(opts["username"])
                 path = Path(opts["file"])

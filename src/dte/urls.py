@@ -3,14 +3,16 @@ from django.urls import include, path
 from dte.api.main import api
 from dte.web.admin_site import site as admin_site
 
+# The API first: its requests (the busiest, claim submission among them) resolve without trying
+# every page's pattern before it.
 urlpatterns = [
+    path("api/", api.urls),
     path("", include("dte.web.urls")),
     path("accounts/", include("dte.accounts.urls")),
     path("training/", include("dte.training.urls")),
     path("evaluation/", include("dte.evaluation.urls")),
     path("subsidy/", include("dte.subsidy.urls")),
     path("admin/", admin_site.urls),
-    path("api/", api.urls),
     path("reports/", include("dte.reports.urls")),
     path("supervision/", include("dte.supervision.urls")),
     path("notifications/", include("dte.notifications.urls")),

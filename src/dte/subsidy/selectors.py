@@ -12,6 +12,7 @@ from dte.accounts.permissions import Cap, can
 from dte.policy.calendar import get_calendar
 from dte.subsidy.models import OPEN_FOR_REVIEW, Claim, FundAccount, PaymentBatch, Status
 
+# "Due soon" in the queue, and the county's reminder: this many working days before the due date.
 DUE_SOON_WORKING_DAYS = 2
 
 

@@ -30,7 +30,7 @@ from dte.policy.engine import evaluate
 from dte.policy.rules import RULE_IDS
 from dte.subsidy import evidence as evidence_files
 from dte.subsidy import facts as person_facts
-from dte.subsidy import sources
+from dte.subsidy import selectors, sources
 from dte.subsidy import sql as claim_sql
 from dte.subsidy.models import (
     BANK_CONTEXT,
@@ -53,8 +53,6 @@ REFUSE_ON = ("P5.4", "A2.4a-deadline", "A2.4b-yearly-limit", "A2.4c-no-repeat")
 # reminded after 15; then the claim lapses (the clock stays paused meanwhile, D3).
 INFO_REMIND_WORKING_DAYS = 15
 INFO_LAPSE_WORKING_DAYS = 20
-# A reminder goes to the county this many working days before a review or approval is due.
-DUE_SOON_WORKING_DAYS = 2
 REMEDIES = (
     "如对本决定不服,可自收到本通知之日起60日内依法申请行政复议,"
     "或者自收到本通知之日起6个月内依法向人民法院提起行政诉讼。"
@@ -968,7 +966,7 @@ def deadlines_check(*, at: datetime) -> dict:
 
     today = local_date(at)
     cal = get_calendar()
-    soon = cal.add_workdays(today, DUE_SOON_WORKING_DAYS).value
+    soon = selectors.due_soon_limit(today)  # the queue's "due soon" is when the county is reminded
     counts = {"reminded": 0, "escalated": 0, "info_reminded": 0, "lapsed": 0}
     # [A2.6.1] review in 10 working days, approval in 15: the reviewers or the approvers hold the step.
     stages = {

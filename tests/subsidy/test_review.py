@@ -86,6 +86,17 @@ def test_the_queue_is_sorted_by_due_date_and_flags_overdue(eligible_trainee, mak
     assert selectors.due_flag(rows[1], date(2025, 3, 21)) == "due_soon"
 
 
+def test_a_claim_awaiting_information_is_never_listed_as_overdue(submitted, county_reviewer):
+    services.review_request_info(
+        actor=county_reviewer, claim=submitted, question="请补充劳动合同", at=at_day(date(2025, 3, 12))
+    )
+    # The review was due on 24 March; the clock is paused while the claimant answers (D3).
+    assert not selectors.review_queue(actor=county_reviewer, today=date(2025, 3, 26), flag="overdue").exists()
+    assert [c.pk for c in selectors.review_queue(actor=county_reviewer, today=date(2025, 3, 26))] == [
+        submitted.pk
+    ]
+
+
 def test_overdue_claims_are_reminded_then_escalated_once(submitted):
     counts = services.deadlines_check(at=at_day(date(2025, 3, 20)))
     assert counts["reminded"] == 1 and counts["escalated"] == 0

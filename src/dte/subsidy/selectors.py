@@ -121,9 +121,8 @@ def queue_page(qs: QuerySet[Claim], limit: int = 50, offset: int = 0) -> list[Qu
 def next_due_q(**cmp) -> Q:
     review = {f"review_due__{k}": v for k, v in cmp.items()}
     approval = {f"approval_due__{k}": v for k, v in cmp.items()}
-    return Q(status__in=[Status.UNDER_REVIEW, Status.AWAITING_INFO], **review) | Q(
-        status=Status.REVIEWED, **approval
-    )
+    # Awaiting the claimant's information, the clock is paused (D3): never overdue nor due soon.
+    return Q(status=Status.UNDER_REVIEW, **review) | Q(status=Status.REVIEWED, **approval)
 
 
 def next_due(claim: Claim) -> date | None:

@@ -166,3 +166,32 @@ def test_objection_evidence_is_checked_and_shown_only_to_the_county(
         client_as(other_county_reviewer).get(f"/subsidy/objections/{obj.pk}/evidence/{ev.pk}/").status_code
         == 404
     )
+
+
+def test_the_reviewer_sees_the_training_classes_attendance_anomalies(
+    submitted, trainee, institution_staff, city_officer, county_reviewer, client_as
+):
+    from datetime import timedelta
+
+    from dte.training import services as training
+    from tests.training import helpers as h
+
+    klass = h.open_class(institution_staff, h.filed_plan(institution_staff, city_officer))
+    enrolment = h.admit(institution_staff, klass, trainee)
+    s1, _s2, _s3 = h.add_sessions(institution_staff, klass)
+    h.start(institution_staff, city_officer, klass)
+    training.attendance_correct(
+        actor=institution_staff,
+        session=s1,
+        enrolment=enrolment,
+        check_in=s1.starts_at + timedelta(hours=3),
+        check_out=None,
+        reason="补录",
+        at=h.AT,
+    )
+    Claim.objects.filter(pk=submitted.pk).update(training_class_id=klass.pk)
+    page = client_as(county_reviewer).get(f"/subsidy/claims/{submitted.pk}/").content.decode()
+    assert 'id="class-anomalies"' in page and "签到时间不在课次时间内 1 条" in page
+    # The claimant is not shown the reviewer's risk hints.
+    mine = client_as(trainee).get(f"/subsidy/claims/{submitted.pk}/").content.decode()
+    assert 'id="class-anomalies"' not in mine

@@ -78,6 +78,25 @@ def certificate_facts(*, person, level_certificate_id: int) -> CertificateFacts:
     )
 
 
+def class_anomalies(class_id: int | None) -> list[str]:
+    """[P2.3] The attendance anomalies of the claimant's training class, by the same check the
+    institution and the city see on the training pages (two places at once, check-in outside the
+    session, a roster signing in within one second): one line per kind, with its count. Read live
+    for the reviewer's page rather than at submission, where it would cost every claim a pass over
+    the class's attendance."""
+    if class_id is None:
+        return []
+    klass = apps.get_model("training", "TrainingClass").objects.filter(pk=class_id).first()
+    if klass is None:
+        return []
+    from dte.training import rules as training_rules
+
+    counts: dict[str, int] = {}
+    for a in training_rules.anomalies(klass=klass):
+        counts[a.kind] = counts.get(a.kind, 0) + 1
+    return [f"{training_rules.ANOMALY_KINDS[k]} {n} 条" for k, n in counts.items()]
+
+
 def class_attendance_anomaly(class_id: int | None) -> str:
     """[P2.3] A class whose attendance was largely entered by hand rather than checked in: at least
     30% of its attendance records are manual corrections. Returns a description, or ''."""

@@ -128,6 +128,7 @@ def claim_detail(request, pk: int):
             "objections": claim.objections.all(),
             "recoveries": claim.recoveries.prefetch_related("repayments"),
             "credit_entries": [(e, e.status(today)) for e in payments.credit_entries_for(claim=claim)],
+            "class_anomalies": [] if mine else sources.class_anomalies(claim.training_class_id),
             "due_flag": selectors.due_flag(claim, today),
             "next_due": selectors.next_due(claim),
             "can_review": can(user, Cap.REVIEW_CLAIMS) and not mine,

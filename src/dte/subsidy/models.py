@@ -348,8 +348,13 @@ class Claim(models.Model):
             models.Index(fields=["county", "status", "review_due"]),
             models.Index(fields=["person", "status"]),
             models.Index(fields=["status", "notice_last_day"]),
-            # The county queue [A2.6.1]: open claims in due-date order, read from the index unsorted.
-            models.Index(fields=["county", "in_queue", "review_due", "id"], name="open_claims_by_due"),
+            # The county queue [A2.6.1]: open claims in due-date order, read from the index unsorted;
+            # status and approval_due ride along so that the queue's count under the overdue, due-soon
+            # and status filters is answered from the index without visiting the rows.
+            models.Index(
+                fields=["county", "in_queue", "review_due", "id", "status", "approval_due"],
+                name="claims_queue_by_due",
+            ),
             # The dashboards and the year-end report [P5.3a]: every column their one-pass aggregate
             # reads, in the order it groups by, so the database reads the index in order instead of
             # sorting the wide rows (dte.reports.selectors). Declared here, not in the reports app,

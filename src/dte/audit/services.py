@@ -115,7 +115,7 @@ def record(
     # SQLite runs every transaction IMMEDIATE: writers are already serialised.
     # Plain SQL for the two statements: every write of the platform runs them (the ORM's query
     # building costs more than the database's work here; see dte.rows).
-    table = connection.ops.quote_name(AuditEntry._meta.db_table)
+    table = rows.quote(AuditEntry._meta.db_table)
     with connection.cursor() as cur:
         cur.execute(f"SELECT hash FROM {table} ORDER BY id DESC LIMIT 1")  # noqa: S608
         last = cur.fetchone()

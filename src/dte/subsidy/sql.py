@@ -9,18 +9,17 @@ stays in the ORM."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from functools import cache
 from typing import Any
 
 from django.db import connection
 
+from dte import rows
 from dte.catalog.models import County, Institution, Level, Occupation
 from dte.people.models import Person
 from dte.rows import Loader, quote
 from dte.subsidy.models import Claim, Evidence, Status
-
-_q = quote
 
 
 @cache
@@ -37,10 +36,10 @@ def _loaders(vendor: str) -> dict[str, Any]:
     claim = Loader(Claim, "c")
     parts = [(name, Loader(model, alias), join, model, alias, fk) for name, model, alias, join, fk in related]
     joins = " ".join(
-        f"{join} {_q(model._meta.db_table)} {alias} ON {alias}.{_q(model._meta.pk.column)} = c.{_q(fk)}"
-        for _, _, join, model, alias, fk in parts
+        f"{join} {quote(m._meta.db_table)} {alias} ON {alias}.{quote(m._meta.pk.column)} = c.{quote(fk)}"
+        for _, _, join, m, alias, fk in parts
     )
-    table = _q(Claim._meta.db_table)
+    table = quote(Claim._meta.db_table)
     related_columns = ", ".join(p[1].columns for p in parts)
     with_related = f"SELECT {claim.columns}, {related_columns} FROM {table} c {joins} WHERE c.id = %s"
     return {
@@ -81,7 +80,7 @@ def claim_for_update(pk: int) -> Claim | None:
 
 def person_for_update(pk: int) -> Person:
     ld = _loaders(connection.vendor)
-    sql = f"SELECT {ld['person'].columns} FROM {_q(Person._meta.db_table)} p WHERE p.id = %s"
+    sql = f"SELECT {ld['person'].columns} FROM {quote(Person._meta.db_table)} p WHERE p.id = %s"
     if connection.vendor == "postgresql":
         sql += " FOR UPDATE"
     with connection.cursor() as cur:
@@ -93,7 +92,7 @@ def evidence_of(claim_id: int) -> list[dict]:
     """(kind, filename, sha256, size) of the claim's evidence, in upload order."""
     with connection.cursor() as cur:
         cur.execute(
-            f"SELECT kind, filename, sha256, size FROM {_q(Evidence._meta.db_table)} "
+            f"SELECT kind, filename, sha256, size FROM {quote(Evidence._meta.db_table)} "
             "WHERE claim_id = %s ORDER BY id",
             [claim_id],
         )
@@ -109,9 +108,9 @@ def priors(person_id: int, exclude_pk: int | None) -> list[tuple]:
     level code, claim date), in id order."""
     with connection.cursor() as cur:
         cur.execute(
-            f"SELECT c.id, c.status, o.code, l.code, c.claim_date FROM {_q(Claim._meta.db_table)} c "
-            f"JOIN {_q(Occupation._meta.db_table)} o ON o.id = c.occupation_id "
-            f"JOIN {_q(Level._meta.db_table)} l ON l.id = c.level_id "
+            f"SELECT c.id, c.status, o.code, l.code, c.claim_date FROM {quote(Claim._meta.db_table)} c "
+            f"JOIN {quote(Occupation._meta.db_table)} o ON o.id = c.occupation_id "
+            f"JOIN {quote(Level._meta.db_table)} l ON l.id = c.level_id "
             "WHERE c.person_id = %s AND c.status <> %s AND c.id <> %s ORDER BY c.id",
             [person_id, Status.DRAFT.value, exclude_pk if exclude_pk is not None else -1],
         )
@@ -120,24 +119,12 @@ def priors(person_id: int, exclude_pk: int | None) -> list[tuple]:
 
 def county_by_code(code: str) -> County | None:
     with connection.cursor() as cur:
-        cur.execute(f"SELECT id, code, name FROM {_q(County._meta.db_table)} WHERE code = %s", [code])
+        cur.execute(f"SELECT id, code, name FROM {quote(County._meta.db_table)} WHERE code = %s", [code])
         row = cur.fetchone()
     return County.from_db(connection.alias, ["id", "code", "name"], row) if row else None
 
 
-def _json(value: Any) -> Any:
-    return connection.ops.adapt_json_value(value, None)
-
-
-def _dt(value: datetime | None) -> Any:
-    return connection.ops.adapt_datetimefield_value(value)
-
-
-def _d(value: date | None) -> Any:
-    return connection.ops.adapt_datefield_value(value)
-
-
-# The columns claim submission sets, in the order of the UPDATE below.
+# The columns claim submission sets.
 SUBMITTED_FIELDS = (
     "status",
     "county_id",
@@ -158,23 +145,4 @@ SUBMITTED_FIELDS = (
 
 def claim_save_submitted(claim: Claim) -> None:
     """Write the fields that submission sets (and only those)."""
-    sets = ", ".join(f"{_q(f)} = %s" for f in SUBMITTED_FIELDS)
-    params = [
-        claim.status,
-        claim.county_id,
-        _d(claim.claim_date),
-        _dt(claim.submitted_at),
-        _d(claim.received_on),
-        _json(claim.decision),
-        claim.eligible,
-        claim.amount,
-        _json(claim.failed_rules),
-        _json(claim.fraud_flags),
-        _json(claim.snapshot),
-        _d(claim.review_due),
-        _d(claim.approval_due),
-        claim.dates_provisional,
-        claim.pk,
-    ]
-    with connection.cursor() as cur:
-        cur.execute(f"UPDATE {_q(Claim._meta.db_table)} SET {sets} WHERE id = %s", params)
+    rows.update(claim, SUBMITTED_FIELDS)

@@ -117,6 +117,7 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["ENGINE"] = "dte.sqlite"  # Django's, waiting for the write lock in short steps
     DATABASES["default"]["CONN_MAX_AGE"] = None  # persistent: one connection per worker thread
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",

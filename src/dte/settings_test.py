@@ -25,7 +25,7 @@ WHITENOISE_USE_FINDERS = True
 # Tasks run in the test process when enqueued (huey's immediate mode, in-memory storage); the
 # scheduled jobs are called directly by their tests.
 HUEY = {**HUEY, "immediate": True}
-if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":  # noqa: F405
+if DATABASES["default"]["ENGINE"] != "dte.sqlite":  # noqa: F405
     # Live-server threads must not hold connections past the test: the test database is dropped.
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 else:

@@ -1,0 +1,1 @@
+"""The embedded SQLite database backend (``ENGINE = "dte.sqlite"``); see base.py."""

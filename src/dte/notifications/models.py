@@ -10,8 +10,14 @@ class Message(models.Model):
     """A message in the in-app inbox (站内信) of a person (a claimant) or of an account (an officer:
     county reviewers and approvers, the city). Exactly one of the two is set."""
 
+    # Indexed by the partial indexes below (one per kind of recipient), not column by column.
     person = models.ForeignKey(
-        "people.Person", on_delete=models.PROTECT, related_name="messages", null=True, blank=True
+        "people.Person",
+        on_delete=models.PROTECT,
+        related_name="messages",
+        null=True,
+        blank=True,
+        db_index=False,
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -20,6 +26,7 @@ class Message(models.Model):
         related_name="inbox_messages",
         null=True,
         blank=True,
+        db_index=False,
     )
     subject = models.CharField("标题", max_length=120)
     body = models.TextField("内容")
@@ -36,8 +43,17 @@ class Message(models.Model):
         verbose_name = "站内信"
         verbose_name_plural = "站内信"
         indexes = [
-            models.Index(fields=["person", "-created_at"]),
-            models.Index(fields=["user", "-created_at"]),
+            # Each message is in one inbox: each index holds only its kind of recipient's messages.
+            models.Index(
+                fields=["person", "-created_at"],
+                condition=models.Q(person__isnull=False),
+                name="messages_of_person",
+            ),
+            models.Index(
+                fields=["user", "-created_at"],
+                condition=models.Q(user__isnull=False),
+                name="messages_of_account",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

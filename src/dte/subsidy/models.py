@@ -252,10 +252,19 @@ class Claim(models.Model):
         DESIGNATED = "designated", "指定银行账户"
 
     reference = models.CharField("申领编号", max_length=24, unique=True)
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="claims")
+    # No single-column indexes on person and county: the composite indexes below lead with them, and
+    # every index on this table is one more page written when a claim changes.
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="claims", db_index=False
+    )
     status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.DRAFT)
     county = models.ForeignKey(
-        "catalog.County", on_delete=models.PROTECT, null=True, blank=True, related_name="claims"
+        "catalog.County",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="claims",
+        db_index=False,
     )
     # Certificates as recorded by the training and evaluation apps (ids kept for the link).
     level_certificate = models.ForeignKey(
@@ -290,8 +299,8 @@ class Claim(models.Model):
     )
     bank_name = models.CharField("开户银行", max_length=60, blank=True)
     bank_account_enc = models.TextField("银行账号(加密)", blank=True)
-    bank_account_hash = models.CharField("银行账号(检索哈希)", max_length=64, blank=True, db_index=True)
-    phone = models.CharField("联系电话", max_length=20, blank=True, db_index=True)
+    bank_account_hash = models.CharField("银行账号(检索哈希)", max_length=64, blank=True)
+    phone = models.CharField("联系电话", max_length=20, blank=True)
     # Dates [A2.6.1]–[A2.6.2] on the working-day clock (D3).
     created_at = models.DateTimeField("创建时间")
     claim_date = models.DateField("申领日期", null=True, blank=True)
@@ -314,7 +323,7 @@ class Claim(models.Model):
     escalated_on = models.DateField("逾期上报日期", null=True, blank=True)
     notice_published_on = models.DateField("公示发布日期", null=True, blank=True)
     notice_first_day = models.DateField("公示起始日", null=True, blank=True)
-    notice_last_day = models.DateField("公示截止日", null=True, blank=True, db_index=True)
+    notice_last_day = models.DateField("公示截止日", null=True, blank=True)
     payment_due = models.DateField("拨付期限", null=True, blank=True)
     # W1: a due date above reckoned over a year whose holiday schedule was not yet published is
     # provisional; ``services.due_dates_recompute`` reckons it again once the year is loaded.
@@ -347,7 +356,17 @@ class Claim(models.Model):
         indexes = [
             models.Index(fields=["county", "status", "review_due"]),
             models.Index(fields=["person", "status"]),
-            models.Index(fields=["status", "notice_last_day"]),
+            # Fraud signals (issue 5 §7): exact matches only, so plain indexes (on PostgreSQL
+            # ``db_index`` would add a second, pattern-matching index per column).
+            models.Index(fields=["bank_account_hash"], name="claims_by_bank_account"),
+            models.Index(fields=["phone"], name="claims_by_phone"),
+            # The public notice and its expiry: only claims that have been on notice, so that the
+            # index is not rewritten when a draft is submitted or reviewed.
+            models.Index(
+                fields=["status", "notice_last_day"],
+                condition=Q(notice_last_day__isnull=False),
+                name="claims_noticed_by_last_day",
+            ),
             # The county queue [A2.6.1]: open claims in due-date order, read from the index unsorted;
             # status and approval_due ride along so that the queue's count under the overdue, due-soon
             # and status filters is answered from the index without visiting the rows.
@@ -429,7 +448,7 @@ class Evidence(models.Model):
     filename = models.CharField("文件名", max_length=200)
     content_type = models.CharField("类型", max_length=40)
     size = models.PositiveIntegerField("大小(字节)")
-    sha256 = models.CharField(max_length=64, db_index=True)
+    sha256 = models.CharField(max_length=64)
     content = models.BinaryField()
     uploaded_at = models.DateTimeField("上传时间")
 
@@ -437,6 +456,8 @@ class Evidence(models.Model):
         ordering = ["uploaded_at", "id"]
         verbose_name = "佐证材料"
         verbose_name_plural = "佐证材料"
+        # Identical files across claims (fraud signals): exact matches, a plain index.
+        indexes = [models.Index(fields=["sha256"], name="evidence_by_sha256")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.filename}"

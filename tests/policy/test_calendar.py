@@ -81,6 +81,20 @@ def test_a_loaded_year_overrides_the_package_and_clears_the_provisional_flag(iso
     assert cal.add_workdays(date(2026, 12, 30), 3) == (date(2027, 1, 5), False)
 
 
+def test_a_year_another_process_loaded_is_seen_once_the_directory_is_looked_at_again(
+    isolated_policy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dte.policy import calendar
+
+    monkeypatch.setattr(calendar, "RECHECK_AFTER", 3600.0)
+    assert get_calendar().is_workday(date(2027, 1, 1))
+    isolated_policy.mkdir(parents=True, exist_ok=True)  # another process writes the year file
+    (isolated_policy / "2027.yaml").write_text(YEAR_2027, encoding="utf-8")
+    assert get_calendar().is_workday(date(2027, 1, 1))  # not looked at again yet
+    monkeypatch.setattr(calendar, "RECHECK_AFTER", 0.0)
+    assert not get_calendar().is_workday(date(2027, 1, 1))
+
+
 def test_a_loaded_year_replaces_a_package_year(isolated_policy: Path) -> None:
     text = (
         "values:\n  2026-12-01:\n    reference: 测试数据\n    year: 2026\n"

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -313,13 +314,23 @@ def _snapshot(d: Path) -> tuple[str, tuple[tuple[str, int, int], ...]]:
 
 _cache: dict[tuple[str, tuple[tuple[str, int, int], ...]], WorkCalendar] = {}
 _package: dict[int, YearSchedule] = {}
+# The directory is looked at again at most this often (seconds): a request reckons due dates more
+# than once, and a year loaded by another process needs only be seen soon, not within microseconds.
+RECHECK_AFTER = 1.0
+_seen: dict[Path, tuple[float, tuple[str, tuple[tuple[str, int, int], ...]]]] = {}
 
 
 def get_calendar(directory: Path | None = None) -> WorkCalendar:
     """The calendar: package years overridden by the year files in the calendar directory.
-    Cached; a changed directory (a year loaded) is picked up on the next call."""
+    Cached; a changed directory (a year loaded) is picked up within ``RECHECK_AFTER`` seconds, and
+    at once in the process that loaded it."""
     d = directory or calendar_dir()
+    now = time.monotonic()
+    seen = _seen.get(d)
+    if seen is not None and now - seen[0] < RECHECK_AFTER and seen[1] in _cache:
+        return _cache[seen[1]]
     key = _snapshot(d)
+    _seen[d] = (now, key)
     cal = _cache.get(key)
     if cal is None:
         if not _package:
@@ -334,3 +345,4 @@ def get_calendar(directory: Path | None = None) -> WorkCalendar:
 
 def clear_cache() -> None:
     _cache.clear()
+    _seen.clear()

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from ninja import NinjaAPI, Schema, Status
-from ninja.security import django_auth
 
 from dte import clock
 from dte.accounts.permissions import Cap, require
+from dte.api.auth import session_auth
 from dte.audit import services as audit_services
 from dte.catalog import selectors as catalog
 from dte.catalog.models import County
@@ -131,7 +131,7 @@ class MeOut(Schema):
     scope: str
 
 
-@api.get("/me", response=MeOut, auth=django_auth, tags=["accounts"])
+@api.get("/me", response=MeOut, auth=session_auth, tags=["accounts"])
 def me(request):
     require(request.auth, Cap.SIGNED_IN)
     u = request.auth
@@ -173,7 +173,7 @@ def _person_out(p) -> dict:
 
 
 @api.post(
-    "/people", response={201: PersonOut, 422: ErrorOut, 403: ErrorOut}, auth=django_auth, tags=["people"]
+    "/people", response={201: PersonOut, 422: ErrorOut, 403: ErrorOut}, auth=session_auth, tags=["people"]
 )
 def register_person(request, payload: PersonIn):
     require(request.auth, Cap.REGISTER_PEOPLE)
@@ -190,7 +190,7 @@ def register_person(request, payload: PersonIn):
 @api.post(
     "/people/lookup",
     response={200: PersonOut, 404: ErrorOut, 403: ErrorOut},
-    auth=django_auth,
+    auth=session_auth,
     tags=["people"],
 )
 def look_up_person(request, payload: LookupIn):
@@ -210,7 +210,7 @@ class VerifyOut(Schema):
     problem: str
 
 
-@api.get("/audit/verify", response={200: VerifyOut, 403: ErrorOut}, auth=django_auth, tags=["audit"])
+@api.get("/audit/verify", response={200: VerifyOut, 403: ErrorOut}, auth=session_auth, tags=["audit"])
 def verify_audit(request):
     require(request.auth, Cap.VIEW_AUDIT_LOG)
     r = audit_services.verify()

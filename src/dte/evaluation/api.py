@@ -6,16 +6,16 @@ from datetime import date
 
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
-from ninja.security import django_auth
 
 from dte import clock
+from dte.api.auth import session_auth
 from dte.evaluation import selectors, services
 from dte.training import selectors as training_selectors
 from dte.training.api import Error, ImportOut, ReasonIn
 from dte.training.tables import Row
 
 router = Router(tags=["evaluation"])
-auth = {"auth": django_auth}
+auth = {"auth": session_auth}
 
 
 class RegistrationIn(Schema):

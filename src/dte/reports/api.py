@@ -6,10 +6,10 @@ from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
 from ninja import Router, Schema, Status
-from ninja.security import django_auth
 
 from dte import clock
 from dte.accounts.permissions import Cap, can
+from dte.api.auth import session_auth
 from dte.reports import selectors, services
 from dte.reports.views import tables
 
@@ -29,7 +29,7 @@ class DashboardOut(Schema):
     tables: dict[str, TableOut]
 
 
-@router.get("/dashboard", response=DashboardOut, auth=django_auth)
+@router.get("/dashboard", response=DashboardOut, auth=session_auth)
 def dashboard(request, county: str | None = None, year: int | None = None):
     """The city's dashboard, or the actor's own county's (another county: 403)."""
     actor = request.auth
@@ -72,7 +72,7 @@ def _out(r) -> dict:
     }
 
 
-@router.get("/year-reports", response=list[ReportOut], auth=django_auth)
+@router.get("/year-reports", response=list[ReportOut], auth=session_auth)
 def year_reports(request, year: int | None = None):
     return [_out(r) for r in selectors.reports_for(actor=request.auth, year=year)]
 
@@ -81,7 +81,7 @@ class GenerateIn(Schema):
     year: int
 
 
-@router.post("/year-reports", response={201: ReportOut}, auth=django_auth)
+@router.post("/year-reports", response={201: ReportOut}, auth=session_auth)
 def generate(request, payload: GenerateIn):
     r = services.report_generate(
         actor=request.auth, county=request.auth.county, year=payload.year, at=clock.now()
@@ -89,7 +89,7 @@ def generate(request, payload: GenerateIn):
     return Status(201, _out(r))
 
 
-@router.get("/year-reports/{pk}", response=ReportOut, auth=django_auth)
+@router.get("/year-reports/{pk}", response=ReportOut, auth=session_auth)
 def year_report(request, pk: int):
     return _out(selectors.report_for(actor=request.auth, pk=pk))
 
@@ -98,13 +98,13 @@ class ReviewIn(Schema):
     note: str = ""
 
 
-@router.post("/year-reports/{pk}/review", response=ReportOut, auth=django_auth)
+@router.post("/year-reports/{pk}/review", response=ReportOut, auth=session_auth)
 def review(request, pk: int, payload: ReviewIn):
     r = selectors.report_for(actor=request.auth, pk=pk)
     return _out(services.report_review(actor=request.auth, report=r, note=payload.note, at=clock.now()))
 
 
-@router.post("/year-reports/{pk}/submit", response=ReportOut, auth=django_auth)
+@router.post("/year-reports/{pk}/submit", response=ReportOut, auth=session_auth)
 def submit(request, pk: int):
     r = selectors.report_for(actor=request.auth, pk=pk)
     return _out(services.report_submit(actor=request.auth, report=r, at=clock.now()))
@@ -114,7 +114,7 @@ class CorrectIn(Schema):
     reason: str
 
 
-@router.post("/year-reports/{pk}/correct", response={201: ReportOut}, auth=django_auth)
+@router.post("/year-reports/{pk}/correct", response={201: ReportOut}, auth=session_auth)
 def correct(request, pk: int, payload: CorrectIn):
     r = selectors.report_for(actor=request.auth, pk=pk)
     new = services.report_correct(

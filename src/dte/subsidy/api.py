@@ -10,10 +10,11 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from ninja import Router, Schema, Status
-from ninja.security import HttpBearer, django_auth
+from ninja.security import HttpBearer
 
 from dte import clock
 from dte.accounts.permissions import Cap, require
+from dte.api.auth import session_auth
 from dte.subsidy import facts, selectors, services, sources
 from dte.subsidy.models import ApiToken, Claim
 
@@ -120,7 +121,7 @@ def _claim(request, pk: int) -> Claim:
     return c
 
 
-@router.get("/claims", auth=django_auth, response=list[ClaimOut])
+@router.get("/claims", auth=session_auth, response=list[ClaimOut])
 def list_claims(request):
     """A trainee's own claims; a county officer's county queue; the city's all open claims."""
     u = request.auth
@@ -128,7 +129,7 @@ def list_claims(request):
     return [_out(c) for c in qs[:500]]
 
 
-@router.post("/claims", auth=django_auth, response={201: ClaimOut, 422: Error, 403: Error})
+@router.post("/claims", auth=session_auth, response={201: ClaimOut, 422: Error, 403: Error})
 def start_claim(request, payload: StartIn):
     require(request.auth, Cap.CLAIM_SUBSIDY)
     cert = sources.certificate_facts(
@@ -138,19 +139,19 @@ def start_claim(request, payload: StartIn):
     return Status(201, _out(c, services.precheck(c, clock.today())))
 
 
-@router.get("/claims/{pk}", auth=django_auth, response={200: ClaimOut, 404: Error})
+@router.get("/claims/{pk}", auth=session_auth, response={200: ClaimOut, 404: Error})
 def get_claim(request, pk: int):
     c = _claim(request, pk)
     return _out(c, services.precheck(c, clock.today()) if c.status == "draft" else None)
 
 
-@router.put("/claims/{pk}/account", auth=django_auth, response={200: ClaimOut, 422: Error, 403: Error})
+@router.put("/claims/{pk}/account", auth=session_auth, response={200: ClaimOut, 422: Error, 403: Error})
 def set_account(request, pk: int, payload: AccountIn):
     c = services.claim_update(actor=request.auth, claim=_claim(request, pk), at=clock.now(), **payload.dict())
     return _out(c)
 
 
-@router.post("/claims/{pk}/submit", auth=django_auth, response={200: ClaimOut, 422: Error, 403: Error})
+@router.post("/claims/{pk}/submit", auth=session_auth, response={200: ClaimOut, 422: Error, 403: Error})
 def submit_claim(request, pk: int):
     # The service loads the claim itself and refuses anyone but its claimant.
     return _out(services.claim_submit(actor=request.auth, claim=Claim(pk=pk), at=clock.now()))
@@ -160,7 +161,7 @@ class ReasonIn(Schema):
     reason: str = ""
 
 
-@router.post("/claims/{pk}/withdraw", auth=django_auth, response={200: ClaimOut, 422: Error, 403: Error})
+@router.post("/claims/{pk}/withdraw", auth=session_auth, response={200: ClaimOut, 422: Error, 403: Error})
 def withdraw_claim(request, pk: int, payload: ReasonIn):
     c = services.claim_withdraw(
         actor=request.auth, claim=_claim(request, pk), reason=payload.reason, at=clock.now()
@@ -174,7 +175,7 @@ class ReviewIn(Schema):
     clauses: list[str] = []
 
 
-@router.post("/claims/{pk}/review", auth=django_auth, response={200: ClaimOut, 422: Error, 403: Error})
+@router.post("/claims/{pk}/review", auth=session_auth, response={200: ClaimOut, 422: Error, 403: Error})
 def review_claim(request, pk: int, payload: ReviewIn):
     u, c, now = request.auth, _claim(request, pk), clock.now()
     if payload.action == "pass":

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from ninja import Router, Schema, Status
-from ninja.security import django_auth
 
 from dte import clock
+from dte.api.auth import session_auth
 from dte.supervision import selectors, services
 
 router = Router(tags=["supervision"])
@@ -49,19 +49,19 @@ def _plan_out(p) -> dict:
     }
 
 
-@router.get("/plans", response=list[PlanOut], auth=django_auth)
+@router.get("/plans", response=list[PlanOut], auth=session_auth)
 def list_plans(request):
     return [_plan_out(p) for p in selectors.plans(actor=request.auth)]
 
 
-@router.post("/plans", response={201: PlanOut}, auth=django_auth)
+@router.post("/plans", response={201: PlanOut}, auth=session_auth)
 def draw(request, payload: DrawIn):
     """Draw classes for unannounced checks; the seed is recorded (given, or generated)."""
     plan = services.inspection_plan_draw(actor=request.auth, at=clock.now(), **payload.dict())
     return Status(201, _plan_out(plan))
 
 
-@router.get("/plans/{pk}", response=PlanOut, auth=django_auth)
+@router.get("/plans/{pk}", response=PlanOut, auth=session_auth)
 def get_plan(request, pk: int):
     return _plan_out(selectors.plan(actor=request.auth, pk=pk))
 
@@ -82,7 +82,7 @@ def _f(v):
     return None if v is None else float(v)
 
 
-@router.get("/quality", response=list[ClassQualityOut], auth=django_auth)
+@router.get("/quality", response=list[ClassQualityOut], auth=session_auth)
 def quality(request):
     return [
         {

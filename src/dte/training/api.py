@@ -8,16 +8,16 @@ from decimal import Decimal
 
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
-from ninja.security import django_auth
 
 from dte import clock
+from dte.api.auth import session_auth
 from dte.catalog.models import EvaluationBody, Level, Occupation
 from dte.training import rules, selectors, services
 from dte.training.models import Attendance, Enrolment, Event, Session
 from dte.training.tables import Row
 
 router = Router(tags=["training"])
-auth = {"auth": django_auth}
+auth = {"auth": session_auth}
 
 
 class Error(Schema):

@@ -21,9 +21,11 @@ class Loader:
     """The concrete columns of one model under a table alias, and how to turn a row of them into an
     instance. Build one per database vendor (quoting and converters depend on it)."""
 
-    def __init__(self, model: type[Model], alias: str) -> None:
+    def __init__(self, model: type[Model], alias: str, only: tuple[str, ...] = ()) -> None:
+        """``only``: these fields (names or attnames) instead of every concrete one; such a loader
+        gives converted values (``convert``), not instances."""
         self.model = model
-        fields = model._meta.concrete_fields
+        fields = [model._meta.get_field(name) for name in only] if only else model._meta.concrete_fields
         self.columns = ", ".join(f"{alias}.{quote(f.column)}" for f in fields)
         self.width = len(fields)
         self.converters = []
@@ -33,14 +35,18 @@ class Loader:
             if convs:
                 self.converters.append((i, col, convs))
 
-    def build(self, row: tuple | list) -> Model:
+    def convert(self, row: tuple | list) -> list:
+        """The row's values as the ORM would give them."""
         values = list(row)
         for i, col, convs in self.converters:
             v = values[i]
             for conv in convs:
                 v = conv(v, col, connection)
             values[i] = v
-        return self.model.from_db(connection.alias, None, values)
+        return values
+
+    def build(self, row: tuple | list) -> Model:
+        return self.model.from_db(connection.alias, None, self.convert(row))
 
     def select(self, alias: str, where: str) -> str:
         """``SELECT <columns> FROM <table> <alias> WHERE <where>``."""

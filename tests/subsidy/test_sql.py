@@ -47,3 +47,15 @@ def test_a_loaded_claim_equals_the_orms_field_by_field(submitted):
     assert isinstance(loaded.decision, dict) and loaded.submitted_at.tzinfo is not None
     assert loaded.submitted_at == SUBMIT_AT
     assert loader.one(loader.select("c", "c.id = %s"), [-1]) is None
+
+
+def test_fields_read_under_the_lock_equal_the_orms(submitted):
+    from dte.subsidy import sql
+
+    fields = ("person_id", "status", "level_issued_on", "training_issued_on", "training_hours")
+    with transaction.atomic():
+        now = sql.claim_fields_for_update(submitted.pk, fields)
+        assert sql.claim_fields_for_update(-1, fields) is None
+    orm = Claim.objects.get(pk=submitted.pk)
+    assert now == {f: getattr(orm, f) for f in fields}
+    assert isinstance(now["level_issued_on"], date)

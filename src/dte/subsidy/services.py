@@ -428,6 +428,10 @@ _SUBMIT_INPUTS = (
 )
 
 
+# What the write transaction reads again under the lock: the inputs, and what is checked.
+_LOCKED_FIELDS = ("person_id", "status", "bank_account_enc", *_SUBMIT_INPUTS)
+
+
 def _inputs(claim: Claim) -> tuple:
     return tuple(getattr(claim, f) for f in _SUBMIT_INPUTS)
 
@@ -438,19 +442,19 @@ def _submit_write(*, actor, pre, at, on, evidence, priors, raw, decision, county
 
     # Lock the person first (the same order in every path), then the claim.
     person = claim_sql.person_for_update(pre.person_id)
-    claim = claim_sql.claim_for_update(pre.pk)
-    if claim is None:
+    now = claim_sql.claim_fields_for_update(pre.pk, _LOCKED_FIELDS)
+    if now is None:
         raise PermissionDenied("没有该申领")
+    same_inputs = tuple(now[f] for f in _SUBMIT_INPUTS) == _inputs(pre)
+    if same_inputs:  # the claim read before the lock, with the fields submission checks read again
+        claim = pre
+        for f in _LOCKED_FIELDS:
+            setattr(claim, f, now[f])
+    else:
+        claim = Claim.objects.select_related(*_CLAIM_RELATED[1:]).get(pk=pre.pk)
     claim.person = person
     _own(actor, claim)
     _expect(claim, Status.DRAFT)
-    same_inputs = _inputs(claim) == _inputs(pre)
-    if same_inputs:  # the related rows read before the lock are the claim's: no second load
-        for name in _CLAIM_RELATED[1:]:
-            setattr(claim, name, getattr(pre, name))
-    else:
-        claim = Claim.objects.select_related(*_CLAIM_RELATED[1:]).get(pk=pre.pk)
-        claim.person = person
     now_evidence = claim_sql.evidence_of(claim.pk)
     _check_submittable(claim, now_evidence)
     now_priors = _priors(claim)

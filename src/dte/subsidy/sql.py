@@ -46,7 +46,6 @@ def _loaders(vendor: str) -> dict[str, Any]:
         "claim": claim,
         "related": [(name, loader) for name, loader, *_ in parts],
         "with_related": with_related,
-        "claim_only": f"SELECT {claim.columns} FROM {table} c WHERE c.id = %s",
         "person": Loader(Person, "p"),
     }
 
@@ -66,16 +65,6 @@ def claim_with_related(pk: int) -> Claim | None:
         at += loader.width
         setattr(claim, name, loader.build(part) if part[0] is not None else None)
     return claim
-
-
-def claim_for_update(pk: int) -> Claim | None:
-    """The claim row, locked on PostgreSQL (SQLite's IMMEDIATE transaction already holds the write lock)."""
-    ld = _loaders(connection.vendor)
-    sql = ld["claim_only"] + (" FOR UPDATE" if connection.vendor == "postgresql" else "")
-    with connection.cursor() as cur:
-        cur.execute(sql, [pk])
-        row = cur.fetchone()
-    return ld["claim"].build(row) if row is not None else None
 
 
 def person_for_update(pk: int) -> Person:
@@ -115,6 +104,24 @@ def priors(person_id: int, exclude_pk: int | None) -> list[tuple]:
             [person_id, Status.DRAFT.value, exclude_pk if exclude_pk is not None else -1],
         )
         return [(pk, st, occ, lvl, _as_date(d)) for pk, st, occ, lvl, d in cur.fetchall()]
+
+
+@cache
+def _state_loader(vendor: str, fields: tuple[str, ...]) -> tuple[Loader, str]:
+    del vendor  # part of the cache key
+    loader = Loader(Claim, "c", only=fields)
+    sql = loader.select("c", "c.id = %s") + (" FOR UPDATE" if connection.vendor == "postgresql" else "")
+    return loader, sql
+
+
+def claim_fields_for_update(pk: int, fields: tuple[str, ...]) -> dict[str, Any] | None:
+    """Some of the claim's fields (attnames), from the row locked on PostgreSQL (SQLite's IMMEDIATE
+    transaction already holds the write lock)."""
+    loader, sql = _state_loader(connection.vendor, fields)
+    with connection.cursor() as cur:
+        cur.execute(sql, [pk])
+        row = cur.fetchone()
+    return dict(zip(fields, loader.convert(row), strict=True)) if row is not None else None
 
 
 def county_by_code(code: str) -> County | None:

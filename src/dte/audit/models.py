@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from dte.compactjson import CompactJSONEncoder
+
 
 class AuditEntry(models.Model):
     """One entry of the append-only, hash-chained audit log ([P2.3] 可追溯、可查询).
@@ -23,7 +25,7 @@ class AuditEntry(models.Model):
     action = models.CharField("动作", max_length=80, db_index=True)
     object_type = models.CharField("对象类型", max_length=80)
     object_id = models.CharField("对象编号", max_length=64)
-    changes = models.JSONField("变更(前/后)", default=dict)
+    changes = models.JSONField("变更(前/后)", default=dict, encoder=CompactJSONEncoder)
     reason = models.TextField("理由", blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)

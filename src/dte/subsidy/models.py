@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from dte.compactjson import CompactJSONEncoder
 from dte.people import crypto
 from dte.people.masking import mask_bank_account
 
@@ -159,7 +160,7 @@ class FactImport(models.Model):
     created = models.PositiveIntegerField("新增", default=0)
     updated = models.PositiveIntegerField("更新", default=0)
     unchanged = models.PositiveIntegerField("未变", default=0)
-    errors = models.JSONField("错误", default=list)
+    errors = models.JSONField("错误", default=list, encoder=CompactJSONEncoder)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
@@ -332,13 +333,13 @@ class Claim(models.Model):
     # Engine output at submission (and at each batch re-decision).
     amount = models.PositiveIntegerField("补贴金额(元)", default=0)
     eligible = models.BooleanField("预审结果:符合", default=False)
-    failed_rules = models.JSONField("未通过的条款", default=list)
-    decision = models.JSONField("决定依据(引擎)", default=dict)
-    snapshot = models.JSONField("申领日事实快照", default=dict)
-    findings_changed = models.JSONField("重新判定后变化的条款", default=list)
-    rejection_clauses = models.JSONField("驳回依据条款", default=list)
+    failed_rules = models.JSONField("未通过的条款", default=list, encoder=CompactJSONEncoder)
+    decision = models.JSONField("决定依据(引擎)", default=dict, encoder=CompactJSONEncoder)
+    snapshot = models.JSONField("申领日事实快照", default=dict, encoder=CompactJSONEncoder)
+    findings_changed = models.JSONField("重新判定后变化的条款", default=list, encoder=CompactJSONEncoder)
+    rejection_clauses = models.JSONField("驳回依据条款", default=list, encoder=CompactJSONEncoder)
     rejection_reason = models.TextField("驳回理由", blank=True)
-    fraud_flags = models.JSONField("风险提示", default=list)
+    fraud_flags = models.JSONField("风险提示", default=list, encoder=CompactJSONEncoder)
     # Open for review or approval (the queue), kept by the database from the status.
     in_queue = models.GeneratedField(
         expression=models.Case(

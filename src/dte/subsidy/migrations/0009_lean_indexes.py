@@ -6,65 +6,80 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0001_initial'),
-        ('evaluation', '0002_initial'),
-        ('people', '0001_initial'),
-        ('subsidy', '0008_queue_index_covers_filters'),
-        ('training', '0003_event_capacity_and_registrations'),
+        ("catalog", "0001_initial"),
+        ("evaluation", "0002_initial"),
+        ("people", "0001_initial"),
+        ("subsidy", "0008_queue_index_covers_filters"),
+        ("training", "0003_event_capacity_and_registrations"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='claim',
-            name='subsidy_cla_status_ca8efd_idx',
+            model_name="claim",
+            name="subsidy_cla_status_ca8efd_idx",
         ),
         migrations.AlterField(
-            model_name='claim',
-            name='bank_account_hash',
-            field=models.CharField(blank=True, max_length=64, verbose_name='银行账号(检索哈希)'),
+            model_name="claim",
+            name="bank_account_hash",
+            field=models.CharField(blank=True, max_length=64, verbose_name="银行账号(检索哈希)"),
         ),
         migrations.AlterField(
-            model_name='claim',
-            name='county',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='claims', to='catalog.county'),
+            model_name="claim",
+            name="county",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="claims",
+                to="catalog.county",
+            ),
         ),
         migrations.AlterField(
-            model_name='claim',
-            name='notice_last_day',
-            field=models.DateField(blank=True, null=True, verbose_name='公示截止日'),
+            model_name="claim",
+            name="notice_last_day",
+            field=models.DateField(blank=True, null=True, verbose_name="公示截止日"),
         ),
         migrations.AlterField(
-            model_name='claim',
-            name='person',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='claims', to='people.person'),
+            model_name="claim",
+            name="person",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="claims",
+                to="people.person",
+            ),
         ),
         migrations.AlterField(
-            model_name='claim',
-            name='phone',
-            field=models.CharField(blank=True, max_length=20, verbose_name='联系电话'),
+            model_name="claim",
+            name="phone",
+            field=models.CharField(blank=True, max_length=20, verbose_name="联系电话"),
         ),
         migrations.AlterField(
-            model_name='evidence',
-            name='sha256',
+            model_name="evidence",
+            name="sha256",
             field=models.CharField(max_length=64),
         ),
         migrations.AddIndex(
-            model_name='claim',
-            index=models.Index(fields=['bank_account_hash'], name='claims_by_bank_account'),
+            model_name="claim",
+            index=models.Index(fields=["bank_account_hash"], name="claims_by_bank_account"),
         ),
         migrations.AddIndex(
-            model_name='claim',
-            index=models.Index(fields=['phone'], name='claims_by_phone'),
+            model_name="claim",
+            index=models.Index(fields=["phone"], name="claims_by_phone"),
         ),
         migrations.AddIndex(
-            model_name='claim',
-            index=models.Index(condition=models.Q(('notice_last_day__isnull', False)), fields=['status', 'notice_last_day'], name='claims_noticed_by_last_day'),
+            model_name="claim",
+            index=models.Index(
+                condition=models.Q(("notice_last_day__isnull", False)),
+                fields=["status", "notice_last_day"],
+                name="claims_noticed_by_last_day",
+            ),
         ),
         migrations.AddIndex(
-            model_name='evidence',
-            index=models.Index(fields=['sha256'], name='evidence_by_sha256'),
+            model_name="evidence",
+            index=models.Index(fields=["sha256"], name="evidence_by_sha256"),
         ),
     ]

@@ -6,8 +6,8 @@
 A fresh database (SQLite file in a temporary DTE_VAR_DIR, or the PostgreSQL database dte_bench_claims,
 dropped and created) is migrated and filled with trainees who are eligible (employed in 鹿城区, nine
 months of Wenzhou insurance) and hold draft claims with their evidence uploaded. The platform is
-served by gunicorn (``dte.wsgi``, sync workers) and a load generator on the same machine (processes
-× threads, each trainee signed in; gunicorn's sync workers close the connection after each
+served as ``dte serve`` serves it (uWSGI worker processes, ``dte.web.server``) and a load generator on
+the same machine (processes × threads, each trainee signed in; the server closes the connection after each
 response, so every request opens one) posts ``/api/subsidy/claims/{id}/submit``
 — the full service: person lock, engine decision, snapshot, routing, fraud signals, audit entry,
 inbox message. Then 100,000 open claims are put in one county and its reviewer opens the queue page.
@@ -352,26 +352,13 @@ def machine_busy() -> tuple[float, float]:
 
 
 def serve(env: dict, workers: int) -> tuple[subprocess.Popen, int]:
+    """The platform as ``dte serve`` runs it (uWSGI), without the request log."""
+    sys.path.insert(0, str(ROOT / "src"))
+    from dte.web.server import uwsgi_command
+
     port = free_port()
-    gunicorn = str(Path(PY).parent / "gunicorn")
-    proc = subprocess.Popen(
-        [
-            gunicorn,
-            "dte.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--worker-class",
-            "sync",
-            "--keep-alive",
-            "30",
-            "--log-level",
-            "error",
-        ],
-        env=env,
-        cwd=ROOT,
-    )
+    command = uwsgi_command(bind=f"127.0.0.1:{port}", workers=workers, request_log=False)
+    proc = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(200):
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
@@ -379,7 +366,7 @@ def serve(env: dict, workers: int) -> tuple[subprocess.Popen, int]:
         except OSError:
             time.sleep(0.1)
     proc.kill()
-    raise SystemExit("gunicorn did not start")
+    raise SystemExit("the server did not start")
 
 
 def main() -> None:
@@ -439,7 +426,7 @@ def main() -> None:
             f"{len(lat) / wall:.0f} claims/s; "
             f"p50 {percentile(lat, 50) * 1000:.1f} ms, p99 {percentile(lat, 99) * 1000:.1f} ms, "
             f"max {max(lat) * 1000:.1f} ms; status codes {codes} "
-            f"(gunicorn {args.workers} sync workers; load {args.procs}×{args.threads} clients; "
+            f"(uWSGI {args.workers} worker processes; load {args.procs}×{args.threads} clients; "
             f"{os.cpu_count()} CPUs)"
         )
         print(

@@ -5,9 +5,11 @@ import sys
 
 from django.core.management.base import BaseCommand
 
+from dte.web.server import uwsgi_command
+
 
 class Command(BaseCommand):
-    help = "Serve the platform: gunicorn (sync workers, static files by whitenoise) and the task consumer."
+    help = "Serve the platform: uWSGI (worker processes, static files by whitenoise) and the task consumer."
 
     def add_arguments(self, parser):
         parser.add_argument("--bind", default=os.environ.get("DTE_BIND", "127.0.0.1:8000"))
@@ -18,23 +20,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, bind, workers, no_tasks, **options):
         bindir = os.path.dirname(sys.executable)
-        web = [
-            os.path.join(bindir, "gunicorn"),
-            "dte.wsgi:application",
-            "--bind",
-            bind,
-            "--workers",
-            str(workers),
-            "--worker-class",
-            "sync",
-            "--access-logfile",
-            "-",
-            "--timeout",
-            "60",
-        ]
+        web = uwsgi_command(bind=bind, workers=workers)
         tasks = [os.path.join(bindir, "dte"), "run_huey", "--workers", "1"]
         self.stdout.write(
-            f"DTE Platform: http://{bind}/ (gunicorn, {workers} sync workers"
+            f"DTE Platform: http://{bind}/ (uWSGI, {workers} worker processes"
             + ("" if no_tasks else "; task consumer huey")
             + ")"
         )

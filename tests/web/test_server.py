@@ -1,0 +1,75 @@
+"""``dte serve`` runs the platform under uWSGI, as the README says."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(port: int, path: str, headers: str = "") -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{headers}\r\n".encode())
+        chunks = []
+        while chunk := sock.recv(65536):  # the server closes the connection after the response
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@pytest.fixture
+def served(tmp_path: Path):
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(DTE_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="dte.settings")
+    port = _free_port()
+    dte = str(Path(sys.executable).parent / "dte")
+    proc = subprocess.Popen(
+        [dte, "serve", "--no-tasks", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail(f"dte serve did not start: {proc.stdout.read().decode()[-2000:]}")
+            time.sleep(0.1)
+    yield proc, port
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+
+
+def test_dte_serve_answers_the_api_and_closes_each_connection(served):
+    _, port = served
+    response = _get(port, "/api/subsidy/claims")
+    head, _, body = response.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 401")
+    assert b"\r\nConnection: close" in head
+    assert body == b'{"detail": "Unauthorized"}'
+
+
+def test_dte_serve_accepts_long_request_headers(served):
+    _, port = served
+    cookie = "x=" + "a" * 20000  # beyond uWSGI's default 4 KB buffer
+    assert _get(port, "/api/subsidy/claims", f"Cookie: {cookie}\r\n").startswith(b"HTTP/1.1 401")
+
+
+def test_dte_serve_stops_on_sigterm(served):
+    proc, _ = served
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=20) == 0

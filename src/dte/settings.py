@@ -124,7 +124,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
-            "PRAGMA busy_timeout=20000; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY"
+            "PRAGMA busy_timeout=20000; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY; "
+            # Copy the write-ahead log back every 10,000 pages (40 MB) rather than 1,000: the pages
+            # every write touches (sequence, table and index tails) are then copied once per
+            # checkpoint instead of ten times.
+            "PRAGMA wal_autocheckpoint=10000"
         ),
     }
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}

@@ -12,6 +12,8 @@ def test_the_embedded_database_runs_in_wal_mode_with_immediate_transactions(db):
         assert cur.fetchone()[0] == 1  # NORMAL
         cur.execute("PRAGMA busy_timeout")
         assert cur.fetchone()[0] >= 5000
+        cur.execute("PRAGMA wal_autocheckpoint")
+        assert cur.fetchone()[0] == 10000
     assert settings.DATABASES["default"]["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
     assert settings.DATABASES["default"]["CONN_MAX_AGE"] is None
 

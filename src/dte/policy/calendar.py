@@ -26,6 +26,7 @@ same columns, so a single date and a million dates give the same answer.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import time
@@ -70,12 +71,15 @@ class CountResult(NamedTuple):
 
 
 def calendar_dir() -> Path:
-    d = os.environ.get("DTE_CALENDAR_DIR")
-    if d:
-        return Path(d)
-    v = os.environ.get("DTE_VAR_DIR")
-    if v:
-        return Path(v) / "calendar"
+    return _calendar_dir(os.environ.get("DTE_CALENDAR_DIR"), os.environ.get("DTE_VAR_DIR"))
+
+
+@functools.lru_cache(maxsize=16)
+def _calendar_dir(calendar_env: str | None, var_env: str | None) -> Path:
+    if calendar_env:
+        return Path(calendar_env)
+    if var_env:
+        return Path(var_env) / "calendar"
     return REPO_ROOT / "var" / "calendar"
 
 
@@ -247,6 +251,7 @@ class WorkCalendar:
             np.arange(days.N_DAYS), self.next_work
         )
         """Whether rolling day i forward to a working day used a year with no schedule (W1)."""
+        self._added: dict[tuple[date, int], WorkdayResult] = {}
 
     # columns ------------------------------------------------------------------------------------
 
@@ -291,9 +296,18 @@ class WorkCalendar:
 
     def add_workdays(self, d: date, n: int) -> WorkdayResult:
         """The n-th working day after ``d`` (``d`` not counted); n < 0 counts backwards."""
-        i = self._i(d)
-        j = int(self.add_workdays_idx(np.array([i]), n)[0])
-        return WorkdayResult(days.from_index(j), bool(self.provisional_between(np.array(i), np.array(j))))
+        # Remembered per calendar (which never changes once built): the same few due dates are
+        # reckoned again and again from the same days, and numpy's cost is in the call, not the sum.
+        found = self._added.get((d, n))
+        if found is None:
+            i = self._i(d)
+            j = int(self.add_workdays_idx(np.array([i]), n)[0])
+            prov = bool(self.provisional_between(np.array(i), np.array(j)))
+            found = WorkdayResult(days.from_index(j), prov)
+            if len(self._added) >= 100_000:
+                self._added.clear()
+            self._added[(d, n)] = found
+        return found
 
     def working_days_between(self, a: date, b: date) -> CountResult:
         """Working days in (a, b] — after ``a``, up to and including ``b`` (negative if b < a)."""

@@ -53,3 +53,23 @@ def test_a_writer_gives_up_with_database_is_locked_after_the_timeout(transaction
     assert not County.objects.filter(code="339998").exists()
     with transaction.atomic():  # the connection is still usable once the lock is free
         County.objects.create(code="339998", name="测试县")
+
+
+def test_placeholders_are_converted_once_per_statement_and_literal_percents_kept(db, monkeypatch):
+    from dte.sqlite import base
+
+    monkeypatch.setattr(base, "_QMARK", {})
+    monkeypatch.setattr(base, "_QMARK_MAX", 2)
+    sql = "SELECT %s || '%%', %s"
+    with connection.cursor() as cur:
+        cur.execute(sql, ["a", "b"])
+        assert cur.fetchone() == ("a%", "b")
+        assert base._QMARK == {sql: "SELECT ? || '%', ?"}
+        cur.execute(sql, ["c", "d"])
+        assert cur.fetchone() == ("c%", "d")
+        cur.execute("SELECT %(x)s", {"x": 1})  # named parameters are not remembered
+        assert cur.fetchone() == (1,)
+        cur.execute("SELECT %s + 1", [1])
+        cur.execute("SELECT %s + 2", [1])  # full: emptied, then remembered again
+        assert cur.fetchone() == (3,)
+        assert len(base._QMARK) == 1

@@ -1,4 +1,5 @@
-"""The embedded database backend: Django's SQLite backend, waiting for the write lock in short steps.
+"""The embedded database backend: Django's SQLite backend, waiting for the write lock in short steps
+and converting each statement's placeholders once.
 
 Write transactions begin with ``BEGIN IMMEDIATE`` (settings), so two writers meet at the BEGIN and
 the second waits there. SQLite's own busy handler sleeps 1, 2, 5, 10, 15 … ms between attempts: a
@@ -18,8 +19,30 @@ from django.db.backends.sqlite3 import base
 FIRST_PAUSE = 0.00005  # seconds
 LONGEST_PAUSE = 0.001
 
+# Statements converted from Django's "%s" placeholders to SQLite's "?" (Django runs a regular
+# expression over the whole statement on every execution; the same few hundred statements come
+# back again and again). Bounded: emptied when full.
+_QMARK: dict[str, str] = {}
+_QMARK_MAX = 4096
+
+
+class CursorWrapper(base.SQLiteCursorWrapper):
+    def convert_query(self, query, *, param_names=None):
+        if param_names is not None:
+            return super().convert_query(query, param_names=param_names)
+        converted = _QMARK.get(query)
+        if converted is None:
+            converted = super().convert_query(query)
+            if len(_QMARK) >= _QMARK_MAX:
+                _QMARK.clear()
+            _QMARK[query] = converted
+        return converted
+
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    def create_cursor(self, name=None):
+        return self.connection.cursor(factory=CursorWrapper)
+
     def _start_transaction_under_autocommit(self):
         if self.transaction_mode != "IMMEDIATE":
             return super()._start_transaction_under_autocommit()

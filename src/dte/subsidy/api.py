@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from ninja import Router, Schema, Status
 from ninja.security import HttpBearer
+from pydantic import BaseModel
 
 from dte import clock
 from dte.accounts.permissions import Cap, require
@@ -68,14 +69,17 @@ class AccountIn(Schema):
     retirement_category: str = ""
 
 
-class Finding(Schema):
+# The claim's output models are plain pydantic models, not ninja Schemas: the views hand them dicts
+# (``_out``), and ninja's Schema would read each field through its Django-object wrapper (measured:
+# 75 → 20 µs per claim with its findings).
+class Finding(BaseModel):
     rule: str
     clause: str
     passed: bool
     message: str
 
 
-class ClaimOut(Schema):
+class ClaimOut(BaseModel):
     id: int
     reference: str
     status: str

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 
 from dte import rows
 from dte.audit.models import AuditEntry
@@ -109,14 +109,15 @@ def record(
     if changes is None:
         changes = diff(before, after)
     changes = _jsonable(changes)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cur:
+    conn = rows.db()
+    if conn.vendor == "postgresql":
+        with conn.cursor() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK])
     # SQLite runs every transaction IMMEDIATE: writers are already serialised.
     # Plain SQL for the two statements: every write of the platform runs them (the ORM's query
     # building costs more than the database's work here; see dte.rows).
     table = rows.quote(AuditEntry._meta.db_table)
-    with connection.cursor() as cur:
+    with conn.cursor() as cur:
         cur.execute(f"SELECT hash FROM {table} ORDER BY id DESC LIMIT 1")  # noqa: S608
         last = cur.fetchone()
     prev_hash = last[0] if last else GENESIS

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from django.db import connection
 
+from dte import rows
 from dte.subsidy import sources
 from dte.subsidy.models import Claim, Status
 
@@ -35,7 +36,7 @@ SELECT DISTINCT c.reference FROM subsidy_evidence e JOIN subsidy_claim c ON c.id
 
 
 def _column(sql: str, params: list) -> list:
-    with connection.cursor() as cur:
+    with rows.db().cursor() as cur:
         cur.execute(sql, params)
         return [row[0] for row in cur.fetchall()]
 

@@ -18,7 +18,7 @@ from django.db import connection
 from dte import rows
 from dte.catalog.models import County, Institution, Level, Occupation
 from dte.people.models import Person
-from dte.rows import Loader, quote
+from dte.rows import Loader, db, quote
 from dte.subsidy.models import Claim, Evidence, Status
 
 
@@ -52,8 +52,9 @@ def _loaders(vendor: str) -> dict[str, Any]:
 
 def claim_with_related(pk: int) -> Claim | None:
     """The claim with its person, occupation, level and training references (one query)."""
-    ld = _loaders(connection.vendor)
-    with connection.cursor() as cur:
+    conn = db()
+    ld = _loaders(conn.vendor)
+    with conn.cursor() as cur:
         cur.execute(ld["with_related"], [pk])
         row = cur.fetchone()
     if row is None:
@@ -68,18 +69,19 @@ def claim_with_related(pk: int) -> Claim | None:
 
 
 def person_for_update(pk: int) -> Person:
-    ld = _loaders(connection.vendor)
+    conn = db()
+    ld = _loaders(conn.vendor)
     sql = f"SELECT {ld['person'].columns} FROM {quote(Person._meta.db_table)} p WHERE p.id = %s"
-    if connection.vendor == "postgresql":
+    if conn.vendor == "postgresql":
         sql += " FOR UPDATE"
-    with connection.cursor() as cur:
+    with conn.cursor() as cur:
         cur.execute(sql, [pk])
         return ld["person"].build(cur.fetchone())
 
 
 def evidence_of(claim_id: int) -> list[dict]:
     """(kind, filename, sha256, size) of the claim's evidence, in upload order."""
-    with connection.cursor() as cur:
+    with db().cursor() as cur:
         cur.execute(
             f"SELECT kind, filename, sha256, size FROM {quote(Evidence._meta.db_table)} "
             "WHERE claim_id = %s ORDER BY id",
@@ -95,7 +97,7 @@ def _as_date(v: Any) -> date | None:
 def priors(person_id: int, exclude_pk: int | None) -> list[tuple]:
     """The person's submitted claims other than ``exclude_pk``: (pk, status, occupation code,
     level code, claim date), in id order."""
-    with connection.cursor() as cur:
+    with db().cursor() as cur:
         cur.execute(
             f"SELECT c.id, c.status, o.code, l.code, c.claim_date FROM {quote(Claim._meta.db_table)} c "
             f"JOIN {quote(Occupation._meta.db_table)} o ON o.id = c.occupation_id "
@@ -117,18 +119,20 @@ def _state_loader(vendor: str, fields: tuple[str, ...]) -> tuple[Loader, str]:
 def claim_fields_for_update(pk: int, fields: tuple[str, ...]) -> dict[str, Any] | None:
     """Some of the claim's fields (attnames), from the row locked on PostgreSQL (SQLite's IMMEDIATE
     transaction already holds the write lock)."""
-    loader, sql = _state_loader(connection.vendor, fields)
-    with connection.cursor() as cur:
+    conn = db()
+    loader, sql = _state_loader(conn.vendor, fields)
+    with conn.cursor() as cur:
         cur.execute(sql, [pk])
         row = cur.fetchone()
     return dict(zip(fields, loader.convert(row), strict=True)) if row is not None else None
 
 
 def county_by_code(code: str) -> County | None:
-    with connection.cursor() as cur:
+    conn = db()
+    with conn.cursor() as cur:
         cur.execute(f"SELECT id, code, name FROM {quote(County._meta.db_table)} WHERE code = %s", [code])
         row = cur.fetchone()
-    return County.from_db(connection.alias, ["id", "code", "name"], row) if row else None
+    return County.from_db(conn.alias, ["id", "code", "name"], row) if row else None
 
 
 # The columns claim submission sets.

@@ -2,12 +2,16 @@ import gc
 import os
 
 from django.core.wsgi import get_wsgi_application
+from django.db import connections
 from django.urls import get_resolver
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dte.settings")
 application = get_wsgi_application()
 # Import every view now rather than on the first request (so that the freeze below covers them).
 get_resolver().url_patterns  # noqa: B018
+# The server loads this module once and forks its workers from it (dte.web.server): no database
+# connection opened while loading may be carried into them.
+connections.close_all()
 
 # Everything loaded so far (Django, the apps, the URL and template machinery) lives as long as the
 # process: move it out of the garbage collector's generations, so that the collections requests

@@ -50,8 +50,24 @@ def served(tmp_path: Path):
             time.sleep(0.1)
     yield proc, port
     if proc.poll() is None:
-        proc.kill()
-        proc.wait()
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _uwsgi_on(port: int) -> bool:
+    """Whether a uWSGI process serving ``port`` is running (read from /proc: no width limit)."""
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            args = cmdline.read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if any(a.endswith(b"/uwsgi") for a in args) and f"127.0.0.1:{port}".encode() in args:
+            return True
+    return False
 
 
 def test_dte_serve_answers_the_api_and_closes_each_connection(served):
@@ -73,3 +89,15 @@ def test_dte_serve_stops_on_sigterm(served):
     proc, _ = served
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=20) == 0
+
+
+def test_the_server_does_not_outlive_dte_serve_even_when_it_is_killed(served):
+    proc, port = served
+    assert _get(port, "/api/subsidy/claims").startswith(b"HTTP/1.1 401")  # serving
+    assert _uwsgi_on(port)
+    proc.kill()
+    proc.wait()
+    deadline = time.monotonic() + 20
+    while _uwsgi_on(port) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _uwsgi_on(port)

@@ -19,8 +19,9 @@ def uwsgi_command(*, bind: str, workers: int, request_log: bool = True) -> list[
         "--master",
         "--processes",
         str(workers),
-        # Each worker loads the platform after the fork: no database connection is shared.
-        "--lazy-apps",
+        # The platform is loaded once, then the workers are forked from it (dte.wsgi closes any
+        # database connection first). Loading in each worker instead (--lazy-apps) leaves uWSGI
+        # unable to stop while a worker is still loading.
         "--need-app",
         "--die-on-term",  # SIGTERM stops the server (uWSGI would reload)
         "--enable-threads",

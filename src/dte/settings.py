@@ -132,6 +132,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Parameters bound by the server, and a statement prepared on its second use by a connection
+    # (connections persist, CONN_MAX_AGE): PostgreSQL then plans the submission's seven-table read
+    # once per connection instead of on every request (measured: 125 → 155 claims/s).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=2)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- tasks (huey) -------------------------------------------------------------------------------

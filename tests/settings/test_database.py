@@ -34,3 +34,10 @@ def test_debug_is_off_unless_asked():
     import dte.settings as prod
 
     assert prod.DEBUG is False
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL settings")
+def test_postgresql_binds_parameters_on_the_server_and_prepares_repeated_statements(db):
+    options = settings.DATABASES["default"]["OPTIONS"]
+    assert options["server_side_binding"] is True and options["prepare_threshold"] == 2
+    assert connection.connection.prepare_threshold == 2

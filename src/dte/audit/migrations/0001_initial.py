@@ -6,6 +6,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
@@ -14,42 +15,25 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name="AuditEntry",
+            name='AuditEntry',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("at", models.DateTimeField(db_index=True, verbose_name="时间")),
-                ("actor_label", models.CharField(max_length=150, verbose_name="操作人(记录时)")),
-                ("action", models.CharField(db_index=True, max_length=80, verbose_name="动作")),
-                ("object_type", models.CharField(max_length=80, verbose_name="对象类型")),
-                ("object_id", models.CharField(max_length=64, verbose_name="对象编号")),
-                ("changes", models.JSONField(default=dict, verbose_name="变更(前/后)")),
-                ("reason", models.TextField(blank=True, verbose_name="理由")),
-                ("prev_hash", models.CharField(max_length=64)),
-                ("hash", models.CharField(max_length=64, unique=True)),
-                (
-                    "actor",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                        verbose_name="操作人",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('at', models.DateTimeField(db_index=True, verbose_name='时间')),
+                ('actor_label', models.CharField(max_length=150, verbose_name='操作人(记录时)')),
+                ('action', models.CharField(db_index=True, max_length=80, verbose_name='动作')),
+                ('object_type', models.CharField(max_length=80, verbose_name='对象类型')),
+                ('object_id', models.CharField(max_length=64, verbose_name='对象编号')),
+                ('changes', models.JSONField(default=dict, verbose_name='变更(前/后)')),
+                ('reason', models.TextField(blank=True, verbose_name='理由')),
+                ('prev_hash', models.CharField(max_length=64)),
+                ('hash', models.CharField(max_length=64, unique=True)),
+                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='操作人')),
             ],
             options={
-                "verbose_name": "审计日志条目",
-                "verbose_name_plural": "审计日志",
-                "ordering": ["id"],
-                "indexes": [
-                    models.Index(fields=["object_type", "object_id"], name="audit_audit_object__3eefc4_idx")
-                ],
+                'verbose_name': '审计日志条目',
+                'verbose_name_plural': '审计日志',
+                'ordering': ['id'],
+                'indexes': [models.Index(fields=['object_type', 'object_id'], name='audit_audit_object__3eefc4_idx')],
             },
         ),
     ]

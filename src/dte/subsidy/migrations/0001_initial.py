@@ -6,1046 +6,436 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("catalog", "0001_initial"),
-        ("people", "0001_initial"),
+        ('catalog', '0001_initial'),
+        ('people', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="ApiToken",
+            name='ApiToken',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("name", models.CharField(max_length=60, verbose_name="名称")),
-                ("digest", models.CharField(max_length=64, unique=True)),
-                ("prefix", models.CharField(max_length=8, verbose_name="前缀")),
-                ("created_at", models.DateTimeField()),
-                ("revoked_at", models.DateTimeField(blank=True, null=True)),
-                ("last_used_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "county",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="catalog.county",
-                    ),
-                ),
-                (
-                    "created_by",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=60, verbose_name='名称')),
+                ('digest', models.CharField(max_length=64, unique=True)),
+                ('prefix', models.CharField(max_length=8, verbose_name='前缀')),
+                ('created_at', models.DateTimeField()),
+                ('revoked_at', models.DateTimeField(blank=True, null=True)),
+                ('last_used_at', models.DateTimeField(blank=True, null=True)),
+                ('county', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.county')),
+                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "verbose_name": "接口令牌",
-                "verbose_name_plural": "接口令牌",
+                'verbose_name': '接口令牌',
+                'verbose_name_plural': '接口令牌',
             },
         ),
         migrations.CreateModel(
-            name="Claim",
+            name='Claim',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("reference", models.CharField(max_length=24, unique=True, verbose_name="申领编号")),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("draft", "草稿"),
-                            ("under_review", "审核中"),
-                            ("awaiting_info", "待补充材料"),
-                            ("reviewed", "审核通过,待审批"),
-                            ("rejected", "未通过"),
-                            ("on_notice", "公示中"),
-                            ("objection", "异议调查中"),
-                            ("cancelled", "已取消"),
-                            ("payable", "待拨付"),
-                            ("in_batch", "拨付中"),
-                            ("paid", "已拨付"),
-                            ("withdrawn", "已撤回"),
-                            ("lapsed", "逾期未补正,已终止"),
-                        ],
-                        default="draft",
-                        max_length=16,
-                        verbose_name="状态",
-                    ),
-                ),
-                (
-                    "level_certificate_id_ref",
-                    models.BigIntegerField(blank=True, null=True, verbose_name="等级证书记录号"),
-                ),
-                (
-                    "level_certificate_number",
-                    models.CharField(max_length=32, verbose_name="专业技术等级证书编号"),
-                ),
-                ("level_issued_on", models.DateField(verbose_name="等级证书发证日期")),
-                (
-                    "training_certificate_id_ref",
-                    models.BigIntegerField(blank=True, null=True, verbose_name="培训证书记录号"),
-                ),
-                (
-                    "training_certificate_number",
-                    models.CharField(blank=True, max_length=32, verbose_name="培训合格证书编号"),
-                ),
-                ("training_hours", models.PositiveIntegerField(default=0, verbose_name="培训学时")),
-                (
-                    "training_issued_on",
-                    models.DateField(blank=True, null=True, verbose_name="培训合格证书发证日期"),
-                ),
-                (
-                    "training_class_id_ref",
-                    models.BigIntegerField(blank=True, null=True, verbose_name="培训班次记录号"),
-                ),
-                (
-                    "retirement_category",
-                    models.CharField(blank=True, max_length=16, verbose_name="退休类别(女性申报)"),
-                ),
-                (
-                    "bank_kind",
-                    models.CharField(
-                        choices=[("sscard", "社会保障卡银行账户"), ("designated", "指定银行账户")],
-                        default="sscard",
-                        max_length=12,
-                        verbose_name="收款账户类别",
-                    ),
-                ),
-                ("bank_name", models.CharField(blank=True, max_length=60, verbose_name="开户银行")),
-                ("bank_account_enc", models.TextField(blank=True, verbose_name="银行账号(加密)")),
-                (
-                    "bank_account_hash",
-                    models.CharField(
-                        blank=True, db_index=True, max_length=64, verbose_name="银行账号(检索哈希)"
-                    ),
-                ),
-                ("phone", models.CharField(blank=True, max_length=20, verbose_name="联系电话")),
-                ("created_at", models.DateTimeField(verbose_name="创建时间")),
-                ("claim_date", models.DateField(blank=True, null=True, verbose_name="申领日期")),
-                ("submitted_at", models.DateTimeField(blank=True, null=True, verbose_name="提交时间")),
-                ("received_on", models.DateField(blank=True, null=True, verbose_name="受理日期")),
-                (
-                    "paused_working_days",
-                    models.PositiveIntegerField(default=0, verbose_name="补正暂停工作日"),
-                ),
-                ("info_requested_on", models.DateField(blank=True, null=True, verbose_name="要求补正日期")),
-                ("info_reminded_on", models.DateField(blank=True, null=True, verbose_name="补正提醒日期")),
-                (
-                    "review_due",
-                    models.DateField(blank=True, db_index=True, null=True, verbose_name="审核期限"),
-                ),
-                ("approval_due", models.DateField(blank=True, null=True, verbose_name="审批期限")),
-                ("reviewed_at", models.DateTimeField(blank=True, null=True)),
-                ("decided_at", models.DateTimeField(blank=True, null=True)),
-                ("reminded_on", models.DateField(blank=True, null=True, verbose_name="期限提醒日期")),
-                ("escalated_on", models.DateField(blank=True, null=True, verbose_name="逾期上报日期")),
-                ("notice_published_on", models.DateField(blank=True, null=True, verbose_name="公示发布日期")),
-                ("notice_first_day", models.DateField(blank=True, null=True, verbose_name="公示起始日")),
-                (
-                    "notice_last_day",
-                    models.DateField(blank=True, db_index=True, null=True, verbose_name="公示截止日"),
-                ),
-                ("payment_due", models.DateField(blank=True, null=True, verbose_name="拨付期限")),
-                ("paid_on", models.DateField(blank=True, null=True, verbose_name="拨付日期")),
-                ("amount", models.PositiveIntegerField(default=0, verbose_name="补贴金额(元)")),
-                ("eligible", models.BooleanField(default=False, verbose_name="预审结果:符合")),
-                ("failed_rules", models.JSONField(default=list, verbose_name="未通过的条款")),
-                ("decision", models.JSONField(default=dict, verbose_name="决定依据(引擎)")),
-                ("snapshot", models.JSONField(default=dict, verbose_name="申领日事实快照")),
-                ("findings_changed", models.JSONField(default=list, verbose_name="重新判定后变化的条款")),
-                ("rejection_clauses", models.JSONField(default=list, verbose_name="驳回依据条款")),
-                ("rejection_reason", models.TextField(blank=True, verbose_name="驳回理由")),
-                ("fraud_flags", models.JSONField(default=list, verbose_name="风险提示")),
-                (
-                    "county",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="claims",
-                        to="catalog.county",
-                    ),
-                ),
-                (
-                    "decided_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "level",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="catalog.level"
-                    ),
-                ),
-                (
-                    "occupation",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="catalog.occupation"
-                    ),
-                ),
-                (
-                    "person",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="claims", to="people.person"
-                    ),
-                ),
-                (
-                    "reviewed_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "training_institution",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="catalog.institution",
-                    ),
-                ),
-                (
-                    "training_level",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="catalog.level",
-                    ),
-                ),
-                (
-                    "training_occupation",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="catalog.occupation",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('reference', models.CharField(max_length=24, unique=True, verbose_name='申领编号')),
+                ('status', models.CharField(choices=[('draft', '草稿'), ('under_review', '审核中'), ('awaiting_info', '待补充材料'), ('reviewed', '审核通过,待审批'), ('rejected', '未通过'), ('on_notice', '公示中'), ('objection', '异议调查中'), ('cancelled', '已取消'), ('payable', '待拨付'), ('in_batch', '拨付中'), ('paid', '已拨付'), ('withdrawn', '已撤回'), ('lapsed', '逾期未补正,已终止')], default='draft', max_length=16, verbose_name='状态')),
+                ('level_certificate_id_ref', models.BigIntegerField(blank=True, null=True, verbose_name='等级证书记录号')),
+                ('level_certificate_number', models.CharField(max_length=32, verbose_name='专业技术等级证书编号')),
+                ('level_issued_on', models.DateField(verbose_name='等级证书发证日期')),
+                ('training_certificate_id_ref', models.BigIntegerField(blank=True, null=True, verbose_name='培训证书记录号')),
+                ('training_certificate_number', models.CharField(blank=True, max_length=32, verbose_name='培训合格证书编号')),
+                ('training_hours', models.PositiveIntegerField(default=0, verbose_name='培训学时')),
+                ('training_issued_on', models.DateField(blank=True, null=True, verbose_name='培训合格证书发证日期')),
+                ('training_class_id_ref', models.BigIntegerField(blank=True, null=True, verbose_name='培训班次记录号')),
+                ('retirement_category', models.CharField(blank=True, max_length=16, verbose_name='退休类别(女性申报)')),
+                ('bank_kind', models.CharField(choices=[('sscard', '社会保障卡银行账户'), ('designated', '指定银行账户')], default='sscard', max_length=12, verbose_name='收款账户类别')),
+                ('bank_name', models.CharField(blank=True, max_length=60, verbose_name='开户银行')),
+                ('bank_account_enc', models.TextField(blank=True, verbose_name='银行账号(加密)')),
+                ('bank_account_hash', models.CharField(blank=True, db_index=True, max_length=64, verbose_name='银行账号(检索哈希)')),
+                ('phone', models.CharField(blank=True, max_length=20, verbose_name='联系电话')),
+                ('created_at', models.DateTimeField(verbose_name='创建时间')),
+                ('claim_date', models.DateField(blank=True, null=True, verbose_name='申领日期')),
+                ('submitted_at', models.DateTimeField(blank=True, null=True, verbose_name='提交时间')),
+                ('received_on', models.DateField(blank=True, null=True, verbose_name='受理日期')),
+                ('paused_working_days', models.PositiveIntegerField(default=0, verbose_name='补正暂停工作日')),
+                ('info_requested_on', models.DateField(blank=True, null=True, verbose_name='要求补正日期')),
+                ('info_reminded_on', models.DateField(blank=True, null=True, verbose_name='补正提醒日期')),
+                ('review_due', models.DateField(blank=True, db_index=True, null=True, verbose_name='审核期限')),
+                ('approval_due', models.DateField(blank=True, null=True, verbose_name='审批期限')),
+                ('reviewed_at', models.DateTimeField(blank=True, null=True)),
+                ('decided_at', models.DateTimeField(blank=True, null=True)),
+                ('reminded_on', models.DateField(blank=True, null=True, verbose_name='期限提醒日期')),
+                ('escalated_on', models.DateField(blank=True, null=True, verbose_name='逾期上报日期')),
+                ('notice_published_on', models.DateField(blank=True, null=True, verbose_name='公示发布日期')),
+                ('notice_first_day', models.DateField(blank=True, null=True, verbose_name='公示起始日')),
+                ('notice_last_day', models.DateField(blank=True, db_index=True, null=True, verbose_name='公示截止日')),
+                ('payment_due', models.DateField(blank=True, null=True, verbose_name='拨付期限')),
+                ('paid_on', models.DateField(blank=True, null=True, verbose_name='拨付日期')),
+                ('amount', models.PositiveIntegerField(default=0, verbose_name='补贴金额(元)')),
+                ('eligible', models.BooleanField(default=False, verbose_name='预审结果:符合')),
+                ('failed_rules', models.JSONField(default=list, verbose_name='未通过的条款')),
+                ('decision', models.JSONField(default=dict, verbose_name='决定依据(引擎)')),
+                ('snapshot', models.JSONField(default=dict, verbose_name='申领日事实快照')),
+                ('findings_changed', models.JSONField(default=list, verbose_name='重新判定后变化的条款')),
+                ('rejection_clauses', models.JSONField(default=list, verbose_name='驳回依据条款')),
+                ('rejection_reason', models.TextField(blank=True, verbose_name='驳回理由')),
+                ('fraud_flags', models.JSONField(default=list, verbose_name='风险提示')),
+                ('county', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='claims', to='catalog.county')),
+                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('level', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.level')),
+                ('occupation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.occupation')),
+                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='claims', to='people.person')),
+                ('reviewed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('training_institution', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.institution')),
+                ('training_level', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.level')),
+                ('training_occupation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.occupation')),
             ],
             options={
-                "verbose_name": "补贴申领",
-                "verbose_name_plural": "补贴申领",
-                "ordering": ["-created_at", "-id"],
+                'verbose_name': '补贴申领',
+                'verbose_name_plural': '补贴申领',
+                'ordering': ['-created_at', '-id'],
             },
         ),
         migrations.CreateModel(
-            name="ClaimEvent",
+            name='ClaimEvent',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("at", models.DateTimeField(verbose_name="时间")),
-                ("action", models.CharField(max_length=40, verbose_name="动作")),
-                ("label", models.CharField(max_length=200, verbose_name="说明")),
-                ("due", models.DateField(blank=True, null=True, verbose_name="下一步期限")),
-                ("note", models.TextField(blank=True, verbose_name="备注")),
-                (
-                    "actor",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "claim",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="events", to="subsidy.claim"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('at', models.DateTimeField(verbose_name='时间')),
+                ('action', models.CharField(max_length=40, verbose_name='动作')),
+                ('label', models.CharField(max_length=200, verbose_name='说明')),
+                ('due', models.DateField(blank=True, null=True, verbose_name='下一步期限')),
+                ('note', models.TextField(blank=True, verbose_name='备注')),
+                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('claim', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='subsidy.claim')),
             ],
             options={
-                "verbose_name": "申领进程",
-                "verbose_name_plural": "申领进程",
-                "ordering": ["at", "id"],
+                'verbose_name': '申领进程',
+                'verbose_name_plural': '申领进程',
+                'ordering': ['at', 'id'],
             },
         ),
         migrations.CreateModel(
-            name="CreditEntry",
+            name='CreditEntry',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[("fraud", "违规申领补贴"), ("forged_identity", "伪造身份申领补贴")],
-                        max_length=16,
-                        verbose_name="失信类别",
-                    ),
-                ),
-                ("facts", models.TextField(verbose_name="查实情况")),
-                ("legal_basis", models.CharField(max_length=200, verbose_name="依据")),
-                ("decided_on", models.DateField(verbose_name="认定日期")),
-                ("created_at", models.DateTimeField()),
-                (
-                    "claim",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="subsidy.claim",
-                    ),
-                ),
-                (
-                    "county",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="catalog.county"
-                    ),
-                ),
-                (
-                    "decided_by",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "person",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="credit_entries",
-                        to="people.person",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(choices=[('fraud', '违规申领补贴'), ('forged_identity', '伪造身份申领补贴')], max_length=16, verbose_name='失信类别')),
+                ('facts', models.TextField(verbose_name='查实情况')),
+                ('legal_basis', models.CharField(max_length=200, verbose_name='依据')),
+                ('decided_on', models.DateField(verbose_name='认定日期')),
+                ('created_at', models.DateTimeField()),
+                ('claim', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='subsidy.claim')),
+                ('county', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.county')),
+                ('decided_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='credit_entries', to='people.person')),
             ],
             options={
-                "verbose_name": "信用记录",
-                "verbose_name_plural": "信用记录",
-                "ordering": ["-decided_on", "-id"],
+                'verbose_name': '信用记录',
+                'verbose_name_plural': '信用记录',
+                'ordering': ['-decided_on', '-id'],
             },
         ),
         migrations.CreateModel(
-            name="Employment",
+            name='Employment',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[("employed", "就业"), ("self_employed", "自主创业/灵活就业")],
-                        max_length=16,
-                        verbose_name="就业状态",
-                    ),
-                ),
-                ("employer", models.CharField(blank=True, max_length=120, verbose_name="用人单位")),
-                ("in_wenzhou", models.BooleanField(default=True, verbose_name="在温州就业")),
-                (
-                    "public_institution_staff",
-                    models.BooleanField(default=False, verbose_name="机关事业单位在编"),
-                ),
-                ("started_on", models.DateField(verbose_name="起始日期")),
-                ("ended_on", models.DateField(blank=True, null=True, verbose_name="截止日期")),
-                ("source", models.CharField(blank=True, max_length=60, verbose_name="来源")),
-                (
-                    "person",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="employments",
-                        to="people.person",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('status', models.CharField(choices=[('employed', '就业'), ('self_employed', '自主创业/灵活就业')], max_length=16, verbose_name='就业状态')),
+                ('employer', models.CharField(blank=True, max_length=120, verbose_name='用人单位')),
+                ('in_wenzhou', models.BooleanField(default=True, verbose_name='在温州就业')),
+                ('public_institution_staff', models.BooleanField(default=False, verbose_name='机关事业单位在编')),
+                ('started_on', models.DateField(verbose_name='起始日期')),
+                ('ended_on', models.DateField(blank=True, null=True, verbose_name='截止日期')),
+                ('source', models.CharField(blank=True, max_length=60, verbose_name='来源')),
+                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='employments', to='people.person')),
             ],
             options={
-                "verbose_name": "就业信息",
-                "verbose_name_plural": "就业信息",
+                'verbose_name': '就业信息',
+                'verbose_name_plural': '就业信息',
             },
         ),
         migrations.CreateModel(
-            name="FactImport",
+            name='FactImport',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("kind", models.CharField(max_length=16, verbose_name="数据类别")),
-                ("filename", models.CharField(max_length=200, verbose_name="文件名")),
-                ("sha256", models.CharField(max_length=64)),
-                ("content", models.BinaryField()),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("queued", "排队中"),
-                            ("running", "导入中"),
-                            ("done", "已导入"),
-                            ("failed", "有错误,未导入"),
-                        ],
-                        default="queued",
-                        max_length=8,
-                        verbose_name="状态",
-                    ),
-                ),
-                ("total", models.PositiveIntegerField(default=0, verbose_name="总行数")),
-                ("processed", models.PositiveIntegerField(default=0, verbose_name="已处理")),
-                ("created", models.PositiveIntegerField(default=0, verbose_name="新增")),
-                ("updated", models.PositiveIntegerField(default=0, verbose_name="更新")),
-                ("unchanged", models.PositiveIntegerField(default=0, verbose_name="未变")),
-                ("errors", models.JSONField(default=list, verbose_name="错误")),
-                ("uploaded_at", models.DateTimeField(verbose_name="上传时间")),
-                ("finished_at", models.DateTimeField(blank=True, null=True, verbose_name="完成时间")),
-                (
-                    "county",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="catalog.county",
-                    ),
-                ),
-                (
-                    "uploaded_by",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(max_length=16, verbose_name='数据类别')),
+                ('filename', models.CharField(max_length=200, verbose_name='文件名')),
+                ('sha256', models.CharField(max_length=64)),
+                ('content', models.BinaryField()),
+                ('status', models.CharField(choices=[('queued', '排队中'), ('running', '导入中'), ('done', '已导入'), ('failed', '有错误,未导入')], default='queued', max_length=8, verbose_name='状态')),
+                ('total', models.PositiveIntegerField(default=0, verbose_name='总行数')),
+                ('processed', models.PositiveIntegerField(default=0, verbose_name='已处理')),
+                ('created', models.PositiveIntegerField(default=0, verbose_name='新增')),
+                ('updated', models.PositiveIntegerField(default=0, verbose_name='更新')),
+                ('unchanged', models.PositiveIntegerField(default=0, verbose_name='未变')),
+                ('errors', models.JSONField(default=list, verbose_name='错误')),
+                ('uploaded_at', models.DateTimeField(verbose_name='上传时间')),
+                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='完成时间')),
+                ('county', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.county')),
+                ('uploaded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "verbose_name": "信息导入",
-                "verbose_name_plural": "信息导入",
-                "ordering": ["-uploaded_at", "-id"],
+                'verbose_name': '信息导入',
+                'verbose_name_plural': '信息导入',
+                'ordering': ['-uploaded_at', '-id'],
             },
         ),
         migrations.CreateModel(
-            name="FundAccount",
+            name='FundAccount',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("year", models.PositiveSmallIntegerField(verbose_name="年度")),
-                ("budget", models.PositiveIntegerField(verbose_name="年度预算(元)")),
-                (
-                    "county",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="fund_accounts",
-                        to="catalog.county",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('year', models.PositiveSmallIntegerField(verbose_name='年度')),
+                ('budget', models.PositiveIntegerField(verbose_name='年度预算(元)')),
+                ('county', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='fund_accounts', to='catalog.county')),
             ],
             options={
-                "verbose_name": "职业技能提升行动专账",
-                "verbose_name_plural": "职业技能提升行动专账",
-                "ordering": ["-year", "county__code"],
+                'verbose_name': '职业技能提升行动专账',
+                'verbose_name_plural': '职业技能提升行动专账',
+                'ordering': ['-year', 'county__code'],
             },
         ),
         migrations.CreateModel(
-            name="InsuranceMonth",
+            name='InsuranceMonth',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("month", models.DateField(verbose_name="缴费月份")),
-                ("source", models.CharField(blank=True, max_length=60, verbose_name="来源")),
-                (
-                    "county",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="catalog.county"
-                    ),
-                ),
-                (
-                    "person",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="insurance_months",
-                        to="people.person",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('month', models.DateField(verbose_name='缴费月份')),
+                ('source', models.CharField(blank=True, max_length=60, verbose_name='来源')),
+                ('county', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.county')),
+                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='insurance_months', to='people.person')),
             ],
             options={
-                "verbose_name": "社保缴费月份",
-                "verbose_name_plural": "社保缴费月份",
-                "ordering": ["month"],
+                'verbose_name': '社保缴费月份',
+                'verbose_name_plural': '社保缴费月份',
+                'ordering': ['month'],
             },
         ),
         migrations.CreateModel(
-            name="Objection",
+            name='Objection',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("reason", models.TextField(verbose_name="异议理由")),
-                ("contact", models.CharField(max_length=60, verbose_name="联系方式")),
-                ("client_key", models.CharField(db_index=True, max_length=64)),
-                ("filed_at", models.DateTimeField(verbose_name="提出时间")),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[("open", "调查中"), ("upheld", "异议成立"), ("dismissed", "异议不成立")],
-                        default="open",
-                        max_length=10,
-                        verbose_name="状态",
-                    ),
-                ),
-                ("finding", models.TextField(blank=True, verbose_name="调查结论")),
-                ("decided_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "claim",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="objections",
-                        to="subsidy.claim",
-                    ),
-                ),
-                (
-                    "decided_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('reason', models.TextField(verbose_name='异议理由')),
+                ('contact', models.CharField(max_length=60, verbose_name='联系方式')),
+                ('client_key', models.CharField(db_index=True, max_length=64)),
+                ('filed_at', models.DateTimeField(verbose_name='提出时间')),
+                ('status', models.CharField(choices=[('open', '调查中'), ('upheld', '异议成立'), ('dismissed', '异议不成立')], default='open', max_length=10, verbose_name='状态')),
+                ('finding', models.TextField(blank=True, verbose_name='调查结论')),
+                ('decided_at', models.DateTimeField(blank=True, null=True)),
+                ('claim', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='objections', to='subsidy.claim')),
+                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "verbose_name": "公示异议",
-                "verbose_name_plural": "公示异议",
-                "ordering": ["filed_at", "id"],
+                'verbose_name': '公示异议',
+                'verbose_name_plural': '公示异议',
+                'ordering': ['filed_at', 'id'],
             },
         ),
         migrations.CreateModel(
-            name="Evidence",
+            name='Evidence',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("training_certificate", "培训合格证书"),
-                            ("level_certificate", "专业技术等级证书"),
-                            ("other", "其他佐证材料"),
-                            ("information", "补正材料"),
-                            ("objection", "异议证据"),
-                        ],
-                        max_length=24,
-                        verbose_name="类别",
-                    ),
-                ),
-                ("filename", models.CharField(max_length=200, verbose_name="文件名")),
-                ("content_type", models.CharField(max_length=40, verbose_name="类型")),
-                ("size", models.PositiveIntegerField(verbose_name="大小(字节)")),
-                ("sha256", models.CharField(db_index=True, max_length=64)),
-                ("content", models.BinaryField()),
-                ("uploaded_at", models.DateTimeField(verbose_name="上传时间")),
-                (
-                    "claim",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="evidence",
-                        to="subsidy.claim",
-                    ),
-                ),
-                (
-                    "objection",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="evidence",
-                        to="subsidy.objection",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(choices=[('training_certificate', '培训合格证书'), ('level_certificate', '专业技术等级证书'), ('other', '其他佐证材料'), ('information', '补正材料'), ('objection', '异议证据')], max_length=24, verbose_name='类别')),
+                ('filename', models.CharField(max_length=200, verbose_name='文件名')),
+                ('content_type', models.CharField(max_length=40, verbose_name='类型')),
+                ('size', models.PositiveIntegerField(verbose_name='大小(字节)')),
+                ('sha256', models.CharField(db_index=True, max_length=64)),
+                ('content', models.BinaryField()),
+                ('uploaded_at', models.DateTimeField(verbose_name='上传时间')),
+                ('claim', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='evidence', to='subsidy.claim')),
+                ('objection', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='evidence', to='subsidy.objection')),
             ],
             options={
-                "verbose_name": "佐证材料",
-                "verbose_name_plural": "佐证材料",
-                "ordering": ["uploaded_at", "id"],
+                'verbose_name': '佐证材料',
+                'verbose_name_plural': '佐证材料',
+                'ordering': ['uploaded_at', 'id'],
             },
         ),
         migrations.CreateModel(
-            name="PaymentBatch",
+            name='PaymentBatch',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("reference", models.CharField(max_length=24, unique=True, verbose_name="批次号")),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[("open", "待银行处理"), ("closed", "已回盘")],
-                        default="open",
-                        max_length=8,
-                        verbose_name="状态",
-                    ),
-                ),
-                ("total", models.PositiveIntegerField(default=0, verbose_name="合计(元)")),
-                ("created_at", models.DateTimeField(verbose_name="生成时间")),
-                ("closed_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "account",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="batches",
-                        to="subsidy.fundaccount",
-                    ),
-                ),
-                (
-                    "created_by",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('reference', models.CharField(max_length=24, unique=True, verbose_name='批次号')),
+                ('status', models.CharField(choices=[('open', '待银行处理'), ('closed', '已回盘')], default='open', max_length=8, verbose_name='状态')),
+                ('total', models.PositiveIntegerField(default=0, verbose_name='合计(元)')),
+                ('created_at', models.DateTimeField(verbose_name='生成时间')),
+                ('closed_at', models.DateTimeField(blank=True, null=True)),
+                ('account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='batches', to='subsidy.fundaccount')),
+                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "verbose_name": "拨付批次",
-                "verbose_name_plural": "拨付批次",
-                "ordering": ["-created_at", "-id"],
+                'verbose_name': '拨付批次',
+                'verbose_name_plural': '拨付批次',
+                'ordering': ['-created_at', '-id'],
             },
         ),
         migrations.CreateModel(
-            name="LedgerEntry",
+            name='LedgerEntry',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("budget", "预算拨入"),
-                            ("reserve", "拨付占用"),
-                            ("release", "拨付失败退回"),
-                            ("recovery", "追回资金"),
-                        ],
-                        max_length=10,
-                        verbose_name="类别",
-                    ),
-                ),
-                ("amount", models.IntegerField(verbose_name="金额(元)")),
-                ("at", models.DateTimeField(verbose_name="时间")),
-                ("note", models.CharField(blank=True, max_length=200, verbose_name="摘要")),
-                (
-                    "account",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="entries",
-                        to="subsidy.fundaccount",
-                    ),
-                ),
-                (
-                    "claim",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="ledger",
-                        to="subsidy.claim",
-                    ),
-                ),
-                (
-                    "batch",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="ledger",
-                        to="subsidy.paymentbatch",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(choices=[('budget', '预算拨入'), ('reserve', '拨付占用'), ('release', '拨付失败退回'), ('recovery', '追回资金')], max_length=10, verbose_name='类别')),
+                ('amount', models.IntegerField(verbose_name='金额(元)')),
+                ('at', models.DateTimeField(verbose_name='时间')),
+                ('note', models.CharField(blank=True, max_length=200, verbose_name='摘要')),
+                ('account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='entries', to='subsidy.fundaccount')),
+                ('claim', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='ledger', to='subsidy.claim')),
+                ('batch', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='ledger', to='subsidy.paymentbatch')),
             ],
             options={
-                "verbose_name": "专账明细",
-                "verbose_name_plural": "专账明细",
-                "ordering": ["at", "id"],
+                'verbose_name': '专账明细',
+                'verbose_name_plural': '专账明细',
+                'ordering': ['at', 'id'],
             },
         ),
         migrations.CreateModel(
-            name="PaymentLine",
+            name='PaymentLine',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("line", models.PositiveIntegerField(verbose_name="行号")),
-                ("amount", models.PositiveIntegerField(verbose_name="金额(元)")),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[("pending", "待回盘"), ("paid", "已支付"), ("failed", "支付失败")],
-                        default="pending",
-                        max_length=8,
-                        verbose_name="状态",
-                    ),
-                ),
-                ("reason", models.CharField(blank=True, max_length=200, verbose_name="失败原因")),
-                ("result_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "batch",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="lines",
-                        to="subsidy.paymentbatch",
-                    ),
-                ),
-                (
-                    "claim",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="payment_lines",
-                        to="subsidy.claim",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('line', models.PositiveIntegerField(verbose_name='行号')),
+                ('amount', models.PositiveIntegerField(verbose_name='金额(元)')),
+                ('status', models.CharField(choices=[('pending', '待回盘'), ('paid', '已支付'), ('failed', '支付失败')], default='pending', max_length=8, verbose_name='状态')),
+                ('reason', models.CharField(blank=True, max_length=200, verbose_name='失败原因')),
+                ('result_at', models.DateTimeField(blank=True, null=True)),
+                ('batch', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='lines', to='subsidy.paymentbatch')),
+                ('claim', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='payment_lines', to='subsidy.claim')),
             ],
             options={
-                "verbose_name": "拨付明细",
-                "verbose_name_plural": "拨付明细",
-                "ordering": ["batch", "line"],
+                'verbose_name': '拨付明细',
+                'verbose_name_plural': '拨付明细',
+                'ordering': ['batch', 'line'],
             },
         ),
         migrations.CreateModel(
-            name="PersonStatus",
+            name='PersonStatus',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("school_in_wenzhou", models.BooleanField(default=False, verbose_name="在温就读")),
-                ("graduation_date", models.DateField(blank=True, null=True, verbose_name="毕业日期")),
-                ("retired_on", models.DateField(blank=True, null=True, verbose_name="办理退休日期")),
-                (
-                    "retirement_category",
-                    models.CharField(
-                        blank=True,
-                        choices=[
-                            ("male", "男职工"),
-                            ("female_cadre", "女干部(原55岁)"),
-                            ("female_worker", "女工人(原50岁)"),
-                        ],
-                        max_length=16,
-                        verbose_name="退休类别",
-                    ),
-                ),
-                (
-                    "person",
-                    models.OneToOneField(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="subsidy_status",
-                        to="people.person",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('school_in_wenzhou', models.BooleanField(default=False, verbose_name='在温就读')),
+                ('graduation_date', models.DateField(blank=True, null=True, verbose_name='毕业日期')),
+                ('retired_on', models.DateField(blank=True, null=True, verbose_name='办理退休日期')),
+                ('retirement_category', models.CharField(blank=True, choices=[('male', '男职工'), ('female_cadre', '女干部(原55岁)'), ('female_worker', '女工人(原50岁)')], max_length=16, verbose_name='退休类别')),
+                ('person', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='subsidy_status', to='people.person')),
             ],
             options={
-                "verbose_name": "毕业/退休信息",
-                "verbose_name_plural": "毕业/退休信息",
+                'verbose_name': '毕业/退休信息',
+                'verbose_name_plural': '毕业/退休信息',
             },
         ),
         migrations.CreateModel(
-            name="Recovery",
+            name='Recovery',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("amount_due", models.PositiveIntegerField(verbose_name="应追回金额(元)")),
-                ("reason", models.TextField(verbose_name="错发/多发原因")),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[("open", "追回中"), ("closed", "已结案")],
-                        default="open",
-                        max_length=8,
-                        verbose_name="状态",
-                    ),
-                ),
-                ("opened_at", models.DateTimeField()),
-                ("closing_decision", models.TextField(blank=True, verbose_name="结案决定")),
-                ("closed_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "claim",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="recoveries",
-                        to="subsidy.claim",
-                    ),
-                ),
-                (
-                    "opened_by",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('amount_due', models.PositiveIntegerField(verbose_name='应追回金额(元)')),
+                ('reason', models.TextField(verbose_name='错发/多发原因')),
+                ('status', models.CharField(choices=[('open', '追回中'), ('closed', '已结案')], default='open', max_length=8, verbose_name='状态')),
+                ('opened_at', models.DateTimeField()),
+                ('closing_decision', models.TextField(blank=True, verbose_name='结案决定')),
+                ('closed_at', models.DateTimeField(blank=True, null=True)),
+                ('claim', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='recoveries', to='subsidy.claim')),
+                ('opened_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "verbose_name": "追回案件",
-                "verbose_name_plural": "追回案件",
-                "ordering": ["-opened_at", "-id"],
+                'verbose_name': '追回案件',
+                'verbose_name_plural': '追回案件',
+                'ordering': ['-opened_at', '-id'],
             },
         ),
         migrations.CreateModel(
-            name="Repayment",
+            name='Repayment',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("amount", models.PositiveIntegerField(verbose_name="金额(元)")),
-                ("received_on", models.DateField(verbose_name="到账日期")),
-                ("recorded_at", models.DateTimeField()),
-                (
-                    "recorded_by",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "recovery",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="repayments",
-                        to="subsidy.recovery",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('amount', models.PositiveIntegerField(verbose_name='金额(元)')),
+                ('received_on', models.DateField(verbose_name='到账日期')),
+                ('recorded_at', models.DateTimeField()),
+                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('recovery', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='repayments', to='subsidy.recovery')),
             ],
             options={
-                "verbose_name": "追回到账",
-                "verbose_name_plural": "追回到账",
-                "ordering": ["received_on", "id"],
+                'verbose_name': '追回到账',
+                'verbose_name_plural': '追回到账',
+                'ordering': ['received_on', 'id'],
             },
         ),
         migrations.CreateModel(
-            name="Residence",
+            name='Residence',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[("hukou", "温州户籍"), ("permit", "温州居住证")],
-                        max_length=8,
-                        verbose_name="类别",
-                    ),
-                ),
-                ("valid_from", models.DateField(verbose_name="起始日期")),
-                ("valid_to", models.DateField(blank=True, null=True, verbose_name="截止日期")),
-                ("source", models.CharField(blank=True, max_length=60, verbose_name="来源")),
-                (
-                    "person",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="residences",
-                        to="people.person",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(choices=[('hukou', '温州户籍'), ('permit', '温州居住证')], max_length=8, verbose_name='类别')),
+                ('valid_from', models.DateField(verbose_name='起始日期')),
+                ('valid_to', models.DateField(blank=True, null=True, verbose_name='截止日期')),
+                ('source', models.CharField(blank=True, max_length=60, verbose_name='来源')),
+                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='residences', to='people.person')),
             ],
             options={
-                "verbose_name": "户籍/居住证",
-                "verbose_name_plural": "户籍/居住证",
+                'verbose_name': '户籍/居住证',
+                'verbose_name_plural': '户籍/居住证',
             },
         ),
         migrations.CreateModel(
-            name="Unemployment",
+            name='Unemployment',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("registered_on", models.DateField(verbose_name="登记日期")),
-                ("ended_on", models.DateField(blank=True, null=True, verbose_name="注销日期")),
-                ("source", models.CharField(blank=True, max_length=60, verbose_name="来源")),
-                (
-                    "county",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="catalog.county"
-                    ),
-                ),
-                (
-                    "person",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="unemployments",
-                        to="people.person",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('registered_on', models.DateField(verbose_name='登记日期')),
+                ('ended_on', models.DateField(blank=True, null=True, verbose_name='注销日期')),
+                ('source', models.CharField(blank=True, max_length=60, verbose_name='来源')),
+                ('county', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.county')),
+                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='unemployments', to='people.person')),
             ],
             options={
-                "verbose_name": "失业登记",
-                "verbose_name_plural": "失业登记",
+                'verbose_name': '失业登记',
+                'verbose_name_plural': '失业登记',
             },
         ),
         migrations.AddIndex(
-            model_name="claim",
-            index=models.Index(
-                fields=["county", "status", "review_due"], name="subsidy_cla_county__4a31bc_idx"
-            ),
+            model_name='claim',
+            index=models.Index(fields=['county', 'status', 'review_due'], name='subsidy_cla_county__4a31bc_idx'),
         ),
         migrations.AddIndex(
-            model_name="claim",
-            index=models.Index(fields=["person", "status"], name="subsidy_cla_person__635e71_idx"),
+            model_name='claim',
+            index=models.Index(fields=['person', 'status'], name='subsidy_cla_person__635e71_idx'),
         ),
         migrations.AddIndex(
-            model_name="claim",
-            index=models.Index(fields=["status", "notice_last_day"], name="subsidy_cla_status_ca8efd_idx"),
+            model_name='claim',
+            index=models.Index(fields=['status', 'notice_last_day'], name='subsidy_cla_status_ca8efd_idx'),
         ),
         migrations.AddConstraint(
-            model_name="claim",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(
-                    (
-                        "status__in",
-                        [
-                            "under_review",
-                            "awaiting_info",
-                            "reviewed",
-                            "on_notice",
-                            "objection",
-                            "payable",
-                            "in_batch",
-                            "paid",
-                        ],
-                    )
-                ),
-                fields=("person", "occupation", "level"),
-                name="one_counted_claim_per_occupation_level",
-            ),
+            model_name='claim',
+            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['under_review', 'awaiting_info', 'reviewed', 'on_notice', 'objection', 'payable', 'in_batch', 'paid'])), fields=('person', 'occupation', 'level'), name='one_counted_claim_per_occupation_level'),
         ),
         migrations.AddConstraint(
-            model_name="claim",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("status", "draft"), ("county__isnull", False), _connector="OR"),
-                name="submitted_claim_has_county",
-            ),
+            model_name='claim',
+            constraint=models.CheckConstraint(condition=models.Q(('status', 'draft'), ('county__isnull', False), _connector='OR'), name='submitted_claim_has_county'),
         ),
         migrations.AddConstraint(
-            model_name="employment",
-            constraint=models.UniqueConstraint(
-                fields=("person", "started_on"), name="one_employment_per_start"
-            ),
+            model_name='employment',
+            constraint=models.UniqueConstraint(fields=('person', 'started_on'), name='one_employment_per_start'),
         ),
         migrations.AddConstraint(
-            model_name="fundaccount",
-            constraint=models.UniqueConstraint(fields=("county", "year"), name="one_fund_account_per_year"),
+            model_name='fundaccount',
+            constraint=models.UniqueConstraint(fields=('county', 'year'), name='one_fund_account_per_year'),
         ),
         migrations.AddConstraint(
-            model_name="insurancemonth",
-            constraint=models.UniqueConstraint(
-                fields=("person", "month"), name="one_insurance_row_per_month"
-            ),
+            model_name='insurancemonth',
+            constraint=models.UniqueConstraint(fields=('person', 'month'), name='one_insurance_row_per_month'),
         ),
         migrations.AddConstraint(
-            model_name="paymentline",
-            constraint=models.UniqueConstraint(fields=("batch", "line"), name="one_line_number_per_batch"),
+            model_name='paymentline',
+            constraint=models.UniqueConstraint(fields=('batch', 'line'), name='one_line_number_per_batch'),
         ),
         migrations.AddConstraint(
-            model_name="paymentline",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("status", "pending")),
-                fields=("claim",),
-                name="one_pending_line_per_claim",
-            ),
+            model_name='paymentline',
+            constraint=models.UniqueConstraint(condition=models.Q(('status', 'pending')), fields=('claim',), name='one_pending_line_per_claim'),
         ),
         migrations.AddConstraint(
-            model_name="paymentline",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("status", "paid")), fields=("claim",), name="one_paid_line_per_claim"
-            ),
+            model_name='paymentline',
+            constraint=models.UniqueConstraint(condition=models.Q(('status', 'paid')), fields=('claim',), name='one_paid_line_per_claim'),
         ),
         migrations.AddConstraint(
-            model_name="recovery",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("status", "open")), fields=("claim",), name="one_open_recovery"
-            ),
+            model_name='recovery',
+            constraint=models.UniqueConstraint(condition=models.Q(('status', 'open')), fields=('claim',), name='one_open_recovery'),
         ),
         migrations.AddConstraint(
-            model_name="residence",
-            constraint=models.UniqueConstraint(
-                fields=("person", "kind", "valid_from"), name="one_residence_per_start"
-            ),
+            model_name='residence',
+            constraint=models.UniqueConstraint(fields=('person', 'kind', 'valid_from'), name='one_residence_per_start'),
         ),
         migrations.AddConstraint(
-            model_name="unemployment",
-            constraint=models.UniqueConstraint(
-                fields=("person", "registered_on"), name="one_unemployment_per_day"
-            ),
+            model_name='unemployment',
+            constraint=models.UniqueConstraint(fields=('person', 'registered_on'), name='one_unemployment_per_day'),
         ),
     ]

@@ -5,56 +5,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("evaluation", "0002_initial"),
-        ("subsidy", "0001_initial"),
-        ("training", "0001_initial"),
+        ('evaluation', '0002_initial'),
+        ('subsidy', '0001_initial'),
+        ('training', '0001_initial'),
     ]
 
     operations = [
         migrations.RemoveField(
-            model_name="claim",
-            name="level_certificate_id_ref",
+            model_name='claim',
+            name='level_certificate_id_ref',
         ),
         migrations.RemoveField(
-            model_name="claim",
-            name="training_certificate_id_ref",
+            model_name='claim',
+            name='training_certificate_id_ref',
         ),
         migrations.RemoveField(
-            model_name="claim",
-            name="training_class_id_ref",
+            model_name='claim',
+            name='training_class_id_ref',
         ),
         migrations.AddField(
-            model_name="claim",
-            name="level_certificate",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="claims",
-                to="evaluation.levelcertificate",
-            ),
+            model_name='claim',
+            name='level_certificate',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='claims', to='evaluation.levelcertificate'),
         ),
         migrations.AddField(
-            model_name="claim",
-            name="training_certificate",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="claims",
-                to="training.trainingcertificate",
-            ),
+            model_name='claim',
+            name='training_certificate',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='claims', to='training.trainingcertificate'),
         ),
         migrations.AddField(
-            model_name="claim",
-            name="training_class",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to="training.trainingclass",
-            ),
+            model_name='claim',
+            name='training_class',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='training.trainingclass'),
         ),
     ]

@@ -4,14 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("subsidy", "0002_certificate_links"),
+        ('subsidy', '0002_certificate_links'),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name="claim",
-            name="phone",
-            field=models.CharField(blank=True, db_index=True, max_length=20, verbose_name="联系电话"),
+            model_name='claim',
+            name='phone',
+            field=models.CharField(blank=True, db_index=True, max_length=20, verbose_name='联系电话'),
         ),
     ]

@@ -5,32 +5,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("catalog", "0001_initial"),
-        ("evaluation", "0002_initial"),
-        ("people", "0001_initial"),
-        ("subsidy", "0003_claim_phone_index"),
-        ("training", "0002_enrolment_withdraw_drop_on_behalf"),
+        ('catalog', '0001_initial'),
+        ('evaluation', '0002_initial'),
+        ('people', '0001_initial'),
+        ('subsidy', '0003_claim_phone_index'),
+        ('training', '0002_enrolment_withdraw_drop_on_behalf'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="claim",
-            name="in_queue",
-            field=models.GeneratedField(
-                db_persist=True,
-                expression=models.Case(
-                    models.When(
-                        status__in=["under_review", "awaiting_info", "reviewed"], then=models.Value(True)
-                    ),
-                    default=models.Value(False),
-                ),
-                output_field=models.BooleanField(),
-            ),
+            model_name='claim',
+            name='in_queue',
+            field=models.GeneratedField(db_persist=True, expression=models.Case(models.When(status__in=['under_review', 'awaiting_info', 'reviewed'], then=models.Value(True)), default=models.Value(False)), output_field=models.BooleanField()),
         ),
         migrations.AddIndex(
-            model_name="claim",
-            index=models.Index(fields=["county", "in_queue", "review_due", "id"], name="open_claims_by_due"),
+            model_name='claim',
+            index=models.Index(fields=['county', 'in_queue', 'review_due', 'id'], name='open_claims_by_due'),
         ),
     ]

@@ -6,25 +6,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("catalog", "0001_initial"),
-        ("evaluation", "0002_initial"),
-        ("people", "0001_initial"),
-        ("subsidy", "0007_claim_dates_provisional"),
-        ("training", "0003_event_capacity_and_registrations"),
+        ('catalog', '0001_initial'),
+        ('evaluation', '0002_initial'),
+        ('people', '0001_initial'),
+        ('subsidy', '0007_claim_dates_provisional'),
+        ('training', '0003_event_capacity_and_registrations'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name="claim",
-            name="open_claims_by_due",
+            model_name='claim',
+            name='open_claims_by_due',
         ),
         migrations.AddIndex(
-            model_name="claim",
-            index=models.Index(
-                fields=["county", "in_queue", "review_due", "id", "status", "approval_due"],
-                name="claims_queue_by_due",
-            ),
+            model_name='claim',
+            index=models.Index(fields=['county', 'in_queue', 'review_due', 'id', 'status', 'approval_due'], name='claims_queue_by_due'),
         ),
     ]

@@ -60,7 +60,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
                     conn.execute("BEGIN IMMEDIATE")
                     return
                 except sqlite3.OperationalError as exc:
-                    if exc.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() >= deadline:
+                    busy = exc.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY  # extended codes too
+                    if not busy or time.monotonic() >= deadline:
                         raise
                 time.sleep(pause)
                 pause = min(pause * 1.5, LONGEST_PAUSE)

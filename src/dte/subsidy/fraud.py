@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db import connection
-
 from dte import rows
 from dte.subsidy import sources
 from dte.subsidy.models import Claim, Status
@@ -66,7 +64,7 @@ def signals(claim: Claim, *, at: datetime, hashes: list[str] | None = None) -> l
         if hashes is None:
             hashes = list(claim.evidence.values_list("sha256", flat=True))
         if hashes:
-            ops = connection.ops
+            ops = rows.db().ops
             burst = _column(
                 _BURST.format(hashes=", ".join(["%s"] * len(hashes))),
                 [

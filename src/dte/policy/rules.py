@@ -468,6 +468,10 @@ def _group_message(res: Results, i: int) -> str:
         reg = "未办理失业登记"
     elif a["unemp_registered"][i]:
         reg = f"在{_county(res, unemp)}办理失业登记"
+    elif unemp == CITY_BASE:
+        # The city's own code names no county: the registration cannot route the claim (G5).
+        city = res.run.p.county_names.get(str(CITY_BASE)) or "温州市"
+        reg = f"失业登记地为{city}本级代码{CITY_BASE},不是县(市、区)代码,无法确定受理地 [A2.5]"
     else:
         reg = f"失业登记地{unemp}不在温州"
     status = EMPLOYMENT_NAMES[EMPLOYMENT[int(c.emp_status[i])]]

@@ -1,10 +1,20 @@
 """Chinese resident ID numbers (GB 11643-1999; policy-facts.md §5): validation, and the birth
-date, sex and region they carry."""
+date, sex and region they carry.
+
+The region must be an administrative division code (GB/T 2260, ``dte.policy.divisions``) that
+existed at some time from the person's birth on. The engine has no clock: a caller that knows
+today passes ``today`` to refuse birth dates in the future or before 1900 (people.services does,
+with the platform's clock); the claim rules, which may read historical claims, do not."""
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
 from datetime import date
+
+from dte.policy import divisions
+
+EARLIEST_BIRTH = date(1900, 1, 1)  # a living person's birth date is on or after this day
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK = "10X98765432"
@@ -50,9 +60,11 @@ def check_character(first17: str) -> str:
     return CHECK[s % 11]
 
 
-def parse_id_number(value: object) -> Identity:
+def parse_id_number(value: object, *, today: date | None = None) -> Identity:
     """Validate ``value`` and read its region, birth date and sex; raises IdNumberError with a
-    precise message (wrong length, non-digits, impossible birth date, wrong check character)."""
+    precise message (wrong length, non-digits, impossible birth date, wrong check character, region
+    not a division code at or after the birth). With ``today``, the birth date must also lie
+    between 1900-01-01 and today."""
     if not isinstance(value, str):
         raise IdNumberError(
             f"ID number must be a string of 18 characters, got {type(value).__name__}", "应为18位字符串"
@@ -79,7 +91,50 @@ def parse_id_number(value: object) -> Identity:
         raise IdNumberError(
             f"ID number {value!r}: wrong check character {s[17]!r}, expected {expected!r}", "校验码不正确"
         )
+    region = s[:6]
+    if not divisions.valid_for_birth(region, birth):
+        if divisions.is_known(region):
+            last = max(d.last or 0 for d in divisions.lookup(region))
+            raise IdNumberError(
+                f"ID number {value!r}: region code {region} ({divisions.name_of(region)}) was withdrawn "
+                f"after {last}, before the birth date {birth.isoformat()}",
+                f"地址码{region}({divisions.name_of(region)})已于{last}年后撤销,"
+                f"不适用于{birth.isoformat()}出生的人",
+            )
+        raise IdNumberError(
+            f"ID number {value!r}: region code {region} is not an administrative division code (GB/T 2260)",
+            f"地址码{region}不是有效的行政区划代码(GB/T 2260)",
+        )
+    if today is not None:
+        check_birth(birth, today=today, value=value)
     return Identity(number=s, region=s[:6], birth=birth, sex="male" if int(s[16]) % 2 else "female")
+
+
+def check_birth(birth: date, *, today: date, value: object = None) -> None:
+    """Refuse a birth date before 1900-01-01 or after ``today`` (IdNumberError)."""
+    label = f"ID number {value!r}" if value is not None else "birth date"
+    if birth < EARLIEST_BIRTH:
+        raise IdNumberError(
+            f"{label}: birth date {birth.isoformat()} is before {EARLIEST_BIRTH.isoformat()}",
+            f"出生日期{birth.isoformat()}早于1900年1月1日",
+        )
+    if birth > today:
+        raise IdNumberError(
+            f"{label}: birth date {birth.isoformat()} is in the future (today is {today.isoformat()})",
+            f"出生日期{birth.isoformat()}晚于今天({today.isoformat()})",
+        )
+
+
+def age_on(birth: date, on: date) -> int:
+    """Age in completed years on ``on``. A birthday on 29 February falls on 28 February in a common
+    year (as the [A2.1] age rule counts it: the Civil-Code month arithmetic of ``days.add_months``)."""
+    if on < birth:
+        raise ValueError(f"{on.isoformat()} is before the birth date {birth.isoformat()}")
+    years = on.year - birth.year
+    anniversary_day = min(birth.day, calendar.monthrange(on.year, birth.month)[1])
+    if (on.month, on.day) < (birth.month, anniversary_day):
+        years -= 1
+    return years
 
 
 def parse(raw: str) -> Identity:

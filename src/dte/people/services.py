@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+import unicodedata
+from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
+from dte import clock
 from dte.audit import services as audit
 from dte.people import crypto
 from dte.people.models import ID_CONTEXT, Person
@@ -16,11 +19,13 @@ from dte.policy import identity
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 
 
-def clean_id_number(raw: str) -> identity.Identity:
-    """Validate a resident ID number (GB 11643 checksum, real birth date) or raise ValidationError
-    with a message in Chinese, keyed by the field name ``id_number``."""
+def clean_id_number(raw: str, *, today: date | None = None) -> identity.Identity:
+    """Validate a resident ID number (GB 11643 checksum, real birth date between 1900-01-01 and
+    ``today``, region a GB/T 2260 division code that existed at or after the birth) or raise
+    ValidationError with a message in Chinese, keyed by the field name ``id_number``. ``today``
+    defaults to the platform's clock."""
     try:
-        return identity.parse_id_number(raw)
+        return identity.parse_id_number(raw, today=clock.today() if today is None else today)
     except identity.IdNumberError as exc:
         raise ValidationError({"id_number": f"身份证号码无效:{exc.message_zh}"}, code="invalid") from exc
 
@@ -32,8 +37,22 @@ def clean_phone(raw: str) -> str:
     return phone
 
 
+# Bidirectional controls (embeddings, overrides, isolates, marks): U+202E turns "exe.txt" into
+# "txt.exe" on screen. Most are format characters (Cf); listed so that the rule reads in one place.
+BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Control (Cc), format (Cf: zero-width space/joiners, BOM, soft hyphen), line/paragraph separators,
+# private-use, surrogate and unassigned code points: nothing a printed name holds.
+_NOT_IN_NAMES = frozenset({"Cc", "Cf", "Zl", "Zp", "Co", "Cs", "Cn"})
+
+
 def clean_name(raw: str) -> str:
+    """A person's name as on the ID card: 2 to 60 characters, no control, format or direction
+    characters; middle dots of ethnic-minority names (阿卜杜拉·买买提) are kept."""
     name = (raw or "").strip()
+    if any(ch in BIDI or unicodedata.category(ch) in _NOT_IN_NAMES for ch in name):
+        raise ValidationError(
+            {"name": "姓名含有控制字符、零宽字符或文字方向控制符,请删除后重新填写"}, code="invalid_characters"
+        )
     if not (2 <= len(name) <= 60):
         raise ValidationError({"name": "姓名应为2至60个字"}, code="invalid")
     return name
@@ -46,7 +65,7 @@ def find_person(*, id_number: str) -> Person | None:
 @transaction.atomic
 def person_register(*, name: str, id_number: str, phone: str = "", actor=None, at: datetime) -> Person:
     """Register a real-name person. One person per ID number: a second registration is refused."""
-    rid = clean_id_number(id_number)
+    rid = clean_id_number(id_number, today=timezone.localdate(at))
     name = clean_name(name)
     phone = clean_phone(phone)
     digest = Person.hash_id_number(rid.number)

@@ -13,8 +13,9 @@ from dte.accounts.models import Role, User
 from dte.accounts.services import account_create
 from dte.catalog.models import EvaluationBody, Level, Occupation
 from dte.evaluation import services as evaluation
+from dte.policy.identity import check_character
 from dte.training import checkin, rules, services
-from dte.training.models import Session, TrainingPlan, local_tz
+from dte.training.models import RecordException, Session, TrainingPlan, local_tz
 from dte.training.tables import Row
 
 TRAINEE_PASSWORD = "Demo-Trainee-2026"  # noqa: S105 -- the extra demo trainees (local demo only)
@@ -120,7 +121,7 @@ def create(*, at: datetime) -> bool:
         plan=plan,
         name="大数据初级 第1期",
         start_date=start,
-        end_date=start + timedelta(days=21),
+        end_date=start + timedelta(days=15),  # the last session's day: certificates after it [P3.2]
         enrol_by=start - timedelta(days=3),
         capacity=30,
         at=_at(start - timedelta(days=24), 9),
@@ -221,6 +222,26 @@ def create(*, at: datetime) -> bool:
         name: services.certificate_issue(actor=staff, enrolment=enrolments[name], at=_at(done, 15))
         for name in ("陈晓明", "林雅琪")
     }
+    # 欧阳志强 missed two practice days: the city allows the exception, with its documented reason
+    # [P3.2]; his certificate, issued the next morning, is listed for supervision as issued too soon
+    # after the last session [P2.3].
+    short = services.record_exception_grant(
+        actor=city,
+        enrolment=enrolments["欧阳志强"],
+        kind=RecordException.Kind.HOURS_SHORT,
+        reason="学员住院两天(温州市人民医院住院证明),所缺实操已由机构另行安排补训,经审核准予结业",
+        at=_at(start + timedelta(days=16), 8),
+    )
+    services.completion_assess(
+        actor=staff,
+        enrolment=enrolments["欧阳志强"],
+        passed=True,
+        note="结业考核合格(按市局例外办理)",
+        at=_at(short.granted_at.astimezone(local_tz()).date(), 9),
+    )
+    services.certificate_issue(
+        actor=staff, enrolment=enrolments["欧阳志强"], at=_at(start + timedelta(days=16), 10)
+    )
     services.class_complete(actor=staff, klass=klass, at=_at(start + timedelta(days=21), 18))
 
     # 2. Level assessment [P3.3]: 陈晓明 passes both parts; 林雅琪 awaits her scores (import demo).
@@ -277,6 +298,19 @@ def create(*, at: datetime) -> bool:
             actor=people[name], klass=running, at=_at(today - timedelta(days=6), 9), **decl
         )
         services.enrolment_admit(actor=staff, enrolment=e, at=_at(today - timedelta(days=5), 9))
+    # A trainee past the statutory retirement age, enrolled by the institution: the roster flags him
+    # to the institution and to the city, who reviews it; he cannot claim the subsidy [A2.1].
+    retiree_id = "330302" + "19580315" + "017"
+    services.enrolment_on_behalf(
+        actor=staff,
+        klass=running,
+        id_number=retiree_id + check_character(retiree_id),
+        name="王建国",
+        category="in_post",
+        employer="温州某智能装备有限公司",
+        job="设备数据采集",
+        at=_at(today - timedelta(days=5), 9, 30),
+    )
     services.roster_submit(actor=staff, klass=running, at=_at(today - timedelta(days=5), 10))
     services.roster_review(actor=city, klass=running, approve=True, at=_at(today - timedelta(days=4), 10))
     services.class_start(actor=staff, klass=running, at=_at(today - timedelta(days=2), 8))

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django import forms
 
 from dte.catalog.models import EvaluationBody, Level, Occupation
-from dte.training.models import Enrolment, Event, Mode, Session
+from dte.training.models import Enrolment, Event, Mode, RecordException, Session
+from dte.training.services import CAPACITY_MAX, FEE_MAX, HOURS_MAX  # the form says it first
 
 
 class DateInput(forms.DateInput):
@@ -25,17 +26,25 @@ class PlanForm(forms.Form):
     level = forms.ModelChoiceField(label="等级", queryset=Level.objects.all())
     title = forms.CharField(label="计划名称", max_length=120)
     direction = forms.CharField(label="方向", max_length=60, required=False)
-    hours_theory_offline = forms.IntegerField(label="理论学时(线下)", min_value=0, initial=0)
-    hours_theory_online = forms.IntegerField(label="理论学时(线上)", min_value=0, initial=0)
-    hours_practice_offline = forms.IntegerField(label="实操学时(线下)", min_value=0, initial=0)
-    hours_practice_online = forms.IntegerField(label="实操学时(线上)", min_value=0, initial=0)
+    hours_theory_offline = forms.IntegerField(
+        label="理论学时(线下)", min_value=0, initial=0, max_value=HOURS_MAX
+    )
+    hours_theory_online = forms.IntegerField(
+        label="理论学时(线上)", min_value=0, initial=0, max_value=HOURS_MAX
+    )
+    hours_practice_offline = forms.IntegerField(
+        label="实操学时(线下)", min_value=0, initial=0, max_value=HOURS_MAX
+    )
+    hours_practice_online = forms.IntegerField(
+        label="实操学时(线上)", min_value=0, initial=0, max_value=HOURS_MAX
+    )
     start_date = forms.DateField(label="开始日期", widget=DateInput)
     end_date = forms.DateField(label="结束日期", widget=DateInput)
     schedule = forms.CharField(label="培训安排", widget=forms.Textarea(attrs={"rows": 3}), required=False)
     mode = forms.ChoiceField(label="培训方式", choices=Mode.choices, initial=Mode.BLENDED)
     place = forms.CharField(label="培训地点", max_length=120, required=False)
-    capacity = forms.IntegerField(label="计划人数", min_value=1)
-    fee = forms.IntegerField(label="收费标准(元/人)", min_value=0)
+    capacity = forms.IntegerField(label="计划人数", min_value=1, max_value=CAPACITY_MAX)
+    fee = forms.IntegerField(label="收费标准(元/人)", min_value=0, max_value=FEE_MAX)
     evaluation_body = forms.ModelChoiceField(
         label="评价机构", queryset=EvaluationBody.objects.filter(active=True)
     )
@@ -55,7 +64,7 @@ class ClassForm(forms.Form):
     start_date = forms.DateField(label="开班日期", widget=DateInput)
     end_date = forms.DateField(label="结业日期", widget=DateInput)
     enrol_by = forms.DateField(label="报名截止", widget=DateInput)
-    capacity = forms.IntegerField(label="招生人数", min_value=1)
+    capacity = forms.IntegerField(label="招生人数", min_value=1, max_value=CAPACITY_MAX)
     mode = forms.ChoiceField(label="培训方式", choices=Mode.choices)
     place = forms.CharField(label="培训地点", max_length=120, required=False)
 
@@ -120,4 +129,17 @@ class EventForm(forms.Form):
     place = forms.CharField(label="地点", max_length=120)
     organiser = forms.CharField(label="主办单位", max_length=120)
     description = forms.CharField(label="简介", widget=forms.Textarea(attrs={"rows": 4}))
-    capacity = forms.IntegerField(label="报名名额(留空为不限)", min_value=1, required=False)
+    capacity = forms.IntegerField(
+        label="报名名额(留空为不限)", min_value=1, max_value=CAPACITY_MAX, required=False
+    )
+
+
+class RecordExceptionForm(forms.Form):
+    """The city allows one trainee an exception to the order of the record [P3.2]."""
+
+    kind = forms.ChoiceField(label="例外类型", choices=RecordException.Kind.choices)
+    reason = forms.CharField(
+        label="理由及证明材料",
+        max_length=RecordException.REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

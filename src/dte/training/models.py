@@ -330,6 +330,9 @@ class TrainingCertificate(models.Model):
     theory_hours = models.DecimalField("理论学时", max_digits=6, decimal_places=1)
     practice_hours = models.DecimalField("实操学时", max_digits=6, decimal_places=1)
     issued_on = models.DateField("发证日期")
+    # When it was issued, to the second: supervision compares it with the class's end [P2.3].
+    # Empty only for certificates recorded before this field existed.
+    issued_at = models.DateTimeField("发证时间", null=True, blank=True)
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     status = models.CharField("状态", max_length=8, choices=Status.choices, default=Status.VALID)
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -349,6 +352,39 @@ class TrainingCertificate(models.Model):
     @property
     def total_hours(self):
         return self.theory_hours + self.practice_hours
+
+
+class RecordException(models.Model):
+    """An exception to the order of the training record [P3.2], granted by the city bureau alone,
+    with its reason: the services look for one instead of skipping a check. Shown on the
+    certificate's record and in the city's list of exceptions [P2.3]; never on public pages."""
+
+    class Kind(models.TextChoices):
+        HOURS_SHORT = "hours_short", "学时不足准予结业"
+        EARLY = "early", "提前结业考核与发证"
+
+    REASON_MAX = 500
+
+    enrolment = models.ForeignKey(
+        Enrolment, on_delete=models.PROTECT, related_name="record_exceptions", verbose_name="学员报名"
+    )
+    kind = models.CharField("例外类型", max_length=16, choices=Kind.choices)
+    reason = models.CharField("理由", max_length=REASON_MAX)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="批准人"
+    )
+    granted_at = models.DateTimeField("批准时间")
+
+    class Meta:
+        ordering = ["-granted_at", "-id"]
+        verbose_name = "培训记录例外"
+        verbose_name_plural = "培训记录例外"
+        constraints = [
+            models.UniqueConstraint(fields=["enrolment", "kind"], name="one_record_exception_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.enrolment}"
 
 
 class ContinuingEducationCredit(models.Model):

@@ -8,14 +8,16 @@ from datetime import date, datetime
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, Q
 from django.http import Http404
+from django.utils import timezone
 
 from dte.accounts.permissions import Cap, can, require
-from dte.training import rules
+from dte.training import record, rules
 from dte.training.models import (
     ContinuingEducationCredit,
     Enrolment,
     Event,
     EventRegistration,
+    RecordException,
     Session,
     TrainingCertificate,
     TrainingClass,
@@ -165,16 +167,39 @@ def session_for(*, actor, pk: int) -> Session:
 
 
 def roster(*, actor, klass: TrainingClass, now: datetime):
-    """Enrolments of a class with each trainee's hours against the plan and an at-risk flag."""
+    """Enrolments of a class with each trainee's hours against the plan and an at-risk flag, the
+    trainee's age and statutory-retirement status today [A2.1] (flagged: cannot claim), and the
+    city's exceptions to the order of the record [P3.2]."""
     if not rules.can_read_institution(actor, klass.plan.institution_id):
         raise PermissionDenied("无权查看其他培训机构的花名册")
     enrolments = list(klass.enrolments.select_related("person", "klass__plan").order_by("status", "id"))
     on_roster = [e for e in enrolments if e.status in WITH_HOURS]
     progress = {p.enrolment.pk: p for p in rules.progress(on_roster, now=now)}
     certs = {c.enrolment_id: c for c in TrainingCertificate.objects.filter(enrolment__klass=klass)}
+    exceptions: dict[int, list[RecordException]] = {}
+    for x in RecordException.objects.filter(enrolment__klass=klass).select_related("granted_by"):
+        exceptions.setdefault(x.enrolment_id, []).append(x)
+    today = timezone.localdate(now)
     return [
-        {"enrolment": e, "progress": progress.get(e.pk), "certificate": certs.get(e.pk)} for e in enrolments
+        {
+            "enrolment": e,
+            "progress": progress.get(e.pk),
+            "certificate": certs.get(e.pk),
+            "age": record.age_status(e.person, on=today),
+            "exceptions": exceptions.get(e.pk, []),
+        }
+        for e in enrolments
     ]
+
+
+def roster_flags(*, klass: TrainingClass, now: datetime) -> int:
+    """How many on the class's roster are at or past the statutory retirement age [A2.1]."""
+    today = timezone.localdate(now)
+    return sum(
+        1
+        for e in klass.enrolments.filter(status__in=ON_ROSTER).select_related("person")
+        if record.age_status(e.person, on=today).flagged
+    )
 
 
 def anomalies(*, actor, klass: TrainingClass):
@@ -237,16 +262,58 @@ def certificate_for(*, actor, pk: int) -> TrainingCertificate:
     return cert
 
 
-def city_queue(*, actor):
+def city_queue(*, actor, now: datetime | None = None):
+    """The city's training desk: plans to file, rosters to review (each with how many trainees are
+    at or past the statutory retirement age [A2.1]), and the exceptions to the order of the record
+    the city has granted [P3.2], [P2.3]."""
     require(actor, Cap.SUPERVISE_CITY)
+    rosters = list(
+        TrainingClass.objects.filter(roster_status=TrainingClass.RosterStatus.SUBMITTED).select_related(
+            "plan__institution", "plan__occupation", "plan__level"
+        )
+    )
+    if now is not None:
+        for k in rosters:
+            k.retired_count = roster_flags(klass=k, now=now)
     return {
         "plans": TrainingPlan.objects.filter(status=TrainingPlan.Status.SUBMITTED).select_related(
             "institution", "occupation", "level"
         ),
-        "rosters": TrainingClass.objects.filter(
-            roster_status=TrainingClass.RosterStatus.SUBMITTED
-        ).select_related("plan__institution", "plan__occupation", "plan__level"),
+        "rosters": rosters,
+        "exceptions": record_exceptions(actor=actor),
     }
+
+
+def record_exceptions(*, actor, institution_id: int | None = None):
+    """Every exception to the order of the record, newest first, for the city (officer and auditor)
+    [P3.2], [P2.3]: who, which class, which kind, why, granted by whom and when, and the certificate
+    issued under it if any."""
+    require(actor, Cap.SUPERVISE_CITY)
+    qs = RecordException.objects.select_related(
+        "enrolment__person",
+        "enrolment__klass__plan__institution",
+        "enrolment__klass__plan__occupation",
+        "enrolment__klass__plan__level",
+        "enrolment__certificate",
+        "granted_by",
+    ).order_by("-granted_at", "-id")
+    if institution_id is not None:
+        qs = qs.filter(enrolment__klass__plan__institution_id=institution_id)
+    return qs
+
+
+def certificate_exceptions(*, actor, certificate: TrainingCertificate):
+    """The exceptions a certificate was issued under, for its (non-public) record page [P3.2]."""
+    certificate_for(actor=actor, pk=certificate.pk)  # scope check
+    return RecordException.objects.filter(enrolment_id=certificate.enrolment_id).select_related("granted_by")
+
+
+def certificate_anomalies(*, actor, institution_id: int | None = None) -> list[record.CertificateAnomaly]:
+    """Certificates issued implausibly soon after their class's last session (training_record.yaml),
+    city-wide, for the city's anomaly list [P3.2], [P2.3]. Each row has ``institution``, ``klass``,
+    ``certificate``, ``kind``, ``label``, ``message`` and ``clause``."""
+    require(actor, Cap.SUPERVISE_CITY)
+    return record.certificate_anomalies(institution_id=institution_id)
 
 
 # --- the trainee's own records ------------------------------------------------------------------

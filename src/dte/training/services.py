@@ -5,7 +5,7 @@ inside its own transaction."""
 from __future__ import annotations
 
 import secrets
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -17,7 +17,8 @@ from dte.audit import services as audit
 from dte.catalog.models import Designation, EvaluationBody, Level, Occupation
 from dte.people.models import Person
 from dte.people.services import clean_id_number, find_person, person_register
-from dte.training import checkin, rules
+from dte.policy.identity import IdNumberError, parse_id_number
+from dte.training import checkin, record, rules
 from dte.training.models import (
     Attendance,
     ContinuingEducationCredit,
@@ -25,6 +26,7 @@ from dte.training.models import (
     Event,
     EventRegistration,
     Mode,
+    RecordException,
     Session,
     TrainingCertificate,
     TrainingClass,
@@ -59,8 +61,37 @@ def _local_date(at: datetime) -> date:
     return timezone.localtime(at).date()
 
 
+# --- bounds on what a person types -------------------------------------------------------------
+# Dates: nothing later than this many years ahead (a typing error such as 9999, or 2205 for 2025).
+HORIZON_YEARS = 5
+# Integers: far above any real plan, and far below the database's 2147483647.
+HOURS_MAX = 2000  # 学时 per kind and mode
+CAPACITY_MAX = 10000  # people in one plan, class or event
+FEE_MAX = 100000  # yuan per person
+
+
+def horizon(at: datetime) -> date:
+    """The latest date a person may type for a plan, class or event entered at ``at``."""
+    return _local_date(at) + timedelta(days=365 * HORIZON_YEARS + 1)
+
+
+def _check_int(errors: dict, field: str, value, *, label: str, low: int, high: int) -> bool:
+    """A whole number within [low, high]; otherwise a field error (and False)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        errors.setdefault(field, []).append(f"{label}应为{low}至{high}之间的整数")
+        return False
+    return True
+
+
+def _check_date(errors: dict, field: str, value, *, label: str) -> bool:
+    if not isinstance(value, date) or isinstance(value, datetime):
+        errors.setdefault(field, []).append(f"请填写{label}(年-月-日)")
+        return False
+    return True
+
+
 # --- plans [P3.1] --------------------------------------------------------------------------------
-def _check_plan(plan: TrainingPlan) -> None:
+def _check_plan(plan: TrainingPlan, *, at: datetime) -> None:
     errors: dict[str, list[str]] = {}
 
     def err(f, m):
@@ -72,18 +103,47 @@ def _check_plan(plan: TrainingPlan) -> None:
         err("occupation", f"本机构不是「{plan.occupation.name}」的定点培训机构,不能制定该职业的培训计划 [A1]")
     if not plan.title.strip():
         err("title", "请填写计划名称")
-    if plan.end_date < plan.start_date:
-        err("end_date", "结束日期不能早于开班日期")
-    if plan.capacity < 1:
-        err("capacity", "计划人数至少为1人")
-    if plan.total_hours <= 0:
-        err("hours_theory_offline", "请填写培训学时")
-    if plan.theory_hours <= 0 or plan.practice_hours <= 0:
-        err("hours_practice_offline", "培训应包含理论和实操两部分 [P3.2]")
-    needed = rules.required_hours(
-        occupation_code=plan.occupation.code, level_code=plan.level.code, on=plan.start_date
+    numbers_ok = all(
+        [
+            _check_int(errors, f, getattr(plan, f), label=label, low=0, high=HOURS_MAX)
+            for f, label in (
+                ("hours_theory_offline", "理论学时(线下)"),
+                ("hours_theory_online", "理论学时(线上)"),
+                ("hours_practice_offline", "实操学时(线下)"),
+                ("hours_practice_online", "实操学时(线上)"),
+            )
+        ]
     )
-    if needed is not None and plan.total_hours < needed:
+    if not _check_int(errors, "capacity", plan.capacity, label="计划人数", low=1, high=CAPACITY_MAX):
+        numbers_ok = False
+    _check_int(errors, "fee", plan.fee, label="收费标准(元/人)", low=0, high=FEE_MAX)
+    dates_ok = _check_date(errors, "start_date", plan.start_date, label="开班日期") & _check_date(
+        errors, "end_date", plan.end_date, label="结束日期"
+    )
+    if dates_ok:
+        begins, latest = record.policy_start(), horizon(at)
+        if plan.start_date < begins:
+            dates_ok = False
+            err("start_date", f"开班日期不能早于实施方案施行之日 {begins:%Y-%m-%d} [P5.4]")
+        elif plan.start_date > latest:
+            dates_ok = False
+            err("start_date", f"开班日期不能晚于 {latest:%Y-%m-%d}(自今日起{HORIZON_YEARS}年内),请核对年份")
+        if plan.end_date < plan.start_date:
+            err("end_date", "结束日期不能早于开班日期")
+        elif plan.end_date > latest:
+            err("end_date", f"结束日期不能晚于 {latest:%Y-%m-%d}(自今日起{HORIZON_YEARS}年内),请核对年份")
+    if numbers_ok and plan.total_hours <= 0:
+        err("hours_theory_offline", "请填写培训学时")
+    if numbers_ok and (plan.theory_hours <= 0 or plan.practice_hours <= 0):
+        err("hours_practice_offline", "培训应包含理论和实操两部分 [P3.2]")
+    needed = (
+        rules.required_hours(
+            occupation_code=plan.occupation.code, level_code=plan.level.code, on=plan.start_date
+        )
+        if dates_ok
+        else None
+    )
+    if numbers_ok and needed is not None and plan.total_hours < needed:
         err(
             "hours_theory_offline",
             f"总学时 {plan.total_hours} 少于该职业{plan.level.name}标准学时 {needed} [A2.2]",
@@ -145,7 +205,7 @@ def plan_draft(
         created_by=actor,
         created_at=at,
     )
-    _check_plan(plan)
+    _check_plan(plan, at=at)
     plan.save()
     audit.record(
         actor=actor, action="training.plan.draft", obj=plan, after=_snapshot(plan, PLAN_FIELDS), at=at
@@ -166,7 +226,7 @@ def plan_update(*, actor, plan: TrainingPlan, at: datetime, **changes) -> Traini
     before = _snapshot(plan, PLAN_FIELDS)
     for k, v in changes.items():
         setattr(plan, k, v)
-    _check_plan(plan)
+    _check_plan(plan, at=at)
     plan.save()
     audit.record(
         actor=actor,
@@ -185,7 +245,7 @@ def plan_submit(*, actor, plan: TrainingPlan, at: datetime) -> TrainingPlan:
     rules.require_institution(actor, plan.institution_id)
     if plan.status not in (TrainingPlan.Status.DRAFT, TrainingPlan.Status.RETURNED):
         raise ValidationError(f"计划状态为「{plan.get_status_display()}」,不能提交备案")
-    _check_plan(plan)
+    _check_plan(plan, at=at)
     before = plan.status
     plan.status, plan.submitted_at = TrainingPlan.Status.SUBMITTED, at
     plan.save(update_fields=["status", "submitted_at"])
@@ -202,7 +262,7 @@ def plan_file(*, actor, plan: TrainingPlan, at: datetime) -> TrainingPlan:
     plan = TrainingPlan.objects.select_for_update().get(pk=plan.pk)
     if plan.status != TrainingPlan.Status.SUBMITTED:
         raise ValidationError(f"只有已提交的计划可以备案(当前:{plan.get_status_display()})[P3.1]")
-    _check_plan(plan)
+    _check_plan(plan, at=at)
     year = _local_date(at).year
     seq = TrainingPlan.objects.filter(filing_number__startswith=f"温培备{year}-").count() + 1
     plan.status, plan.decided_by, plan.decided_at = TrainingPlan.Status.ON_FILE, actor, at
@@ -267,16 +327,32 @@ def class_open(
     errors: dict[str, list[str]] = {}
     if not name.strip():
         errors["name"] = ["请填写班次名称"]
-    if end_date < start_date:
-        errors["end_date"] = ["结业日期不能早于开班日期"]
-    if start_date < plan.start_date or end_date > plan.end_date:
-        errors["start_date"] = [
-            f"班次日期应在备案计划的日期范围内({plan.start_date} 至 {plan.end_date})[P3.1]"
-        ]
-    if enrol_by > start_date:
-        errors["enrol_by"] = ["报名截止日期不能晚于开班日期"]
+    span = f"备案计划的日期范围内({plan.start_date} 至 {plan.end_date})"
+    dates_ok = (
+        _check_date(errors, "start_date", start_date, label="开班日期")
+        & _check_date(errors, "end_date", end_date, label="结业日期")
+        & _check_date(errors, "enrol_by", enrol_by, label="报名截止日期")
+    )
+    if dates_ok:
+        if not plan.start_date <= start_date <= plan.end_date:
+            errors["start_date"] = [f"开班日期应在{span}[P3.1]"]
+        if end_date < start_date:
+            errors["end_date"] = ["结业日期不能早于开班日期"]
+        elif end_date > plan.end_date:
+            errors["end_date"] = [f"结业日期应在{span}[P3.1]"]
+        if enrol_by > start_date:
+            errors["enrol_by"] = ["报名截止日期不能晚于开班日期"]
+        elif enrol_by < _local_date(at):
+            errors["enrol_by"] = [
+                f"报名截止日期不能早于今天({_local_date(at):%Y-%m-%d}),否则无法公开招生 [P3.2]"
+            ]
     used = plan.classes.aggregate(n=Sum("capacity"))["n"] or 0
-    if capacity < 1 or used + capacity > plan.capacity:
+    if (
+        isinstance(capacity, bool)
+        or not isinstance(capacity, int)
+        or capacity < 1
+        or used + capacity > plan.capacity
+    ):
         errors["capacity"] = [
             f"招生人数应为1至{plan.capacity - used}人(备案计划人数 {plan.capacity},已开班 {used})"
         ]
@@ -341,10 +417,14 @@ def class_start(*, actor, klass: TrainingClass, at: datetime) -> TrainingClass:
 
 @transaction.atomic
 def class_complete(*, actor, klass: TrainingClass, at: datetime) -> TrainingClass:
+    """A running class is completed only once its last session has ended [P3.2]."""
     klass = _lock_class(klass)
     rules.require_institution(actor, klass.plan.institution_id)
     if klass.status != TrainingClass.Status.RUNNING:
         raise ValidationError(f"班次状态为「{klass.get_status_display()}」,不能结业")
+    missing = record.teaching_missing(klass, at=at)
+    if missing:
+        raise ValidationError(f"{missing},不能结业 [P3.2]")
     klass.status = TrainingClass.Status.COMPLETED
     klass.save(update_fields=["status"])
     audit.record(
@@ -387,6 +467,30 @@ def _check_declaration(
     return errors
 
 
+def birth_date_of(person: Person) -> date:
+    """The birth date the person's resident ID number carries (GB 11643)."""
+    try:
+        return parse_id_number(person.id_number).birth
+    except IdNumberError:
+        return person.birth_date
+
+
+def _check_age(*, birth: date, at: datetime, field: str = "__all__") -> dict[str, list[str]]:
+    """Only a worker of at least 16 may enrol [A2.1] (the Labour Law's minimum working age); the age
+    is that of the ID number's birth date on the day of the application."""
+    on = _local_date(at)
+    minimum = record.min_age_years(on=on)
+    age = record.age_on(birth, on)
+    if age < minimum:
+        return {
+            field: [
+                f"报名人未满{minimum}周岁(出生日期 {birth:%Y-%m-%d},现年{max(age, 0)}周岁),"
+                "不能参加培训 [A2.1]"
+            ]
+        }
+    return {}
+
+
 def _declare(e: Enrolment, *, category, employer, job, school, expected_graduation) -> None:
     e.category, e.employer, e.job = category, employer.strip(), job.strip()
     e.school, e.expected_graduation = school.strip(), expected_graduation
@@ -419,9 +523,10 @@ def enrolment_apply(
         "expected_graduation": expected_graduation,
     }
     errors = _check_declaration(klass=klass, **decl)
+    errors.update(_check_age(birth=birth_date_of(Person.objects.get(pk=actor.person_id)), at=at))
     previous = Enrolment.objects.select_for_update().filter(klass=klass, person_id=actor.person_id).first()
     if previous is not None and previous.status != Enrolment.Status.WITHDRAWN:
-        errors["__all__"] = ["您已报名该班次,不能重复报名"]
+        errors.setdefault("__all__", []).append("您已报名该班次,不能重复报名")
     if errors:
         raise ValidationError(errors)
     if previous is not None:
@@ -548,6 +653,7 @@ def enrolment_on_behalf(
         "expected_graduation": expected_graduation,
     }
     errors.update(_check_declaration(klass=klass, **decl))
+    errors.update(_check_age(birth=ident.birth, at=at, field="id_number"))
     if person is not None:
         previous = Enrolment.objects.filter(klass=klass, person=person).first()
         if previous is not None and previous.status != Enrolment.Status.WITHDRAWN:
@@ -994,17 +1100,44 @@ def online_records_import(
 
 
 # --- completion and the training certificate [P3.2] ----------------------------------------------
+def _record_order_missing(e: Enrolment, *, at: datetime, until_class_end: bool) -> tuple[list[str], object]:
+    """What the order of the record still lacks for this trainee [P3.2]: the class's last session
+    (or, for the certificate, the class's end) and the required hours, theory and practice each
+    against the plan; each waived only by the city's exception of that kind. Also the progress."""
+    missing: list[str] = []
+    if record.exception(e, RecordException.Kind.EARLY) is None:
+        m = (
+            record.class_end_missing(e.klass, at=at)
+            if until_class_end
+            else record.teaching_missing(e.klass, at=at)
+        )
+        if m:
+            missing.append(m)
+    p = rules.progress([e], now=at)[0]
+    if record.exception(e, RecordException.Kind.HOURS_SHORT) is None:
+        short = record.hours_missing(p)
+        if short:
+            missing.append(f"未完成规定学时({short})")
+    return missing, p
+
+
 @transaction.atomic
 def completion_assess(
     *, actor, enrolment: Enrolment, passed: bool, note: str = "", at: datetime
 ) -> Enrolment:
-    """Record the completion assessment (结业考核) [P3.2]."""
+    """Record the completion assessment (结业考核) [P3.2]: only after the class's last session has
+    ended and the trainee's theory and practice hours are each met (or the city's exception)."""
     e = _lock_enrolment(enrolment)
     rules.require_institution(actor, e.klass.plan.institution_id)
     if e.status != Enrolment.Status.ADMITTED:
         raise ValidationError(f"报名状态为「{e.get_status_display()}」,不能记录结业考核")
     if e.klass.status == TrainingClass.Status.ENROLLING:
         raise ValidationError("班次尚未开始培训")
+    if len(note.strip()) > 200:
+        raise ValidationError({"note": "结业考核说明不能超过200个字"})
+    missing, _ = _record_order_missing(e, at=at, until_class_end=False)
+    if missing:
+        raise ValidationError(f"{';'.join(missing)},不能记录结业考核 [P3.2]")
     before = e.completion_passed
     e.completion_passed, e.completion_note, e.completion_assessed_at = passed, note.strip(), at
     e.save(update_fields=["completion_passed", "completion_note", "completion_assessed_at"])
@@ -1041,14 +1174,12 @@ def certificate_issue(*, actor, enrolment: Enrolment, at: datetime) -> TrainingC
         raise ValidationError("该学员已取得本班次的培训合格证书")
     if e.status != Enrolment.Status.ADMITTED:
         raise ValidationError(f"报名状态为「{e.get_status_display()}」,不能发证")
-    p = rules.progress([e], now=at)[0]
-    if not p.met:
-        short = "、".join(
-            f"{label}差 {p.shortfall(k)} 学时" for k, label in Session.Kind.choices if p.shortfall(k)
-        )
-        raise ValidationError(f"未完成规定学时({short}),不能颁发培训合格证书 [P3.2]")
+    missing, p = _record_order_missing(e, at=at, until_class_end=True)
     if e.completion_passed is not True:
-        raise ValidationError("结业考核未通过或尚未考核,不能颁发培训合格证书 [P3.2]")
+        missing.insert(0, "结业考核未通过或尚未考核")
+    if missing:
+        raise ValidationError(f"{';'.join(missing)},不能颁发培训合格证书 [P3.2]")
+    exceptions = list(e.record_exceptions.all())
     today = _local_date(at)
     cert = TrainingCertificate.objects.create(
         enrolment=e,
@@ -1061,6 +1192,7 @@ def certificate_issue(*, actor, enrolment: Enrolment, at: datetime) -> TrainingC
         theory_hours=p.attended_hours(Session.Kind.THEORY),
         practice_hours=p.attended_hours(Session.Kind.PRACTICE),
         issued_on=today,
+        issued_at=at,
         issued_by=actor,
     )
     e.status = Enrolment.Status.COMPLETED
@@ -1078,7 +1210,12 @@ def certificate_issue(*, actor, enrolment: Enrolment, at: datetime) -> TrainingC
         action="training.certificate.issue",
         obj=cert,
         at=at,
-        after={"number": cert.number, "person": e.person.masked_name, "hours": cert.total_hours},
+        after={
+            "number": cert.number,
+            "person": e.person.masked_name,
+            "hours": cert.total_hours,
+            "exceptions": [{"id": x.pk, "kind": x.kind} for x in exceptions],
+        },
     )
     audit.record(
         actor=actor,
@@ -1088,6 +1225,42 @@ def certificate_issue(*, actor, enrolment: Enrolment, at: datetime) -> TrainingC
         after={"year": credit.year, "hours": credit.hours, "subject": credit.subject},
     )
     return cert
+
+
+@transaction.atomic
+def record_exception_grant(
+    *, actor, enrolment: Enrolment, kind: str, reason: str, at: datetime
+) -> RecordException:
+    """The city bureau allows an exception to the order of the record for one trainee, with its
+    documented reason [P3.2]: ``hours_short`` (completion despite missing hours) or ``early``
+    (completion assessment and certificate before the class's end). Institutions cannot grant it;
+    it is audited, shown on the certificate's record and listed for supervision [P2.3]."""
+    require(actor, Cap.FILE_TRAINING_PLANS)
+    e = _lock_enrolment(enrolment)
+    errors: dict[str, list[str]] = {}
+    if kind not in RecordException.Kind.values:
+        errors["kind"] = ["请选择例外类型"]
+    text = (reason or "").strip()
+    if not text:
+        errors["reason"] = ["请填写例外理由及所依据的证明材料"]
+    elif len(text) > RecordException.REASON_MAX:
+        errors["reason"] = [f"理由不能超过{RecordException.REASON_MAX}个字"]
+    if errors:
+        raise ValidationError(errors)
+    if e.status != Enrolment.Status.ADMITTED or TrainingCertificate.objects.filter(enrolment=e).exists():
+        raise ValidationError(f"报名状态为「{e.get_status_display()}」,只能为在训学员办理例外")
+    if RecordException.objects.filter(enrolment=e, kind=kind).exists():
+        raise ValidationError(f"该学员已有「{RecordException.Kind(kind).label}」例外")
+    x = RecordException.objects.create(enrolment=e, kind=kind, reason=text, granted_by=actor, granted_at=at)
+    audit.record(
+        actor=actor,
+        action="training.record_exception.grant",
+        obj=x,
+        after={"enrolment": e.pk, "class": e.klass_id, "person": e.person.masked_name, "kind": kind},
+        reason=text,
+        at=at,
+    )
+    return x
 
 
 @transaction.atomic
@@ -1147,19 +1320,45 @@ def _active_registrations(ev: Event) -> int:
     return ev.registrations.filter(cancelled_at__isnull=True).count()
 
 
-def _check_event(ev: Event) -> None:
+def _check_event(
+    ev: Event, *, at: datetime, dates_changed: tuple[str, ...] = ("starts_on", "ends_on")
+) -> None:
+    """An event's fields [P2.2]. The dates typed (all of them when announcing, the changed ones when
+    editing) may not lie in the past nor beyond the horizon; the end is not before the start."""
     errors: dict[str, list[str]] = {}
     if ev.kind not in Event.Kind.values:
         errors["kind"] = ["请选择活动类型"]
     for f in ("title", "place", "organiser", "description"):
         if not getattr(ev, f).strip():
             errors[f] = ["必填"]
-    if ev.ends_on < ev.starts_on:
-        errors["ends_on"] = ["结束日期不能早于开始日期"]
+    labels = {"starts_on": "开始日期", "ends_on": "结束日期"}
+    dates_ok = all([_check_date(errors, f, getattr(ev, f), label=labels[f]) for f in labels])
+    if dates_ok:
+        today, latest = _local_date(at), horizon(at)
+        for f in dates_changed:
+            value = getattr(ev, f)
+            if value < today:
+                errors.setdefault(f, []).append(
+                    f"{labels[f]}不能早于今天({today:%Y-%m-%d}),不能发布过去的活动 [P2.2]"
+                )
+            elif value > latest:
+                errors.setdefault(f, []).append(
+                    f"{labels[f]}不能晚于 {latest:%Y-%m-%d}(自今日起{HORIZON_YEARS}年内),请核对年份"
+                )
+        if ev.ends_on < ev.starts_on:
+            errors.setdefault("ends_on", []).append("结束日期不能早于开始日期")
     if ev.capacity is not None:
         taken = _active_registrations(ev) if ev.pk else 0
-        if ev.capacity < 1 or ev.capacity < taken:
-            errors["capacity"] = [f"报名名额应至少为 {max(1, taken)} 人(已报名 {taken} 人);不限名额请留空"]
+        if (
+            isinstance(ev.capacity, bool)
+            or not isinstance(ev.capacity, int)
+            or ev.capacity < max(1, taken)
+            or ev.capacity > CAPACITY_MAX
+        ):
+            errors["capacity"] = [
+                f"报名名额应至少为 {max(1, taken)} 人(已报名 {taken} 人),至多 {CAPACITY_MAX} 人;"
+                "不限名额请留空"
+            ]
     if errors:
         raise ValidationError(errors)
 
@@ -1194,7 +1393,7 @@ def event_announce(
         created_by=actor,
         created_at=at,
     )
-    _check_event(ev)
+    _check_event(ev, at=at)
     ev.save()
     audit.record(
         actor=actor,
@@ -1217,7 +1416,9 @@ def event_update(*, actor, event: Event, at: datetime, **changes) -> Event:
     before = _snapshot(ev, EVENT_FIELDS)
     for k, v in changes.items():
         setattr(ev, k, v.strip() if isinstance(v, str) else v)
-    _check_event(ev)
+    _check_event(
+        ev, at=at, dates_changed=tuple(f for f in ("starts_on", "ends_on") if getattr(ev, f) != before[f])
+    )
     ev.save()
     audit.record(
         actor=actor,

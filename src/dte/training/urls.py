@@ -39,6 +39,7 @@ urlpatterns = [
     path("enrolments/<int:pk>/refuse/", views.enrolment_refuse, name="enrolment_refuse"),
     path("enrolments/<int:pk>/assess/", views.enrolment_assess, name="enrolment_assess"),
     path("enrolments/<int:pk>/certify/", views.enrolment_certify, name="enrolment_certify"),
+    path("enrolments/<int:pk>/exception/", views.enrolment_exception, name="enrolment_exception"),
     path("sessions/<int:pk>/", views.session_detail, name="session"),
     path("sessions/<int:pk>/qr/<str:action>.png", views.session_qr, name="session_qr"),
     path("sessions/<int:pk>/correct/", views.session_correct, name="session_correct"),

@@ -225,7 +225,7 @@ def plans(request):
         {
             "plans": qs,
             "can_draft": can(request.user, Cap.MANAGE_INSTITUTION),
-            "queue": selectors.city_queue(actor=request.user)
+            "queue": selectors.city_queue(actor=request.user, now=clock.now())
             if can(request.user, Cap.SUPERVISE_CITY)
             else None,
             "can_file": can(request.user, Cap.FILE_TRAINING_PLANS),
@@ -385,6 +385,8 @@ def class_manage(request, pk: int):
             "anomalies": selectors.anomalies(actor=request.user, klass=klass),
             "is_owner": can(request.user, Cap.MANAGE_INSTITUTION),
             "can_review": can(request.user, Cap.FILE_TRAINING_PLANS),
+            "retired_count": sum(1 for r in rows if r["age"].flagged and r["enrolment"].on_roster),
+            "exception_form": forms.RecordExceptionForm(auto_id=False),
             "session_form": forms.SessionForm(initial={"date": klass.start_date}),
             "upload_form": forms.UploadForm(),
             "online_columns": services.ONLINE_COLUMNS,
@@ -507,6 +509,25 @@ def enrolment_certify(request, pk: int):
         lambda: services.certificate_issue(actor=request.user, enrolment=e, at=clock.now()),
         f"已为 {e.person.name} 颁发培训合格证书。",
     )
+    return redirect("training:class_manage", pk=e.klass_id)
+
+
+@require_POST
+@allows(Cap.FILE_TRAINING_PLANS)
+def enrolment_exception(request, pk: int):
+    """The city allows one trainee an exception to the order of the record, with its reason [P3.2]."""
+    e = _enrolment_for(request, pk)
+    form = forms.RecordExceptionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请选择例外类型并填写理由(不超过500字)")
+    else:
+        attempt(
+            request,
+            lambda: services.record_exception_grant(
+                actor=request.user, enrolment=e, at=clock.now(), **form.cleaned_data
+            ),
+            f"已为 {e.person.name} 办理例外:{dict(form.fields['kind'].choices)[form.cleaned_data['kind']]}。",
+        )
     return redirect("training:class_manage", pk=e.klass_id)
 
 
@@ -692,7 +713,15 @@ def certificate_detail(request, pk: int):
         can(request.user, Cap.FILE_TRAINING_PLANS)
         or (can(request.user, Cap.MANAGE_INSTITUTION) and request.user.institution_id == cert.institution_id)
     )
-    return render(request, "training/certificate.html", {"cert": cert, "can_revoke": can_revoke})
+    return render(
+        request,
+        "training/certificate.html",
+        {
+            "cert": cert,
+            "can_revoke": can_revoke,
+            "exceptions": selectors.certificate_exceptions(actor=request.user, certificate=cert),
+        },
+    )
 
 
 def training_certificate_doc(request, cert: TrainingCertificate) -> documents.CertificateDoc:

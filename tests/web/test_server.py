@@ -59,13 +59,16 @@ def served(tmp_path: Path):
 
 
 def _uwsgi_on(port: int) -> bool:
-    """Whether a uWSGI process serving ``port`` is running (read from /proc: no width limit)."""
+    """Whether a uWSGI process, or the front it runs (dte.web.front), serving ``port`` is running
+    (read from /proc: no width limit)."""
+    bind = f"127.0.0.1:{port}".encode()
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
             args = cmdline.read_bytes().split(b"\0")
         except OSError:
             continue
-        if any(a.endswith(b"/uwsgi") for a in args) and f"127.0.0.1:{port}".encode() in args:
+        server = any(a.endswith(b"/uwsgi") for a in args) or b"dte.web.front" in args
+        if server and any(bind in a for a in args):
             return True
     return False
 
@@ -83,6 +86,54 @@ def test_dte_serve_accepts_long_request_headers(served):
     _, port = served
     cookie = "x=" + "a" * 20000  # beyond uWSGI's default 4 KB buffer
     assert _get(port, "/api/subsidy/claims", f"Cookie: {cookie}\r\n").startswith(b"HTTP/1.1 401")
+
+
+def test_dte_serve_answers_a_70_kb_query_string_with_414(served):
+    _, port = served
+    response = _get(port, "/subsidy/queue/?q=" + "a" * 70_000)
+    head, _, body = response.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 414 URI Too Long") and "请求地址过长" in body.decode()
+
+
+def test_dte_serve_answers_70_kb_of_headers_with_431(served):
+    _, port = served
+    cookie = "x=" + "a" * 70_000
+    response = _get(port, "/api/subsidy/claims", f"Cookie: {cookie}\r\n")
+    assert response.startswith(b"HTTP/1.1 431 Request Header Fields Too Large")
+
+
+def test_dte_serve_answers_too_many_header_fields_with_431(served):
+    _, port = served
+    many = "".join(f"X-Field-{i}: {i}\r\n" for i in range(150))
+    assert _get(port, "/api/subsidy/claims", many).startswith(b"HTTP/1.1 431")
+
+
+def test_dte_serve_answers_a_megabyte_head_without_a_reset(served):
+    _, port = served
+    assert _get(port, "/?q=" + "a" * 3_000_000).startswith(b"HTTP/1.1 414")
+
+
+def test_a_query_string_within_the_limit_reaches_the_platform_whole(served):
+    _, port = served
+    query = "q=" + "a" * 15_000  # beyond half of uWSGI's 64 KB packet it would be lost silently
+    response = _get(port, f"/api/subsidy/claims?{query}")
+    assert response.startswith(b"HTTP/1.1 401")
+
+
+def test_a_post_body_goes_through_the_front(served):
+    _, port = served
+    body = b'{"level_certificate": 1}' + b" " * 200_000
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(
+            b"POST /api/subsidy/claims HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            + f"Content-Length: {len(body)}\r\n\r\n".encode()
+            + body
+        )
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    # The platform answered (no session, no CSRF token): the request and its body came through.
+    assert b"".join(chunks).startswith(b"HTTP/1.1 403 Forbidden")
 
 
 def test_dte_serve_stops_on_sigterm(served):

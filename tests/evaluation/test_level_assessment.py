@@ -25,17 +25,28 @@ def certificate(institution_staff, city_officer, trainee):
     return h.certified(institution_staff, klass, enrolment, sessions)
 
 
+# The certificate is issued on 2025-05-06; the registration follows, then the check, the exam
+# (2025-06-01) and the scores.
+REG_AT = h.local(2025, 5, 10, 10)
+CHECK_AT = h.local(2025, 5, 12, 10)
+SCORE_AT = h.local(2025, 6, 2, 10)
+
+
 @pytest.fixture
 def registration(institution_staff, certificate):
     return services.registration_create(
-        actor=institution_staff, certificate=certificate, education="bachelor", years_in_occupation=2, at=h.AT
+        actor=institution_staff,
+        certificate=certificate,
+        education="bachelor",
+        years_in_occupation=2,
+        at=REG_AT,
     )
 
 
 @pytest.fixture
 def accepted(evaluation_staff, registration):
     return services.registration_check(
-        actor=evaluation_staff, registration=registration, accept=True, at=h.AT
+        actor=evaluation_staff, registration=registration, accept=True, at=CHECK_AT
     )
 
 
@@ -60,22 +71,24 @@ def test_the_institution_registers_its_certificate_holder_with_the_plans_evaluat
 def test_an_institution_cannot_register_another_institutions_holder(other_staff, certificate):
     with pytest.raises(PermissionDenied):
         services.registration_create(
-            actor=other_staff, certificate=certificate, education="bachelor", at=h.AT
+            actor=other_staff, certificate=certificate, education="bachelor", at=SCORE_AT
         )
 
 
 def test_a_revoked_training_certificate_cannot_be_registered(institution_staff, certificate):
-    training.certificate_revoke(actor=institution_staff, certificate=certificate, reason="材料不实", at=h.AT)
+    training.certificate_revoke(
+        actor=institution_staff, certificate=certificate, reason="材料不实", at=SCORE_AT
+    )
     with pytest.raises(ValidationError, match="已撤销"):
         services.registration_create(
-            actor=institution_staff, certificate=certificate, education="bachelor", at=h.AT
+            actor=institution_staff, certificate=certificate, education="bachelor", at=SCORE_AT
         )
 
 
 def test_a_holder_cannot_be_registered_twice(institution_staff, registration, certificate):
     with pytest.raises(ValidationError, match="不能重复申报"):
         services.registration_create(
-            actor=institution_staff, certificate=certificate, education="bachelor", at=h.AT
+            actor=institution_staff, certificate=certificate, education="bachelor", at=SCORE_AT
         )
 
 
@@ -92,17 +105,21 @@ def test_an_applicant_who_meets_no_route_cannot_be_accepted_and_the_rejection_sa
         certificate=certificate,
         education="associate",
         years_in_occupation=0,
-        at=h.AT,
+        insist=True,
+        insist_reason="学员另有相关工作经历,材料随后补交",
+        at=REG_AT,
     )
     with pytest.raises(ValidationError, match=r"不符合申报条件.*从事本职业满1年.*\[P3.3\]"):
-        services.registration_check(actor=evaluation_staff, registration=reg, accept=True, at=h.AT)
-    reg = services.registration_check(actor=evaluation_staff, registration=reg, accept=False, at=h.AT)
+        services.registration_check(actor=evaluation_staff, registration=reg, accept=True, at=SCORE_AT)
+    reg = services.registration_check(actor=evaluation_staff, registration=reg, accept=False, at=SCORE_AT)
     assert reg.status == Registration.Status.REJECTED and "不符合申报条件" in reg.check_note
 
 
 def test_another_evaluation_body_cannot_check_or_score(other_body_staff, registration):
     with pytest.raises(PermissionDenied):
-        services.registration_check(actor=other_body_staff, registration=registration, accept=True, at=h.AT)
+        services.registration_check(
+            actor=other_body_staff, registration=registration, accept=True, at=SCORE_AT
+        )
 
 
 @pytest.mark.parametrize(("theory", "ability"), [(59, 90), (90, 59), (0, 0)])
@@ -115,11 +132,11 @@ def test_a_level_certificate_without_passing_both_parts_is_refused(
         theory_score=theory,
         ability_score=ability,
         exam_date=date(2025, 6, 1),
-        at=h.AT,
+        at=SCORE_AT,
     )
     assert reg.status == Registration.Status.FAILED
     with pytest.raises(ValidationError, match=r"均达到60分.*\[P3.3\]"):
-        services.level_certificate_issue(actor=evaluation_staff, registration=reg, at=h.AT)
+        services.level_certificate_issue(actor=evaluation_staff, registration=reg, at=SCORE_AT)
     assert not LevelCertificate.objects.exists()
 
 
@@ -130,7 +147,7 @@ def test_scores_of_60_on_both_parts_earn_the_level_certificate_and_the_title(eva
         theory_score=60,
         ability_score=60,
         exam_date=date(2025, 6, 1),
-        at=h.AT,
+        at=SCORE_AT,
     )
     cert = services.level_certificate_issue(
         actor=evaluation_staff, registration=reg, at=h.local(2025, 6, 20, 10)
@@ -140,7 +157,7 @@ def test_scores_of_60_on_both_parts_earn_the_level_certificate_and_the_title(eva
     title = TitleRecognition.objects.get(certificate=cert)
     assert (title.title, title.route) == ("助理工程师", "direct_recognition")  # [P4.2]
     with pytest.raises(ValidationError, match="已发证"):
-        services.level_certificate_issue(actor=evaluation_staff, registration=reg, at=h.AT)
+        services.level_certificate_issue(actor=evaluation_staff, registration=reg, at=SCORE_AT)
 
 
 def test_scores_must_lie_between_0_and_100(evaluation_staff, accepted):
@@ -151,7 +168,7 @@ def test_scores_must_lie_between_0_and_100(evaluation_staff, accepted):
             theory_score=101,
             ability_score=60,
             exam_date=date(2025, 6, 1),
-            at=h.AT,
+            at=SCORE_AT,
         )
 
 
@@ -163,7 +180,7 @@ def test_scores_cannot_be_recorded_before_the_conditions_are_checked(evaluation_
             theory_score=80,
             ability_score=80,
             exam_date=date(2025, 6, 1),
-            at=h.AT,
+            at=SCORE_AT,
         )
 
 
@@ -174,11 +191,11 @@ def test_revoking_a_level_certificate_voids_the_title_and_keeps_the_record(evalu
         theory_score=80,
         ability_score=75,
         exam_date=date(2025, 6, 1),
-        at=h.AT,
+        at=SCORE_AT,
     )
-    cert = services.level_certificate_issue(actor=evaluation_staff, registration=reg, at=h.AT)
+    cert = services.level_certificate_issue(actor=evaluation_staff, registration=reg, at=SCORE_AT)
     cert = services.level_certificate_revoke(
-        actor=evaluation_staff, certificate=cert, reason="冒名顶替", at=h.AT
+        actor=evaluation_staff, certificate=cert, reason="冒名顶替", at=SCORE_AT
     )
     assert cert.status == LevelCertificate.Status.REVOKED
     assert TitleRecognition.objects.get(certificate=cert).void
@@ -205,10 +222,12 @@ def test_results_import_records_scores_issues_certificates_and_a_re_run_changes_
 ):
     content = xlsx([(accepted.pk, trainee.person.id_number, "陈晓明", 82, 77, "2025-06-01")])
     report = services.results_import(
-        actor=evaluation_staff, rows=rows_of(content), filename="r.xlsx", at=h.AT
+        actor=evaluation_staff, rows=rows_of(content), filename="r.xlsx", at=SCORE_AT
     )
     assert report.ok and (report.updated, report.created) == (1, 1)
-    again = services.results_import(actor=evaluation_staff, rows=rows_of(content), filename="r.xlsx", at=h.AT)
+    again = services.results_import(
+        actor=evaluation_staff, rows=rows_of(content), filename="r.xlsx", at=SCORE_AT
+    )
     assert again.ok and (again.updated, again.created, again.unchanged) == (0, 0, 1)
     assert LevelCertificate.objects.count() == 1
 
@@ -224,7 +243,7 @@ def test_a_results_file_with_bad_rows_writes_nothing_and_names_each_line(evaluat
             (accepted.pk, number, "陈晓明", 82, 77, "六月"),  # 6: bad date
         ]
     )
-    report = services.results_import(actor=evaluation_staff, rows=rows_of(content), at=h.AT)
+    report = services.results_import(actor=evaluation_staff, rows=rows_of(content), at=SCORE_AT)
     assert [line for line, _ in report.errors] == [3, 4, 5, 6]
     accepted.refresh_from_db()
     assert accepted.theory_score is None and not LevelCertificate.objects.exists()
@@ -232,15 +251,15 @@ def test_a_results_file_with_bad_rows_writes_nothing_and_names_each_line(evaluat
 
 def test_results_of_a_certified_registration_cannot_be_changed_by_import(evaluation_staff, accepted, trainee):
     good = xlsx([(accepted.pk, trainee.person.id_number, "陈晓明", 82, 77, "2025-06-01")])
-    services.results_import(actor=evaluation_staff, rows=rows_of(good), at=h.AT)
+    services.results_import(actor=evaluation_staff, rows=rows_of(good), at=SCORE_AT)
     changed = xlsx([(accepted.pk, trainee.person.id_number, "陈晓明", 95, 77, "2025-06-01")])
-    report = services.results_import(actor=evaluation_staff, rows=rows_of(changed), at=h.AT)
+    report = services.results_import(actor=evaluation_staff, rows=rows_of(changed), at=SCORE_AT)
     assert report.errors == [(2, "该申报已发证,成绩不能更改")]
 
 
 def test_another_body_cannot_import_results_for_our_registrations(other_body_staff, accepted, trainee):
     content = xlsx([(accepted.pk, trainee.person.id_number, "陈晓明", 82, 77, "2025-06-01")])
-    report = services.results_import(actor=other_body_staff, rows=rows_of(content), at=h.AT)
+    report = services.results_import(actor=other_body_staff, rows=rows_of(content), at=SCORE_AT)
     assert report.errors == [(2, f"申报编号「{accepted.pk}」不是本评价机构受理的申报")]
 
 

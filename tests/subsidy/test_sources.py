@@ -20,17 +20,20 @@ def level_certificate(institution_staff, city_officer, evaluation_staff, trainee
     sessions = h.add_sessions(institution_staff, klass)
     h.start(institution_staff, city_officer, klass)
     training = h.certified(institution_staff, klass, enrolment, sessions)
+    # registered and accepted on the certificate's day (2025-05-06); the exam that day, scored later:
+    # an exam date lies between the acceptance and the day the scores are recorded [P3.3]
+    on = h.local(2025, 5, 6, 11)
     reg = evaluation.registration_create(
-        actor=institution_staff, certificate=training, education="bachelor", years_in_occupation=2, at=h.AT
+        actor=institution_staff, certificate=training, education="bachelor", years_in_occupation=2, at=on
     )
-    evaluation.registration_check(actor=evaluation_staff, registration=reg, accept=True, at=h.AT)
+    evaluation.registration_check(actor=evaluation_staff, registration=reg, accept=True, at=on)
     evaluation.scores_record(
         actor=evaluation_staff,
         registration=reg,
         theory_score=80,
         ability_score=75,
         exam_date=training.issued_on,
-        at=h.AT,
+        at=h.local(2025, 5, 19, 10),
     )
     return evaluation.level_certificate_issue(
         actor=evaluation_staff, registration=reg, at=h.local(2025, 5, 20, 10)

@@ -25,6 +25,9 @@ class RegistrationIn(Schema):
     graduating_student: bool = False
     title_held: str = "none"
     years_in_occupation: int = 0
+    # submit although the conditions are not met, with the reason; flagged to the city
+    insist: bool = False
+    insist_reason: str = ""
 
 
 class RegistrationOut(Schema):
@@ -38,6 +41,7 @@ class RegistrationOut(Schema):
     check_note: str
     theory_score: int | None
     ability_score: int | None
+    insisted: bool = False
 
 
 def _reg_out(r) -> dict:
@@ -52,6 +56,7 @@ def _reg_out(r) -> dict:
         "check_note": r.check_note,
         "theory_score": r.theory_score,
         "ability_score": r.ability_score,
+        "insisted": r.insisted,
     }
 
 

@@ -14,6 +14,16 @@ class RegistrationForm(forms.Form):
     graduating_student = forms.BooleanField(label="毕业年度在校学生", required=False)
     title_held = forms.ChoiceField(label="已有职称", choices=TitleHeld.choices)
     years_in_occupation = forms.IntegerField(label="从事本职业年限", min_value=0, max_value=60, initial=0)
+    insist = forms.BooleanField(
+        label="坚持申报(所填情况不满足申报条件时仍提交;申报将标记报市人力社保局)", required=False
+    )
+    insist_reason = forms.CharField(
+        label="坚持申报理由",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="说明为何认为符合申报条件,例如所填信息未能反映的学历或工作经历",
+    )
 
 
 class ScoresForm(forms.Form):

@@ -3,11 +3,18 @@ and scope allow."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from datetime import date, datetime, time
+
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count
 from django.http import Http404
+from django.utils import timezone
 
 from dte.accounts.permissions import Cap, can, require
-from dte.evaluation.models import LevelCertificate, Registration, TitleRecognition
+from dte.catalog.models import EvaluationBody
+from dte.evaluation.models import PASS_MARK, LevelCertificate, Registration, TitleRecognition
+from dte.policy import parameters
 from dte.training.models import TrainingCertificate
 
 
@@ -105,3 +112,142 @@ def my_level(*, actor) -> dict:
             "certificate__occupation", "certificate__level"
         ),
     }
+
+
+# --- supervision: what the city sees of the evaluation bodies (issue 12) ------------------------------
+def insisted_registrations(*, actor):
+    """Applications submitted although the declared facts meet no route of the conditions, because
+    the institution insisted (with its reason) [P3.3]: the city's list (and the auditor's)."""
+    require(actor, Cap.SUPERVISE_CITY)
+    return (
+        Registration.objects.filter(insisted=True)
+        .select_related("person", "institution", "evaluation_body", "occupation", "level", "registered_by")
+        .order_by("-registered_at", "-id")
+    )
+
+
+ANOMALY_KINDS = {
+    "evaluation_pass_rate": "评价机构合格率异常偏高",
+    "evaluation_volume": "评价机构单日发证量异常",
+    "evaluation_insisted": "不符合申报条件仍坚持申报",
+}
+
+
+def anomaly_thresholds(on: date) -> dict:
+    """The thresholds in force on ``on`` (policy/parameters/evaluation_anomalies.yaml)."""
+    v = parameters.get("evaluation_anomalies").at(on).value
+    return {
+        "pass_rate_percent": int(v["pass_rate_percent"]),
+        "min_scored": int(v["min_scored"]),
+        "certificates_per_day": int(v["certificates_per_day"]),
+    }
+
+
+def _quarter(d: date) -> tuple[int, int]:
+    return d.year, (d.month - 1) // 3 + 1
+
+
+def anomalies(*, actor, since: date) -> list[dict]:
+    """Evaluation bodies whose results look implausible, and applications pushed through against the
+    conditions, from ``since`` on [P2.3] [P3.3]; the thresholds are dated parameters
+    (``evaluation_anomalies.yaml``):
+
+    - ``evaluation_pass_rate``: in a calendar quarter (by exam date, quarters starting on or after
+      the quarter of ``since``), a body scored at least ``min_scored`` registrations and at least
+      ``pass_rate_percent`` % passed both parts;
+    - ``evaluation_volume``: a body issued more than ``certificates_per_day`` level certificates on
+      one day;
+    - ``evaluation_insisted``: an application registered although it meets no route of the
+      conditions (``Registration.insisted``).
+
+    Each row: kind, label, message, clause, body (the EvaluationBody), key (stable within its kind),
+    and the ids concerned (registration_ids, certificate_ids)."""
+    require(actor, Cap.SUPERVISE_CITY)
+    bodies = {b.pk: b for b in EvaluationBody.objects.all()}
+    rows: list[dict] = []
+
+    # pass rate per body and quarter
+    first_quarter = date(since.year, (since.month - 1) // 3 * 3 + 1, 1)
+    scored: dict[tuple[int, tuple[int, int]], list[tuple[int, bool]]] = defaultdict(list)
+    for pk, body_id, exam_date, theory, ability in Registration.objects.filter(
+        exam_date__gte=first_quarter, theory_score__isnull=False, ability_score__isnull=False
+    ).values_list("pk", "evaluation_body_id", "exam_date", "theory_score", "ability_score"):
+        scored[(body_id, _quarter(exam_date))].append((pk, theory >= PASS_MARK and ability >= PASS_MARK))
+    for (body_id, (year, q)), regs in sorted(scored.items()):
+        limits = anomaly_thresholds(date(year, 3 * q - 2, 1))
+        n, passed = len(regs), sum(1 for _, ok in regs if ok)
+        if n < limits["min_scored"] or passed * 100 < limits["pass_rate_percent"] * n:
+            continue
+        body = bodies[body_id]
+        rows.append(
+            {
+                "kind": "evaluation_pass_rate",
+                "label": ANOMALY_KINDS["evaluation_pass_rate"],
+                "message": (
+                    f"{body.name} {year}年第{q}季度考核 {n} 人,两项均合格 {passed} 人,"
+                    f"合格率 {passed * 100 // n}%(阈值:至少 {limits['min_scored']} 人且合格率"
+                    f"≥{limits['pass_rate_percent']}%)"
+                ),
+                "clause": "[P3.3]",
+                "body": body,
+                "key": f"b{body_id}:{year}Q{q}",
+                "period": f"{year}Q{q}",
+                "registration_ids": sorted(pk for pk, _ in regs),
+                "certificate_ids": [],
+            }
+        )
+
+    # certificates per body and day
+    busy = (
+        LevelCertificate.objects.filter(issued_on__gte=since)
+        .values("evaluation_body_id", "issued_on")
+        .annotate(n=Count("id"))
+        .order_by("issued_on", "evaluation_body_id")
+    )
+    for day in busy:
+        limits = anomaly_thresholds(day["issued_on"])
+        if day["n"] <= limits["certificates_per_day"]:
+            continue
+        body = bodies[day["evaluation_body_id"]]
+        ids = list(
+            LevelCertificate.objects.filter(
+                evaluation_body_id=body.pk, issued_on=day["issued_on"]
+            ).values_list("pk", flat=True)
+        )
+        rows.append(
+            {
+                "kind": "evaluation_volume",
+                "label": ANOMALY_KINDS["evaluation_volume"],
+                "message": (
+                    f"{body.name} 于 {day['issued_on'].isoformat()} 颁发专业技术等级证书 {day['n']} 张,"
+                    f"超过每日 {limits['certificates_per_day']} 张的阈值"
+                ),
+                "clause": "[P3.3]",
+                "body": body,
+                "key": f"b{body.pk}:{day['issued_on'].isoformat()}",
+                "period": day["issued_on"].isoformat(),
+                "registration_ids": [],
+                "certificate_ids": sorted(ids),
+            }
+        )
+
+    # applications insisted on against the conditions
+    start = timezone.make_aware(datetime.combine(since, time.min))
+    for reg in insisted_registrations(actor=actor).filter(registered_at__gte=start).order_by("registered_at"):
+        rows.append(
+            {
+                "kind": "evaluation_insisted",
+                "label": ANOMALY_KINDS["evaluation_insisted"],
+                "message": (
+                    f"{reg.institution.name} 为 {reg.person.masked_name} 申报 {reg.occupation.name}"
+                    f"{reg.level.name},申报条件不符仍坚持申报,理由:{reg.insist_reason or '—'}"
+                ),
+                "clause": "[P3.3]",
+                "body": reg.evaluation_body,
+                "key": f"r{reg.pk}",
+                "period": timezone.localdate(reg.registered_at).isoformat(),
+                "registration_ids": [reg.pk],
+                "certificate_ids": [],
+            }
+        )
+    return rows

@@ -4,6 +4,8 @@ change in the audit log inside its own transaction."""
 
 from __future__ import annotations
 
+import unicodedata
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -65,6 +67,26 @@ def declaration(reg: Registration) -> conditions.Declaration:
     )
 
 
+REASON_MAX = 500
+
+
+def _clean_reason(raw: object) -> str:
+    """A reason a person typed: at most 500 characters, line breaks and tabs but no other control
+    or direction character."""
+    text = str(raw or "").strip()
+    if len(text) > REASON_MAX:
+        raise ValidationError({"insist_reason": f"坚持申报理由不能超过{REASON_MAX}个字"})
+    if any(
+        (unicodedata.category(ch) in ("Cc", "Cf") and ch not in "\n\r\t") or ch in "\u061c\u200e\u200f"
+        for ch in text
+    ):
+        raise ValidationError({"insist_reason": "坚持申报理由含有控制字符或文字方向控制符,请删除后重试"})
+    return text
+
+
+INSIST_HINT = "如确认符合条件,可勾选「坚持申报」并填写理由:申报将提交评价机构,并标记报市人力社保局"
+
+
 @transaction.atomic
 def registration_create(
     *,
@@ -75,9 +97,15 @@ def registration_create(
     graduating_student: bool = False,
     title_held: str = TitleHeld.NONE,
     years_in_occupation: int = 0,
+    insist: bool = False,
+    insist_reason: str = "",
     at: datetime,
 ) -> Registration:
-    """The institution registers one of its certificate holders with the plan's evaluation body [P3.3]."""
+    """The institution registers one of its certificate holders with the plan's evaluation body [P3.3].
+
+    An application whose declared facts meet no route of the conditions (policy-facts §6) is refused
+    with the reason, unless the institution insists (``insist`` with a reason): it is then submitted,
+    marked ``insisted`` and flagged to the city (``selectors.insisted_registrations``, ``anomalies``)."""
     cert = (
         TrainingCertificate.objects.select_for_update()
         .select_related("enrolment__klass__plan", "occupation", "level")
@@ -97,6 +125,25 @@ def registration_create(
         errors["years_in_occupation"] = ["从事本职业年限应为0至60年"]
     if errors:
         raise ValidationError(errors)
+    outcome = conditions.check(
+        conditions.Declaration(
+            level=cert.level.code,
+            education=education,
+            education_related=education_related,
+            graduating_student=graduating_student,
+            title_held=title_held,
+            years_in_occupation=years_in_occupation,
+            has_training_certificate=True,
+            lower_certificate=_lower_certificate(cert.person_id, cert.occupation_id, cert.level.rank),
+        )
+    )
+    insist_reason = _clean_reason(insist_reason)
+    if outcome.met:
+        insist, insist_reason = False, ""
+    elif not insist:
+        raise ValidationError(f"{outcome.summary}。{INSIST_HINT}", code="conditions")
+    elif not insist_reason:
+        raise ValidationError({"insist_reason": "坚持申报须填写理由(说明为何符合申报条件)"}, code="required")
     reg = Registration.objects.create(
         training_certificate=cert,
         person_id=cert.person_id,
@@ -109,12 +156,14 @@ def registration_create(
         graduating_student=graduating_student,
         title_held=title_held,
         years_in_occupation=years_in_occupation,
+        insisted=insist,
+        insist_reason=insist_reason,
         registered_by=actor,
         registered_at=at,
     )
     audit.record(
         actor=actor,
-        action="evaluation.registration.create",
+        action="evaluation.registration.insist" if insist else "evaluation.registration.create",
         obj=reg,
         at=at,
         after={
@@ -123,7 +172,10 @@ def registration_create(
             "education": education,
             "title_held": title_held,
             "years": years_in_occupation,
+            "conditions": outcome.summary,
+            "insisted": insist,
         },
+        reason=insist_reason,
     )
     return reg
 
@@ -164,6 +216,24 @@ def registration_check(
     return reg
 
 
+def exam_date_problem(reg: Registration, exam_date: date, *, today: date) -> str:
+    """Why ``exam_date`` cannot be the registration's exam date, or "" when it can [P3.3]: the exam
+    lies inside the registration's window, from the day its conditions were accepted (which follows
+    the registration and the training certificate) to today, never in the future."""
+    opened = [reg.training_certificate.issued_on, timezone.localdate(reg.registered_at)]
+    if reg.checked_at is not None:
+        opened.append(timezone.localdate(reg.checked_at))
+    earliest = max(opened)
+    if exam_date > today:
+        return f"考核日期{exam_date.isoformat()}晚于今天({today.isoformat()}),不能登记未来的考核 [P3.3]"
+    if exam_date < earliest:
+        return (
+            f"考核日期{exam_date.isoformat()}早于该申报条件审核通过之日({earliest.isoformat()}),"
+            f"考核日期应在{earliest.isoformat()}至{today.isoformat()}之间 [P3.3]"
+        )
+    return ""
+
+
 def _check_score(value, field: str, label: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
         raise ValidationError({field: f"{label}应为0至100的整数"})
@@ -185,6 +255,11 @@ def scores_record(
         raise ValidationError(f"申报状态为「{reg.get_status_display()}」,不能登记成绩")
     theory_score = _check_score(theory_score, "theory_score", "理论知识考试成绩")
     ability_score = _check_score(ability_score, "ability_score", "专业能力考核成绩")
+    if not isinstance(exam_date, date) or isinstance(exam_date, datetime):
+        raise ValidationError({"exam_date": "请填写考核日期(YYYY-MM-DD)"})
+    problem = exam_date_problem(reg, exam_date, today=timezone.localdate(at))
+    if problem:
+        raise ValidationError({"exam_date": problem})
     before = {"theory_score": reg.theory_score, "ability_score": reg.ability_score, "status": reg.status}
     reg.theory_score, reg.ability_score, reg.exam_date = theory_score, ability_score, exam_date
     reg.status = Registration.Status.PASSED if reg.passed_both else Registration.Status.FAILED
@@ -293,28 +368,88 @@ def level_certificate_revoke(
 
 
 RESULT_COLUMNS = ["申报编号", "身份证号", "姓名", "理论成绩", "能力成绩", "考核日期"]
+SCORE_COLUMNS = ("理论成绩", "能力成绩", "考核日期")
 
 
 def _int_cell(row: Row, key: str) -> int | None:
     text = row.text(key)
-    return int(text) if text.isdigit() else None
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 3 else None
 
 
-@transaction.atomic
-def results_import(*, actor, rows: list[Row], filename: str = "", at: datetime) -> ImportReport:
-    """Scores from an XLSX (or CSV) file [P3.3]: every row is checked first, one bad row and nothing is
-    written; passing rows get their level certificate; a re-run changes nothing already recorded."""
+@dataclass
+class ResultLine:
+    """One row of a results file, checked: what confirming the import will do with it."""
+
+    line: int
+    registration: Registration
+    theory: int
+    ability: int
+    exam_date: date
+    record: bool  # the scores are new or changed: they will be recorded
+    issue: bool  # both parts passed and no certificate yet: a level certificate will be issued
+
+    @property
+    def outcome(self) -> str:
+        if self.issue:
+            return "登记成绩并颁发专业技术等级证书" if self.record else "颁发专业技术等级证书"
+        if self.record:
+            return "登记成绩(不合格,不发证)" if not self.passed else "登记成绩"
+        return "已登记,无变化"
+
+    @property
+    def passed(self) -> bool:
+        return self.theory >= PASS_MARK and self.ability >= PASS_MARK
+
+
+@dataclass
+class ResultsPlan:
+    """What a results file would do, read before anything is written (the preview) [P3.3]."""
+
+    report: ImportReport = field(default_factory=ImportReport)
+    lines: list[ResultLine] = field(default_factory=list)
+    skipped: list[int] = field(default_factory=list)  # rows of the template left without scores
+
+    @property
+    def to_record(self) -> int:
+        return sum(1 for r in self.lines if r.record)
+
+    @property
+    def to_issue(self) -> int:
+        return sum(1 for r in self.lines if r.issue)
+
+    @property
+    def unchanged(self) -> int:
+        return sum(1 for r in self.lines if not r.record and not r.issue)
+
+    @property
+    def summary(self) -> str:
+        text = f"将登记 {self.to_record} 条成绩,将颁发 {self.to_issue} 张证书"
+        if self.unchanged:
+            text += f",{self.unchanged} 条已登记无变化"
+        if self.skipped:
+            text += f",跳过 {len(self.skipped)} 行未填写成绩的行"
+        return text
+
+
+def _plan_results(*, actor, rows: list[Row], at: datetime) -> ResultsPlan:
+    """Check every row of a results file without writing anything. Rows left entirely blank never
+    reach here (``read_table`` drops them); rows of the template whose scores and date are all
+    empty are skipped."""
     require(actor, Cap.MANAGE_EVALUATION)
-    report = ImportReport()
-    planned = []
+    today = timezone.localdate(at)
+    plan = ResultsPlan()
+    report = plan.report
     seen: dict[int, int] = {}
     for row in rows:
+        if all(not row.text(key) for key in SCORE_COLUMNS):
+            plan.skipped.append(row.line)
+            continue
         rid = row.text("申报编号")
         reg = (
             Registration.objects.select_related("person", "level", "training_certificate")
             .filter(pk=int(rid))
             .first()
-            if rid.isdigit()
+            if rid.isascii() and rid.isdigit() and len(rid) <= 18
             else None
         )
         if reg is None or reg.evaluation_body_id != actor.evaluation_body_id:
@@ -350,27 +485,52 @@ def results_import(*, actor, rows: list[Row], filename: str = "", at: datetime) 
         ):
             report.error(row.line, f"申报状态为「{reg.get_status_display()}」,不能登记成绩(须先通过条件审核)")
             continue
-        planned.append((reg, theory, ability, exam_date, same))
+        if not same:
+            problem = exam_date_problem(reg, exam_date, today=today)
+            if problem:
+                report.error(row.line, problem)
+                continue
+        passed = theory >= PASS_MARK and ability >= PASS_MARK
+        issue = passed and reg.status != Registration.Status.CERTIFIED
+        if issue and reg.training_certificate.status != TrainingCertificate.Status.VALID:
+            report.error(row.line, "培训合格证书已撤销,不能颁发等级证书 [P3.3]")
+            continue
+        plan.lines.append(ResultLine(row.line, reg, theory, ability, exam_date, record=not same, issue=issue))
+    return plan
+
+
+def results_preview(*, actor, rows: list[Row], at: datetime) -> ResultsPlan:
+    """What importing ``rows`` would do (将登记 N 条成绩,将颁发 N 张证书), every bad row named;
+    nothing is written. The import itself runs only on confirmation (``results_import``)."""
+    return _plan_results(actor=actor, rows=rows, at=at)
+
+
+@transaction.atomic
+def results_import(*, actor, rows: list[Row], filename: str = "", at: datetime) -> ImportReport:
+    """Scores from an XLSX (or CSV) file [P3.3], once the body has seen the preview and confirmed:
+    every row is checked again first, one bad row and nothing is written; new or changed scores are
+    recorded as by hand (``scores_record``) and passing rows get their level certificate; a re-run
+    changes nothing already recorded."""
+    plan = _plan_results(actor=actor, rows=rows, at=at)
+    report = plan.report
     if not report.ok:
         return report
     issued = []
-    for reg, theory, ability, exam_date, same in planned:
-        if same and (reg.status == Registration.Status.CERTIFIED or not reg.passed_both):
-            report.unchanged += 1
-            continue
-        if same:
-            report.unchanged += 1
-        else:
+    for line in plan.lines:
+        reg = line.registration
+        if line.record:
             reg = scores_record(
                 actor=actor,
                 registration=reg,
-                theory_score=theory,
-                ability_score=ability,
-                exam_date=exam_date,
+                theory_score=line.theory,
+                ability_score=line.ability,
+                exam_date=line.exam_date,
                 at=at,
             )
             report.updated += 1
-        if reg.passed_both:
+        else:
+            report.unchanged += 1
+        if line.issue:
             cert = level_certificate_issue(actor=actor, registration=reg, at=at)
             report.created += 1
             issued.append(cert.number)
@@ -385,6 +545,7 @@ def results_import(*, actor, rows: list[Row], filename: str = "", at: datetime) 
             "scored": report.updated,
             "certificates": issued,
             "unchanged": report.unchanged,
+            "skipped_lines": plan.skipped,
         },
     )
     return report

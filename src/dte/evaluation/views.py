@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import io
+import secrets
+import time
+from pathlib import Path
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
@@ -34,6 +38,7 @@ def dashboard(request):
         else None,
         "is_body": can(u, Cap.MANAGE_EVALUATION),
         "is_city": can(u, Cap.SUPERVISE_CITY),
+        "insisted": selectors.insisted_registrations(actor=u)[:100] if can(u, Cap.SUPERVISE_CITY) else None,
     }
     return render(request, "evaluation/dashboard.html", ctx)
 
@@ -58,14 +63,14 @@ def register(request, certificate_pk: int):
         {
             "form": form,
             "title": f"申报等级考核:{cert.person.name} · {cert.occupation.name} {cert.level.name} [P3.3]",
+            "lead": "所填情况不满足该等级的申报条件时,申报将被退回并说明原因;如确认符合条件,"
+            "可勾选「坚持申报」并填写理由,申报仍提交评价机构,并标记报市人力社保局。",
             "back": reverse("evaluation:dashboard"),
         },
     )
 
 
-@allows(Cap.SIGNED_IN)
-def registration_detail(request, pk: int):
-    reg = selectors.registration_for(actor=request.user, pk=pk)
+def _registration_page(request, reg: Registration, scores_form=None, status: int = 200):
     outcome = services.conditions.check(services.declaration(reg))
     return render(
         request,
@@ -74,7 +79,8 @@ def registration_detail(request, pk: int):
             "reg": reg,
             "outcome": outcome,
             "is_body": can(request.user, Cap.MANAGE_EVALUATION),
-            "scores_form": forms.ScoresForm(
+            "scores_form": scores_form
+            or forms.ScoresForm(
                 initial={
                     "theory_score": reg.theory_score,
                     "ability_score": reg.ability_score,
@@ -83,7 +89,13 @@ def registration_detail(request, pk: int):
             ),
             "certificate": LevelCertificate.objects.filter(registration=reg).first(),
         },
+        status=status,
     )
+
+
+@allows(Cap.SIGNED_IN)
+def registration_detail(request, pk: int):
+    return _registration_page(request, selectors.registration_for(actor=request.user, pk=pk))
 
 
 @require_POST
@@ -110,17 +122,16 @@ def registration_check(request, pk: int):
 def registration_scores(request, pk: int):
     reg = selectors.registration_for(actor=request.user, pk=pk)
     form = forms.ScoresForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "成绩应为0至100的整数,并填写考核日期")
-    else:
-        attempt(
-            request,
-            lambda: services.scores_record(
-                actor=request.user, registration=reg, at=clock.now(), **form.cleaned_data
-            ),
-            "成绩已登记。",
-        )
-    return redirect("evaluation:registration", pk=pk)
+    if form.is_valid():
+        try:
+            services.scores_record(actor=request.user, registration=reg, at=clock.now(), **form.cleaned_data)
+        except ValidationError as exc:
+            add_form_errors(form, exc)
+        else:
+            messages.success(request, "成绩已登记。")
+            return redirect("evaluation:registration", pk=pk)
+    # The refused scores stay on the page with the reason beside the field (nothing was written).
+    return _registration_page(request, reg, scores_form=form, status=422)
 
 
 @require_POST
@@ -135,32 +146,104 @@ def registration_issue(request, pk: int):
     return redirect("evaluation:registration", pk=pk)
 
 
+# The uploaded results file waits on the server between the preview and the confirmation, under a
+# random token that only the uploader's session knows; nothing is written before the confirmation.
+RESULTS_SESSION_KEY = "evaluation_results_uploads"
+RESULTS_KEEP_SECONDS = 24 * 3600
+
+
+def _results_dir() -> Path:
+    return Path(settings.VAR_DIR) / "uploads" / "evaluation-results"
+
+
+def _keep_upload(request, content: bytes, filename: str) -> str:
+    folder = _results_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    cutoff = time.time() - RESULTS_KEEP_SECONDS
+    for old in folder.glob("*.upload"):  # previews never confirmed
+        if old.stat().st_mtime < cutoff:
+            old.unlink(missing_ok=True)
+    token = secrets.token_urlsafe(18)
+    (folder / f"{token}.upload").write_bytes(content)
+    pending = dict(request.session.get(RESULTS_SESSION_KEY, {}))
+    pending[token] = filename
+    request.session[RESULTS_SESSION_KEY] = pending
+    return token
+
+
+def _kept_upload(request, token: str) -> tuple[bytes, str] | None:
+    filename = request.session.get(RESULTS_SESSION_KEY, {}).get(token)
+    path = _results_dir() / f"{token}.upload"
+    if filename is None or not path.is_file():
+        return None
+    return path.read_bytes(), filename
+
+
+def _drop_upload(request, token: str) -> None:
+    pending = dict(request.session.get(RESULTS_SESSION_KEY, {}))
+    if pending.pop(token, None) is not None:
+        (_results_dir() / f"{token}.upload").unlink(missing_ok=True)
+        request.session[RESULTS_SESSION_KEY] = pending
+
+
 @allows(Cap.MANAGE_EVALUATION)
 def results_import(request):
-    """Upload results (XLSX or CSV) [P3.3]: all or nothing, every bad row listed."""
+    """Upload results (XLSX or CSV) [P3.3] in two steps: the upload shows a preview (将登记 N 条成绩,
+    将颁发 N 张证书, row by row, every bad row listed) and writes nothing; the scores are recorded and
+    the certificates issued only when the body confirms. All or nothing."""
     from dte.training.forms import UploadForm
 
-    form = UploadForm(request.POST or None, request.FILES or None)
-    report = None
-    if request.method == "POST" and form.is_valid():
-        f = form.cleaned_data["file"]
-        try:
-            rows = read_table(content=f.read(), filename=f.name, required=services.RESULT_COLUMNS)
-            report = services.results_import(actor=request.user, rows=rows, filename=f.name, at=clock.now())
-        except ValidationError as exc:
-            add_form_errors(form, exc)
-    return render(
-        request,
-        "training/import_result.html",
-        {
-            "title": "导入考核成绩",
-            "form": form,
-            "report": report,
-            "columns": services.RESULT_COLUMNS,
-            "back": reverse("evaluation:dashboard"),
-        },
-        status=422 if report is not None and not report.ok else 200,
-    )
+    ctx: dict = {"columns": services.RESULT_COLUMNS, "back": reverse("evaluation:dashboard")}
+    status = 200
+    token = request.POST.get("token", "") if request.method == "POST" else ""
+    if token:
+        form = UploadForm()
+        kept = _kept_upload(request, token)
+        if kept is None:
+            ctx["errors"] = ["预览已失效或已导入,请重新上传文件"]
+            status = 422
+        elif request.POST.get("action") == "cancel":
+            _drop_upload(request, token)
+            messages.info(request, "已取消导入,未写入任何成绩。")
+            return redirect("evaluation:results_import")
+        else:
+            content, filename = kept
+            try:
+                rows = read_table(content=content, filename=filename, required=services.RESULT_COLUMNS)
+                report = services.results_import(
+                    actor=request.user, rows=rows, filename=filename, at=clock.now()
+                )
+            except ValidationError as exc:
+                ctx["errors"] = exc.messages
+                status = 422
+            else:
+                ctx["report"] = report
+                if report.ok:
+                    _drop_upload(request, token)
+                else:  # something changed since the preview: nothing was written
+                    status = 422
+    else:
+        form = UploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            f = form.cleaned_data["file"]
+            content = f.read()
+            try:
+                rows = read_table(content=content, filename=f.name, required=services.RESULT_COLUMNS)
+                plan = services.results_preview(actor=request.user, rows=rows, at=clock.now())
+            except ValidationError as exc:
+                add_form_errors(form, exc)
+                status = 422
+            else:
+                ctx["plan"] = plan
+                if not plan.report.ok:
+                    status = 422
+                elif plan.to_record or plan.to_issue:
+                    ctx["token"] = _keep_upload(request, content, f.name)
+                    ctx["filename"] = f.name
+        elif request.method == "POST":
+            status = 422
+    ctx["form"] = form
+    return render(request, "evaluation/results_import.html", ctx, status=status)
 
 
 def _xlsx_response(header: list[str], rows: list[list], filename: str) -> HttpResponse:

@@ -10,10 +10,12 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from dte import rows
 from dte.audit.models import AuditEntry
+from dte.core.bounds import AUDIT_REASON_MAX
 
 GENESIS = "0" * 64
 # Any constant: the PostgreSQL advisory lock that serialises appends to the chain.
@@ -103,6 +105,10 @@ def record(
     """Append one entry. Must run inside the caller's transaction (``transaction.atomic``)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record must be called inside the writing transaction")
+    if len(reason) > AUDIT_REASON_MAX:
+        # A last line behind the services' own bounds (dte.core.bounds): refused, never cut, so
+        # the step it records is refused with it.
+        raise ValidationError({"reason": f"理由不能超过{AUDIT_REASON_MAX}个字"})
     if obj is not None:
         object_type = object_type or obj._meta.label
         object_id = object_id or str(obj.pk)

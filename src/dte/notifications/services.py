@@ -5,19 +5,30 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
 from dte import rows
+from dte.core.bounds import MESSAGE_BODY_MAX, MESSAGE_SUBJECT_MAX
 from dte.notifications.backends import get_backend
 from dte.notifications.models import Message
 from dte.notifications.selectors import inbox
+
+
+def _bounded(subject: str, body: str) -> None:
+    """A message is refused (with the step that sends it) rather than stored cut: the texts a person
+    typed into it are bounded by the services that take them (dte.core.bounds)."""
+    if len(subject) > MESSAGE_SUBJECT_MAX:
+        raise ValidationError({"subject": f"站内信标题不能超过{MESSAGE_SUBJECT_MAX}个字"})
+    if len(body) > MESSAGE_BODY_MAX:
+        raise ValidationError({"body": f"站内信内容不能超过{MESSAGE_BODY_MAX}个字"})
 
 
 # No savepoint of its own: a failure rolls back the caller's step too, as one unit.
 @transaction.atomic(savepoint=False)
 def notify(*, person, subject: str, body: str, link: str = "", topic: str = "", at: datetime) -> Message:
     """Put a message in the person's inbox and hand it to the SMS/e-mail backend."""
+    _bounded(subject, body)
     # One plain INSERT: most steps of a claim send one (see dte.rows).
     msg = rows.insert(
         Message(person=person, subject=subject, body=body, link=link, topic=topic, created_at=at),
@@ -41,6 +52,7 @@ def notify_user(
     """Put a message in an account's inbox (officers have no person record) and hand it to the
     backend. With a ``dedupe_key``, an account gets the message once: a second call, also one
     racing in another transaction, writes and sends nothing and returns None."""
+    _bounded(subject, body)
     fields = {
         "user": user,
         "subject": subject,

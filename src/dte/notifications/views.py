@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from dte import clock
 from dte.accounts.permissions import Cap, allows
+from dte.core.bounds import page_number
 from dte.notifications import selectors, services
 
 PAGE_SIZE = 50
@@ -22,7 +23,9 @@ def inbox(request):
     qs = selectors.inbox(actor=request.user)
     if unread_only:
         qs = qs.filter(read_at__isnull=True)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(qs, PAGE_SIZE)
+    # Beyond the last page: the last; below 1 or not a number: the first (dte.core.bounds).
+    page = paginator.page(page_number(request.GET.get("page"), paginator.num_pages))
     template = "notifications/inbox.html"
     if request.headers.get("HX-Request"):
         template += "#results"

@@ -165,11 +165,16 @@ class ReasonIn(Schema):
     reason: str = ""
 
 
-@router.post("/claims/{pk}/withdraw", auth=session_auth, response={200: ClaimOut, 422: Error, 403: Error})
+@router.post(
+    "/claims/{pk}/withdraw", auth=session_auth, response={200: ClaimOut, 204: None, 422: Error, 403: Error}
+)
 def withdraw_claim(request, pk: int, payload: ReasonIn):
-    c = services.claim_withdraw(
-        actor=request.auth, claim=_claim(request, pk), reason=payload.reason, at=clock.now()
-    )
+    """A submitted claim is withdrawn (200, the claim); a draft is discarded (204, nothing left)."""
+    c = _claim(request, pk)
+    if c.status == "draft":
+        services.claim_discard(actor=request.auth, claim=c, reason=payload.reason, at=clock.now())
+        return Status(204, None)
+    c = services.claim_withdraw(actor=request.auth, claim=c, reason=payload.reason, at=clock.now())
     return _out(c)
 
 

@@ -20,6 +20,16 @@ from dte import rows
 from dte.accounts.permissions import Cap, can, require
 from dte.audit import services as audit
 from dte.catalog.models import County
+from dte.core.bounds import (
+    ANSWER_MAX,
+    CONTACT_MAX,
+    FILENAME_MAX,
+    FINDING_MAX,
+    LABEL_MAX,
+    NOTE_MAX,
+    REASON_MAX,
+    clean_text,
+)
 from dte.notifications.services import notify
 from dte.people import crypto
 from dte.people.services import clean_phone
@@ -288,14 +298,13 @@ def claim_update(
     if bank_kind not in Claim.BankKind.values:
         raise ValidationError({"bank_kind": "请选择社会保障卡银行账户或指定银行账户"})
     account = _clean_account(bank_account)
-    if bank_kind == Claim.BankKind.DESIGNATED and not bank_name.strip():
+    bank_name = clean_text(bank_name, field="bank_name", label="开户银行", max_length=LABEL_MAX, line=True)
+    if bank_kind == Claim.BankKind.DESIGNATED and not bank_name:
         raise ValidationError({"bank_name": "指定银行账户须填写开户银行"})
     if retirement_category and retirement_category not in ("female_cadre", "female_worker", "male"):
         raise ValidationError({"retirement_category": "退休类别应为女干部或女工人"})
     claim.bank_kind = bank_kind
-    claim.bank_name = bank_name.strip()[:60] or (
-        "社会保障卡" if bank_kind == Claim.BankKind.SOCIAL_SECURITY_CARD else ""
-    )
+    claim.bank_name = bank_name or ("社会保障卡" if bank_kind == Claim.BankKind.SOCIAL_SECURITY_CARD else "")
     claim.bank_account_enc = crypto.encrypt(account, context=BANK_CONTEXT)
     claim.bank_account_hash = Claim.hash_bank_account(account)
     claim.phone = clean_phone(phone) or claim.phone
@@ -319,11 +328,12 @@ def evidence_add(*, actor, claim: Claim, kind: str, filename: str, content: byte
     _expect(claim, Status.DRAFT, Status.AWAITING_INFO)
     if kind not in Evidence.Kind.values or kind == Evidence.Kind.OBJECTION:
         raise ValidationError({"kind": "请选择材料类别"})
+    filename = _clean_filename(filename)
     ctype = evidence_files.sniff(content)
     ev = Evidence.objects.create(
         claim=claim,
         kind=kind,
-        filename=(filename or "upload")[:200],
+        filename=filename,
         content_type=ctype,
         size=len(content),
         sha256=hashlib.sha256(content).hexdigest(),
@@ -338,6 +348,10 @@ def evidence_add(*, actor, claim: Claim, kind: str, filename: str, content: byte
         changes={"kind": kind, "file": ev.filename, "sha256": ev.sha256, "size": ev.size},
     )
     return ev
+
+
+def _clean_filename(filename: str) -> str:
+    return clean_text(filename, field="file", label="文件名", max_length=FILENAME_MAX, line=True) or "upload"
 
 
 # -- submit [A2.5], [A2.4b], [A2.4c], [A2.7c] ------------------------------------------------------
@@ -511,15 +525,55 @@ def _set_review_dues(claim: Claim) -> None:
 
 @transaction.atomic
 def claim_withdraw(*, actor, claim: Claim, reason: str = "", at: datetime) -> Claim:
-    """The claimant withdraws a claim that is not yet approved (DESIGN.md §4)."""
+    """The claimant withdraws a claim that is not yet approved (DESIGN.md §4). A draft was never
+    submitted (no county has it): withdrawing it discards it (``claim_discard``)."""
+    reason = clean_text(reason, field="reason", label="撤回理由", max_length=REASON_MAX)
     claim = _lock(claim)
     _own(actor, claim)
     _expect(claim, *WITHDRAWABLE)
+    if claim.status == Status.DRAFT:
+        return _discard(actor=actor, claim=claim, reason=reason, at=at)
     before = claim.status
     claim.status = Status.WITHDRAWN
     claim.save()
     _event(claim, action="withdrawn", label="申领人撤回申领", actor=actor, at=at, note=reason)
     _audit(claim, actor=actor, action="claim.withdraw", before=before, at=at, reason=reason)
+    return claim
+
+
+@transaction.atomic
+def claim_discard(*, actor, claim: Claim, reason: str = "", at: datetime) -> Claim:
+    """The claimant discards a draft: the claim, its uploaded files and its timeline are deleted
+    (a draft was never submitted, so no county, report or other claim refers to it); the audit log
+    keeps the record of the draft and its discarding. Returns the deleted claim (``pk`` kept)."""
+    reason = clean_text(reason, field="reason", label="撤回理由", max_length=REASON_MAX)
+    claim = _lock(claim)
+    _own(actor, claim)
+    _expect(claim, Status.DRAFT)
+    return _discard(actor=actor, claim=claim, reason=reason, at=at)
+
+
+def _discard(*, actor, claim: Claim, reason: str, at: datetime) -> Claim:
+    pk = claim.pk
+    files = list(claim.evidence.values_list("kind", "filename", "sha256"))
+    audit.record(
+        actor=actor,
+        action="claim.discard",
+        obj=claim,
+        at=at,
+        reason=reason,
+        changes={
+            "status": [claim.status, "discarded"],
+            "reference": claim.reference,
+            "level_certificate": claim.level_certificate_number,
+            "evidence": [{"kind": k, "file": f, "sha256": h} for k, f, h in files],
+        },
+    )
+    Evidence.objects.filter(claim_id=pk).delete()
+    ClaimEvent.objects.filter(claim_id=pk).delete()
+    Claim.objects.filter(pk=pk, status=Status.DRAFT).delete()
+    claim.pk = pk  # the caller may still name it (audit, redirects)
+    claim.status = "discarded"
     return claim
 
 
@@ -533,14 +587,17 @@ def review_request_info(*, actor, claim: Claim, question: str, at: datetime) -> 
     claim = _lock(claim)
     _in_scope(actor, claim)
     _expect(claim, Status.UNDER_REVIEW)
-    question = (question or "").strip()
+    question = clean_text(question, field="question", label="需要补充的信息", max_length=NOTE_MAX)
     if not question:
         raise ValidationError({"question": "请写明需要补充的信息"})
     claim.status = Status.AWAITING_INFO
     claim.info_requested_on = local_date(at)
     claim.info_reminded_on = None
+    due = info_due(claim)
+    lapse = due.value
+    # W1: a deadline reckoned over a year with no holiday schedule is provisional from the start.
+    claim.dates_provisional = claim.dates_provisional or due.provisional
     claim.save()
-    lapse = get_calendar().add_workdays(claim.info_requested_on, INFO_LAPSE_WORKING_DAYS).value
     _event(
         claim,
         action="info_requested",
@@ -563,7 +620,7 @@ def claim_answer(*, actor, claim: Claim, answer: str, at: datetime) -> Claim:
     claim = _lock(claim)
     _own(actor, claim)
     _expect(claim, Status.AWAITING_INFO)
-    answer = (answer or "").strip()
+    answer = clean_text(answer, field="answer", label="补正说明", max_length=ANSWER_MAX)
     if (
         not answer
         and not claim.evidence.filter(
@@ -599,6 +656,12 @@ def claim_answer(*, actor, claim: Claim, answer: str, at: datetime) -> Claim:
     return claim
 
 
+def info_due(claim: Claim, cal=None):
+    """The day by which the claimant is to answer a request for information (补正期限): the
+    ``INFO_LAPSE_WORKING_DAYS``-th working day after the request, with whether it is provisional (W1)."""
+    return (cal or get_calendar()).add_workdays(claim.info_requested_on, INFO_LAPSE_WORKING_DAYS)
+
+
 def _requested_at(claim: Claim) -> datetime:
     ev = claim.events.filter(action="info_requested").order_by("-at").first()
     return ev.at if ev else claim.created_at
@@ -608,6 +671,7 @@ def _requested_at(claim: Claim) -> datetime:
 def review_pass(*, actor, claim: Claim, note: str = "", at: datetime) -> Claim:
     """The review opinion: passed, for the approver [A2.6.1]."""
     require(actor, Cap.REVIEW_CLAIMS)
+    note = clean_text(note, field="note", label="审核意见", max_length=NOTE_MAX)
     claim = _lock(claim)
     _in_scope(actor, claim)
     _expect(claim, Status.UNDER_REVIEW)
@@ -652,7 +716,7 @@ def claim_reject(*, actor, claim: Claim, clauses: list[str], reason: str, at: da
     _in_scope(actor, claim)
     _expect(claim, Status.UNDER_REVIEW, Status.REVIEWED)
     chosen = _clean_clauses(clauses)
-    reason = (reason or "").strip()
+    reason = clean_text(reason, field="reason", label="驳回理由", max_length=REASON_MAX)
     if not reason:
         raise ValidationError({"reason": "请写明驳回理由"})
     before = claim.status
@@ -680,6 +744,7 @@ def claim_approve(*, actor, claim: Claim, note: str = "", at: datetime) -> Claim
     """Approve (never by the reviewer: four eyes) and publish on the public notice for 5 working
     days [A2.6.1], [A2.6.2]."""
     require(actor, Cap.APPROVE_CLAIMS)
+    note = clean_text(note, field="note", label="审批意见", max_length=NOTE_MAX)
     claim = _lock(claim)
     _in_scope(actor, claim)
     _expect(claim, Status.REVIEWED)
@@ -738,8 +803,17 @@ def objection_file(
     claim = _lock(claim)
     if claim.status not in (Status.ON_NOTICE, Status.OBJECTION) or local_date(at) > claim.notice_last_day:
         raise ValidationError("该公示已结束,不再受理异议")
-    reason, contact = (reason or "").strip(), (contact or "").strip()
     errors = {}
+    try:
+        reason = clean_text(reason, field="reason", label="异议理由", max_length=REASON_MAX)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    try:
+        contact = clean_text(contact, field="contact", label="联系方式", max_length=CONTACT_MAX, line=True)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
     if len(reason) < 5:
         errors["reason"] = "请写明异议理由(至少5个字)"
     if not contact:
@@ -750,15 +824,17 @@ def objection_file(
     recent = Objection.objects.filter(client_key=key, filed_at__gte=at - timezone.timedelta(hours=1)).count()
     if recent >= OBJECTIONS_PER_HOUR:
         raise ValidationError("提交过于频繁,请稍后再试")
-    checked = [(name, content, evidence_files.sniff(content)) for name, content in files if content]
+    checked = [
+        (_clean_filename(name), content, evidence_files.sniff(content)) for name, content in files if content
+    ]
     objection = Objection.objects.create(
-        claim=claim, reason=reason[:2000], contact=contact[:60], client_key=key, filed_at=at
+        claim=claim, reason=reason, contact=contact, client_key=key, filed_at=at
     )
     for name, content, ctype in checked:
         Evidence.objects.create(
             objection=objection,
             kind=Evidence.Kind.OBJECTION,
-            filename=name[:200],
+            filename=name,
             content_type=ctype,
             size=len(content),
             sha256=hashlib.sha256(content).hexdigest(),
@@ -792,7 +868,7 @@ def objection_decide(*, actor, objection: Objection, upheld: bool, finding: str,
     objection = Objection.objects.select_for_update().get(pk=objection.pk)
     if objection.status != Objection.Status.OPEN:
         raise ValidationError("该异议已处理")
-    finding = (finding or "").strip()
+    finding = clean_text(finding, field="finding", label="调查结论", max_length=FINDING_MAX)
     if not finding:
         raise ValidationError({"finding": "请写明调查结论"})
     objection.status = Objection.Status.UPHELD if upheld else Objection.Status.DISMISSED
@@ -864,6 +940,8 @@ def _dues_again(claim: Claim, cal) -> bool:
         dues = periods.review_due_dates(claim.received_on, claim.paused_working_days, cal)
         claim.review_due, claim.approval_due = dues.review_due, dues.approval_due
         provisional = dues.provisional
+        if claim.status == Status.AWAITING_INFO and claim.info_requested_on:
+            provisional = provisional or info_due(claim, cal).provisional  # the 补正期限 (W1)
     elif claim.status in (Status.ON_NOTICE, Status.OBJECTION, *_AFTER_NOTICE) and claim.notice_published_on:
         if claim.status in _AFTER_NOTICE:
             pay = periods.payment_due(claim.notice_last_day, cal)
@@ -886,6 +964,33 @@ def _dues_again(claim: Claim, cal) -> bool:
     return provisional
 
 
+# The request for information's deadline (补正期限) is not a column: it is reckoned from the day of
+# the request; the timeline keeps the deadline each step announced.
+INFO_DUE = "info_due"
+INFO_DUE_LABEL = "补正期限"
+
+
+def _info_due_moved(claim: Claim, cal) -> list[date] | None:
+    """[announced, now] when the claim awaits information and its deadline, reckoned again on
+    ``cal``, is not the one last announced on its timeline; else None."""
+    if claim.status != Status.AWAITING_INFO or not claim.info_requested_on:
+        return None
+    announced = (
+        claim.events.filter(
+            action__in=("info_requested", "info_reminder", "dues_recomputed"),
+            due__isnull=False,
+            at__gte=_requested_at(claim),
+        )
+        .order_by("-at", "-pk")
+        .values_list("due", flat=True)
+        .first()
+    )
+    now = info_due(claim, cal).value
+    if announced is None or announced == now:
+        return None
+    return [announced, now]
+
+
 def due_dates_recompute(*, at: datetime) -> int:
     """Scheduled (W1): the due dates reckoned over a year whose holiday schedule had not been
     published are reckoned again on today's calendar, so that once the State Council's schedule
@@ -905,14 +1010,21 @@ def due_dates_recompute(*, at: datetime) -> int:
             after = {f: getattr(claim, f) for f in DUE_FIELDS}
             moved = {f: [before[f], after[f]] for f in DUE_FIELDS if before[f] != after[f]}
             claim.save(update_fields=[*DUE_FIELDS, "dates_provisional"])
+            info_moved = _info_due_moved(claim, cal)
+            if info_moved is not None:
+                moved[INFO_DUE] = info_moved
             if not moved:
                 continue
-            labels = {f: str(Claim._meta.get_field(f).verbose_name) for f in moved}
+            labels = {
+                f: INFO_DUE_LABEL if f == INFO_DUE else str(Claim._meta.get_field(f).verbose_name)
+                for f in moved
+            }
             _event(
                 claim,
                 action="dues_recomputed",
                 label="按国务院办公厅公布的节假日安排重新计算期限",
                 at=at,
+                due=moved[INFO_DUE][1] if INFO_DUE in moved else None,
                 note="；".join(f"{labels[f]}:{a:%Y-%m-%d} → {b:%Y-%m-%d}" for f, (a, b) in moved.items()),
             )
             audit.record(
@@ -1048,8 +1160,10 @@ def deadlines_check(*, at: datetime) -> dict:
                 counts["lapsed"] += 1
             elif waited >= INFO_REMIND_WORKING_DAYS and c.info_reminded_on is None:
                 c.info_reminded_on = today
-                c.save(update_fields=["info_reminded_on"])
-                lapse = cal.add_workdays(c.info_requested_on, INFO_LAPSE_WORKING_DAYS).value
+                due = info_due(c, cal)
+                lapse = due.value
+                c.dates_provisional = c.dates_provisional or due.provisional  # W1
+                c.save(update_fields=["info_reminded_on", "dates_provisional"])
                 _event(c, action="info_reminder", label="已提醒申领人补充材料", at=at, due=lapse)
                 audit.record(actor=None, action="claim.info_reminder", obj=c, at=at, changes={"lapse": lapse})
                 _tell(c, "请尽快补充材料", f"请于{lapse}前补充材料,逾期申领终止。", at)

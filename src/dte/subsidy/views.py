@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from dte import clock
 from dte.accounts.permissions import Cap, allows, can
 from dte.catalog.models import County, Occupation
+from dte.core.bounds import page_number
 from dte.notifications import selectors as inbox_selectors
 from dte.policy.rules import RULE_IDS
 from dte.subsidy import facts, payments, selectors, services, sources
@@ -129,6 +130,7 @@ def claim_detail(request, pk: int):
             "recoveries": claim.recoveries.prefetch_related("repayments"),
             "credit_entries": [(e, e.status(today)) for e in payments.credit_entries_for(claim=claim)],
             "class_anomalies": [] if mine else sources.class_anomalies(claim.training_class_id),
+            "info_due": services.info_due(claim) if claim.status == Status.AWAITING_INFO else None,
             "due_flag": selectors.due_flag(claim, today),
             "next_due": selectors.next_due(claim),
             "can_review": can(user, Cap.REVIEW_CLAIMS) and not mine,
@@ -197,6 +199,8 @@ def claim_act(request, pk: int, action: str):
     elif action == "submit":
         _run(request, lambda: services.claim_submit(actor=u, claim=claim, at=now), "申领已提交")
     elif action == "withdraw":
+        if claim.status == Status.DRAFT:
+            return _discard(request, claim)
         _run(
             request,
             lambda: services.claim_withdraw(actor=u, claim=claim, reason=p.get("reason", ""), at=now),
@@ -298,6 +302,25 @@ def claim_act(request, pk: int, action: str):
     return redirect("subsidy:claim", pk=claim.pk)
 
 
+def _discard(request, claim: Claim):
+    """Withdrawing a draft discards it: first a page that says so and asks to confirm, then the
+    confirmed post discards it and goes back to the claimant's list."""
+    if request.POST.get("confirm") != "1":
+        return render(
+            request, "subsidy/claim_discard.html", {"claim": claim, "reason": request.POST.get("reason", "")}
+        )
+    done = _run(
+        request,
+        lambda: services.claim_discard(
+            actor=request.user, claim=claim, reason=request.POST.get("reason", ""), at=clock.now()
+        ),
+        f"草稿 {claim.reference} 已放弃",
+    )
+    if done is None:
+        return redirect("subsidy:claim", pk=claim.pk)
+    return redirect("subsidy:my_claims")
+
+
 def _int(v) -> int:
     try:
         return int(str(v).strip())
@@ -350,14 +373,16 @@ def queue(request):
         q=g.get("q", "").strip(),
         occupation=g.get("occupation", ""),
     )
-    number = max(_int(g.get("page")) or 1, 1)
+    total = rows.count()
+    pages = max((total + QUEUE_PAGE - 1) // QUEUE_PAGE, 1)
+    number = page_number(g.get("page"), pages)  # beyond the last page: the last; below 1: the first
     page = selectors.queue_page(rows, QUEUE_PAGE, (number - 1) * QUEUE_PAGE)
     soon = selectors.due_soon_limit(today)
     context = {
         "rows": [(c, selectors.due_flag(c, today, soon), selectors.next_due(c)) for c in page],
-        "total": (total := rows.count()),
+        "total": total,
         "page": number,
-        "pages": max((total + QUEUE_PAGE - 1) // QUEUE_PAGE, 1),
+        "pages": pages,
         "query": g.copy(),
         "today": today,
         "filters": g,

@@ -148,3 +148,16 @@ def test_the_registration_page_refuses_an_application_that_fails_the_conditions_
     assert page.status_code == 302 and reg.insisted
     city = client_as(city_officer).get(reverse("evaluation:dashboard")).content.decode()
     assert "仍坚持申报" in city and "有两年相关工作经历" in city
+
+
+def test_a_session_keeps_at_most_five_previews_the_oldest_giving_way(
+    client_as, evaluation_staff, accepted, trainee, uploads
+):
+    client = client_as(evaluation_staff)
+    url = reverse("evaluation:results_import")
+    row = (accepted.pk, trainee.person.id_number, "陈晓明", 82, 77, "2025-06-01")
+    tokens = [client.post(url, {"file": results_file([row])}).context["token"] for _ in range(6)]
+    assert sorted(p.stem for p in uploads.iterdir()) == sorted(tokens[1:])
+    assert client.post(url, {"token": tokens[0], "action": "confirm"}).status_code == 422
+    assert client.post(url, {"token": tokens[5], "action": "confirm"}).status_code == 200
+    assert LevelCertificate.objects.count() == 1

@@ -150,6 +150,7 @@ def registration_issue(request, pk: int):
 # random token that only the uploader's session knows; nothing is written before the confirmation.
 RESULTS_SESSION_KEY = "evaluation_results_uploads"
 RESULTS_KEEP_SECONDS = 24 * 3600
+RESULTS_PENDING_MAX = 5
 
 
 def _results_dir() -> Path:
@@ -166,6 +167,10 @@ def _keep_upload(request, content: bytes, filename: str) -> str:
     token = secrets.token_urlsafe(18)
     (folder / f"{token}.upload").write_bytes(content)
     pending = dict(request.session.get(RESULTS_SESSION_KEY, {}))
+    while len(pending) >= RESULTS_PENDING_MAX:  # the oldest previews of this session give way
+        oldest = next(iter(pending))
+        pending.pop(oldest)
+        (folder / f"{oldest}.upload").unlink(missing_ok=True)
     pending[token] = filename
     request.session[RESULTS_SESSION_KEY] = pending
     return token

@@ -233,6 +233,21 @@ def test_a_certificate_issued_within_the_window_after_the_last_session_is_listed
     assert record.certificate_anomalies(min_hours=12) == []
 
 
+def test_the_city_sees_certificates_issued_too_soon_on_its_training_page(
+    running, institution_staff, city_officer, client_as
+):
+    _klass, enrolment, sessions = running
+    attend(institution_staff, enrolment, sessions)
+    services.record_exception_grant(
+        actor=city_officer, enrolment=enrolment, kind="early", reason=REASON, at=AFTER_LAST_SESSION
+    )
+    assess(institution_staff, enrolment, AFTER_LAST_SESSION)
+    cert = services.certificate_issue(actor=institution_staff, enrolment=enrolment, at=AFTER_LAST_SESSION)
+    html = client_as(city_officer).get("/training/plans/").content.decode()
+    listed = html.split('id="certificate-anomalies"')[1].split("</ul>")[0]
+    assert cert.number in listed and "少于 24 小时即列出" in listed
+
+
 def test_a_certificate_issued_days_after_the_class_end_is_not_listed(
     running, institution_staff, city_officer
 ):

@@ -264,8 +264,8 @@ def certificate_for(*, actor, pk: int) -> TrainingCertificate:
 
 def city_queue(*, actor, now: datetime | None = None):
     """The city's training desk: plans to file, rosters to review (each with how many trainees are
-    at or past the statutory retirement age [A2.1]), and the exceptions to the order of the record
-    the city has granted [P3.2], [P2.3]."""
+    at or past the statutory retirement age [A2.1]), the exceptions to the order of the record the
+    city has granted, and certificates issued too soon after their class's end [P3.2], [P2.3]."""
     require(actor, Cap.SUPERVISE_CITY)
     rosters = list(
         TrainingClass.objects.filter(roster_status=TrainingClass.RosterStatus.SUBMITTED).select_related(
@@ -281,6 +281,8 @@ def city_queue(*, actor, now: datetime | None = None):
         ),
         "rosters": rosters,
         "exceptions": record_exceptions(actor=actor),
+        "certificate_anomalies": certificate_anomalies(actor=actor),
+        "certificate_min_hours": record.certificate_min_hours(on=timezone.localdate(now)),
     }
 
 

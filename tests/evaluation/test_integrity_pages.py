@@ -161,3 +161,16 @@ def test_a_session_keeps_at_most_five_previews_the_oldest_giving_way(
     assert client.post(url, {"token": tokens[0], "action": "confirm"}).status_code == 422
     assert client.post(url, {"token": tokens[5], "action": "confirm"}).status_code == 200
     assert LevelCertificate.objects.count() == 1
+
+
+def test_the_api_refuses_an_exam_date_in_the_future_with_the_field(client_as, evaluation_staff, accepted):
+    r = client_as(evaluation_staff).post(
+        f"/api/evaluation/registrations/{accepted.pk}/scores",
+        {"theory_score": 80, "ability_score": 80, "exam_date": "2099-01-01"},
+        content_type="application/json",
+    )
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "exam_date"
+    assert r.json()["errors"][0]["message"].startswith("考核日期2099-01-01晚于今天")
+    accepted.refresh_from_db()
+    assert accepted.theory_score is None

@@ -1,6 +1,7 @@
 """Every date and number a person types for plans, classes and events is range-checked with a
 Chinese field error, and nothing is written; none reaches a server error."""
 
+import json
 from datetime import date
 
 import pytest
@@ -224,3 +225,26 @@ def test_the_event_form_refuses_a_2020_event_without_a_server_error(city_officer
     assert r.status_code == 200
     assert "errorlist" in r.content.decode()
     assert not Event.objects.exists()
+
+
+def test_the_api_refuses_absurd_plan_values_with_field_errors(client, institution_staff):
+    client.force_login(institution_staff)
+    body = {
+        "occupation": "2-02-10-09",
+        "level": "junior",
+        "evaluation_body": "DEMO-EVAL-01",
+        "title": "AI 初级",
+        "hours_theory_offline": 4,
+        "hours_practice_offline": 4,
+        "start_date": "2024-01-15",
+        "end_date": "9999-12-31",
+        "place": "温州",
+        "capacity": 2**40,
+        "fee": 1000,
+        "assessment_plan": "机考",
+    }
+    r = client.post("/api/training/plans", json.dumps(body), content_type="application/json")
+    assert r.status_code == 422, r.content
+    errors = {e["field"]: e["message"] for e in r.json()["errors"]}
+    assert "2024-02-01" in errors["start_date"] and "计划人数" in errors["capacity"]
+    assert not TrainingPlan.objects.exists()

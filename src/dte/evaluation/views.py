@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import secrets
 import time
 from pathlib import Path
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from dte import clock
 from dte.accounts.permissions import Cap, allows, can
+from dte.core.spreadsheet import xlsx_bytes
 from dte.evaluation import forms, selectors, services
 from dte.evaluation.models import LevelCertificate, Registration
 from dte.training import documents
@@ -252,17 +252,10 @@ def results_import(request):
 
 
 def _xlsx_response(header: list[str], rows: list[list], filename: str) -> HttpResponse:
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    ws = wb.active
-    ws.append(header)
-    for r in rows:
-        ws.append(r)
-    buf = io.BytesIO()
-    wb.save(buf)
+    """One sheet through dte.core.spreadsheet: formula-like text (a name "=HYPERLINK(…)") stays text."""
     response = HttpResponse(
-        buf.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        xlsx_bytes(header, rows, title="Sheet"),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -11,6 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
+from dte.core.spreadsheet import xlsx_set
 from dte.reports.models import CountyReport
 from dte.reports.selectors import CLAIM_COLUMNS, TRAINING_COLUMNS
 from dte.training.documents import cjk_bold_font, cjk_font
@@ -60,7 +61,7 @@ def xlsx(report: CountyReport) -> bytes:
     ws.cell(row=row, column=width - 2, value=f"行政区划代码:{f['county']['code']}")
     row += 1
     ws.cell(row=row, column=1, value=f"统计年度:{f['year']}年1月1日至12月31日   数据截至:{f['as_of']}")
-    ws.cell(row=row, column=width - 2, value=_status_line(report))
+    xlsx_set(ws.cell(row=row, column=width - 2), _status_line(report))
     row += 1
     ws.cell(row=row, column=1, value="依据:《温州市数字技术工程师培育项目实施方案》五、其他事项 [P5.3a]")
     row += 2
@@ -75,7 +76,8 @@ def xlsx(report: CountyReport) -> bytes:
         row += 1
         for values in [*rows, total]:
             for i, v in enumerate(values, start=1):
-                c = ws.cell(row=row, column=i, value=v)
+                c = ws.cell(row=row, column=i)
+                xlsx_set(c, v)  # an occupation's label like "=…" is text, never a formula
                 c.border = box
                 if i > 2:
                     c.number_format = "#,##0"

@@ -4,8 +4,6 @@ the page and a CSV download (the same rows)."""
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
@@ -15,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from dte import clock
 from dte.accounts.permissions import Cap, allows, can
+from dte.core.spreadsheet import SafeCsvWriter
 from dte.reports import exports, selectors, services
 from dte.reports.selectors import OUTSIDE, STAGES
 
@@ -140,7 +139,7 @@ def _csv(name: str, table: dict) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     response.write("\ufeff")  # Excel opens UTF-8 Chinese correctly with a BOM
-    w = csv.writer(response)
+    w = SafeCsvWriter(response)  # formula-like text is written as text
     w.writerow(table["headers"])
     w.writerows(table["rows"])
     return response

@@ -3,8 +3,6 @@ call one service or selector, and render."""
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
@@ -13,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from dte import clock
 from dte.accounts.permissions import Cap, allows, can
+from dte.core.spreadsheet import SafeCsvWriter
 from dte.supervision import forms, selectors, services
 from dte.supervision.models import Finding, FollowUp, Photo
 from dte.training.models import TrainingClass
@@ -277,7 +276,7 @@ def quality(request):
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="class-quality.csv"'
         response.write("\ufeff")
-        w = csv.writer(response)
+        w = SafeCsvWriter(response)  # a class or institution name like "=HYPERLINK(…)" stays text
         w.writerow(
             ["培训机构", "班次", "结业日期", "问卷份数", "问卷得分", "检查次数", "检查得分", "质量得分"]
         )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 
 from django.contrib import messages
@@ -16,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from dte import clock
 from dte.accounts.permissions import Cap, allows, can
+from dte.core import spreadsheet
 from dte.training import checkin, documents, forms, rules, selectors, services
 from dte.training.models import Enrolment, Event, Session, TrainingCertificate
 from dte.training.tables import read_table
@@ -845,27 +844,15 @@ def ce_statement_pdf(request, year: int):
 
 # --- the city's tables: CE hours [P4.1] ----------------------------------------------------------------
 def table_response(*, header: list[str], rows: list[list], filename: str, fmt: str) -> HttpResponse:
-    """A table as CSV (UTF-8 with BOM, so that spreadsheet programs read the Chinese) or XLSX."""
+    """A table as CSV (UTF-8 with BOM, so that spreadsheet programs read the Chinese) or XLSX, through
+    dte.core.spreadsheet: a name or subject like "=HYPERLINK(…)" is written as text, never a formula."""
     if fmt == "xlsx":
-        from openpyxl import Workbook
-
-        wb = Workbook()
-        ws = wb.active
-        ws.append(header)
-        for r in rows:
-            ws.append(r)
-        buf = io.BytesIO()
-        wb.save(buf)
         response = HttpResponse(
-            buf.getvalue(),
+            spreadsheet.xlsx_bytes(header, rows, title="Sheet"),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
     else:
-        buf = io.StringIO()
-        writer = csv.writer(buf)
-        writer.writerow(header)
-        writer.writerows(rows)
-        response = HttpResponse("\ufeff" + buf.getvalue(), content_type="text/csv; charset=utf-8")
+        response = HttpResponse(spreadsheet.csv_bytes(header, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
     return response
 

@@ -264,6 +264,19 @@ def create(*, at: datetime) -> bool:
         at=_at(exam + timedelta(days=3), 16),
     )
     evaluation.level_certificate_issue(actor=body, registration=reg, at=_at(exam + timedelta(days=7), 10))
+    # Flagged example [P3.3]: 欧阳志强 (大专, not yet a year in the occupation) meets no route of the
+    # application conditions; the institution insists, with its reason, and the city sees it.
+    from dte.training.models import TrainingCertificate
+
+    evaluation.registration_create(
+        actor=staff,
+        certificate=TrainingCertificate.objects.get(enrolment=enrolments["欧阳志强"]),
+        education="associate",
+        years_in_occupation=0,
+        insist=True,
+        insist_reason="学员在原单位从事数据分析工作近一年,单位出具的工作证明随后补交",
+        at=reg_at,
+    )
 
     # 3. A class running today, with an offline session now (QR check-in demo).
     ai = _plan(

@@ -173,21 +173,22 @@ def test_the_reviewer_sees_the_training_classes_attendance_anomalies(
 ):
     from datetime import timedelta
 
-    from dte.training import services as training
+    from dte.training.models import Attendance
     from tests.training import helpers as h
 
     klass = h.open_class(institution_staff, h.filed_plan(institution_staff, city_officer))
     enrolment = h.admit(institution_staff, klass, trainee)
     s1, _s2, _s3 = h.add_sessions(institution_staff, klass)
     h.start(institution_staff, city_officer, klass)
-    training.attendance_correct(
-        actor=institution_staff,
+    # A check-in outside the session, kept from before the attendance time rules (a correction
+    # like it is refused now [P2.3]).
+    Attendance.objects.create(
         session=s1,
         enrolment=enrolment,
         check_in=s1.starts_at + timedelta(hours=3),
-        check_out=None,
-        reason="补录",
-        at=h.AT,
+        source=Attendance.Source.MANUAL,
+        correction_reason="补录",
+        updated_at=s1.ends_at + timedelta(hours=4),
     )
     Claim.objects.filter(pk=submitted.pk).update(training_class_id=klass.pk)
     page = client_as(county_reviewer).get(f"/subsidy/claims/{submitted.pk}/").content.decode()

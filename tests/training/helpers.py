@@ -161,6 +161,8 @@ def trainee_account(make_person, name: str, seq: int):
 
 
 def attend_fully(staff, session, enrolment):
+    """A correction by hand, an hour after the session ended (a correction is for an ended session,
+    never for one still to come [P2.3])."""
     return services.attendance_correct(
         actor=staff,
         session=session,
@@ -168,7 +170,7 @@ def attend_fully(staff, session, enrolment):
         check_in=session.starts_at - timedelta(minutes=5),
         check_out=session.ends_at + timedelta(minutes=2),
         reason="签到设备故障,按纸质签到表补录",
-        at=AT,
+        at=session.ends_at + timedelta(hours=1),
     )
 
 

@@ -9,18 +9,20 @@ from django.urls import reverse
 
 from dte.catalog.models import Institution
 from dte.training import selectors, services
+from dte.training.models import Attendance
 from tests.training import helpers as h
 
 
-def late_entry(staff, session, enrolment, *, hours_late=3):
+def late_entry(staff, session, enrolment, *, days_late=5):
+    """A correction made days after the session: allowed, and flagged to the city [P2.3]."""
     return services.attendance_correct(
         actor=staff,
         session=session,
         enrolment=enrolment,
-        check_in=session.starts_at + timedelta(hours=hours_late),
-        check_out=None,
+        check_in=session.starts_at,
+        check_out=session.ends_at,
         reason="补录",
-        at=h.AT,
+        at=session.ends_at + timedelta(days=days_late),
     )
 
 
@@ -61,7 +63,7 @@ def test_the_city_lists_every_institutions_anomalies_and_filters_by_institution_
     only = selectors.anomalies_citywide(actor=city_officer, institution_id=zju.pk)
     assert [r["klass"] for r in only] == [zklass]
     assert selectors.anomalies_citywide(actor=city_officer, kind="same_second") == []
-    assert len(selectors.anomalies_citywide(actor=city_officer, kind="outside_session")) == 2
+    assert len(selectors.anomalies_citywide(actor=city_officer, kind="record_time")) == 2
 
 
 def test_a_pair_of_overlapping_records_in_two_classes_is_listed_once(
@@ -90,14 +92,15 @@ def test_a_pair_of_overlapping_records_in_two_classes_is_listed_once(
         at=h.AT,
     )
     h.start(institution_staff, city_officer, later)
-    services.attendance_correct(  # the same morning as the first class's session: two places at once
-        actor=institution_staff,
+    # A record kept from before the time rules (no service accepts it now): the same morning as the
+    # first class's session, so two places at once.
+    Attendance.objects.create(
         session=s,
         enrolment=e2,
         check_in=s1.starts_at,
         check_out=s1.ends_at,
-        reason="补录",
-        at=h.AT,
+        source=Attendance.Source.MANUAL,
+        updated_at=s.ends_at,
     )
     two_places = selectors.anomalies_citywide(actor=city_officer, kind="two_places")
     assert len(two_places) == 1 and "出勤时间重叠" in two_places[0]["anomaly"].message
@@ -110,9 +113,9 @@ def test_the_page_and_its_csv_show_the_same_filtered_list(
     late_entry(institution_staff, s1, enrolment)
     c = client_as(auditor)
     hz = Institution.objects.get(name="杭州电子科技大学")
-    html = c.get(f"/training/anomalies/?institution={hz.pk}&kind=outside_session").content.decode()
-    assert '<strong id="anomaly-count">1</strong>' in html and "签到时间不在课次时间内" in html
-    r = c.get(f"/training/anomalies/?institution={hz.pk}&kind=outside_session&format=csv")
+    html = c.get(f"/training/anomalies/?institution={hz.pk}&kind=record_time").content.decode()
+    assert '<strong id="anomaly-count">1</strong>' in html and "预先或事后录入考勤" in html
+    r = c.get(f"/training/anomalies/?institution={hz.pk}&kind=record_time&format=csv")
     assert r["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
     assert rows[0][0] == "培训机构" and len(rows) == 2

@@ -283,8 +283,20 @@ def test_the_api_refuses_another_institution(client, other_staff, plan):
     assert client.post(f"/api/training/plans/{plan.pk}/submit").status_code == 403
 
 
+@pytest.fixture
+def after_online():
+    """The clock the morning after the online session: online records are imported once they have
+    happened [P2.3]."""
+    now = h.local(2025, 4, 10, 9)
+    with (
+        mock.patch("dte.clock.now", return_value=now),
+        mock.patch("dte.clock.today", return_value=now.date()),
+    ):
+        yield now
+
+
 def test_online_records_by_api_are_all_or_nothing_and_idempotent(
-    client, running, institution_staff, trainee, frozen
+    client, running, institution_staff, trainee, after_online
 ):
     klass, _enrolment, (_, _, s3) = running
     client.force_login(institution_staff)

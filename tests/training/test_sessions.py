@@ -2,6 +2,7 @@
 
 import json
 from datetime import date, time
+from unittest import mock
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -10,6 +11,16 @@ from dte.training import rules, services
 from tests.training import helpers as h
 
 # The plan of the fixtures: theory 2 offline + 1 online, practice 2 offline + 0 online.
+
+
+@pytest.fixture
+def planning():
+    """The clock a month before the class: sessions are scheduled before they start [P2.3]."""
+    with (
+        mock.patch("dte.clock.now", return_value=h.AT),
+        mock.patch("dte.clock.today", return_value=h.AT.date()),
+    ):
+        yield h.AT
 
 
 def add(staff, klass, *, day, kind, mode, start=time(9), end=time(10)):
@@ -43,7 +54,7 @@ def test_the_fixture_schedule_matches_the_plan_exactly(running):
 
 
 def test_the_class_page_shows_the_split_and_the_warning_after_adding_a_session(
-    client_as, institution_staff, klass
+    client_as, institution_staff, klass, planning
 ):
     add(institution_staff, klass, day=date(2025, 4, 7), kind="theory", mode="online")
     c = client_as(institution_staff)
@@ -61,7 +72,7 @@ def test_the_class_page_shows_the_split_and_the_warning_after_adding_a_session(
     assert "没有实操线上学时" in r.content.decode()
 
 
-def test_the_api_returns_the_warning_with_the_new_session(client, institution_staff, klass):
+def test_the_api_returns_the_warning_with_the_new_session(client, institution_staff, klass, planning):
     client.force_login(institution_staff)
     url = f"/api/training/classes/{klass.pk}/sessions"
     body = {"date": "2025-04-07", "start": "09:00", "end": "12:00", "kind": "theory", "mode": "offline"}

@@ -232,11 +232,16 @@ class AnomalyRow:
 
 
 def anomalies_for_action(*, actor, since: date) -> list[AnomalyRow]:
-    """Attendance anomalies flagged by the training records ([P2.3], ``dte.training.rules``) of
-    classes running or ended since ``since``, each with the latest action taken on it."""
+    """Attendance anomalies flagged by the training records ([P2.3], ``dte.training.rules``; every
+    kind of ``ANOMALY_KINDS``: two places, outside the session, same second, entered before or long
+    after the session, back-filled sessions, bulk corrections, overlapping classes, online/offline
+    overlap, the daily maximum, online bursts) of classes running or ended since ``since``, each
+    with the latest action taken on it. A row's ``key`` is ``kind:identity`` (the records' ids, or
+    the session, class or trainee-day the anomaly is about), so other kinds can join later."""
     require_city(actor)
     classes = (
-        TrainingClass.objects.filter(end_date__gte=since, sessions__attendances__isnull=False)
+        TrainingClass.objects.filter(end_date__gte=since)
+        .filter(Q(sessions__attendances__isnull=False) | Q(sessions__backfilled=True))
         .exclude(status=TrainingClass.Status.ENROLLING)
         .distinct()
         .select_related("plan__institution")
@@ -245,12 +250,21 @@ def anomalies_for_action(*, actor, since: date) -> list[AnomalyRow]:
     acts: dict[tuple[int, str], AnomalyAction] = {}
     for a in AnomalyAction.objects.filter(klass__in=classes).order_by("acted_at", "pk"):
         acts[(a.klass_id, a.key)] = a
-    out = []
+    out, seen = [], set()
     for k in classes:
         for a in training_rules.anomalies(klass=k):
-            key = f"{a.kind}:{','.join(str(i) for i in sorted(a.attendance_ids))}"
+            key = f"{a.kind}:{a.key}"
+            if a.kind in CROSS_CLASS_KINDS:
+                # The same pair of records (or trainee-day) is found from both classes: list it once.
+                if key in seen:
+                    continue
+                seen.add(key)
             out.append(AnomalyRow(k, a.kind, a.label, a.message, key, acts.get((k.pk, key))))
     return out
+
+
+# Kinds found from either of two classes (a trainee's records in both).
+CROSS_CLASS_KINDS = frozenset({"two_places", "online_overlap", "overlapping_classes", "daily_maximum"})
 
 
 # --- fee disclosure [P5.3b] -------------------------------------------------------------------------------

@@ -338,6 +338,7 @@ class SessionIn(Schema):
     mode: str
     topic: str = ""
     place: str = ""
+    backfill_reason: str = ""  # required when the session's start has passed (补录) [P2.3]
 
 
 class SessionOut(Schema):
@@ -452,6 +453,7 @@ class ImportOut(Schema):
     updated: int
     unchanged: int
     errors: list[dict]
+    warnings: list[dict] = []  # rows written but flagged as attendance anomalies [P2.3]
 
 
 @router.post("/classes/{pk}/online-records", response={200: ImportOut, 403: Error, 422: ImportOut}, **auth)

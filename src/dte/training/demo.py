@@ -178,7 +178,18 @@ def create(*, at: datetime) -> bool:
         for k, name in enumerate(["陈晓明", "林雅琪", "欧阳志强"]):
             if name == "欧阳志强" and n in (12, 13):
                 continue  # missed two practice days: short of the required hours
-            if s.mode == "offline":
+            if n == 4:
+                # Flagged example [P2.3]: the whole session entered by hand (bulk_corrections).
+                services.attendance_correct(
+                    actor=staff,
+                    session=s,
+                    enrolment=enrolments[name],
+                    check_in=_at(s.date, 8, 50 + k),
+                    check_out=s.ends_at + timedelta(minutes=2 + k),
+                    reason="签到设备故障,按纸质签到表录入",
+                    at=s.ends_at + timedelta(hours=1, minutes=k),
+                )
+            elif s.mode == "offline":
                 _scan(people[name], s, "in", _at(s.date, 8, 50 + k, 7 * k + n % 5))
                 _scan(people[name], s, "out", s.ends_at + timedelta(minutes=2 + k, seconds=3 * k + 11))
             else:
@@ -190,7 +201,9 @@ def create(*, at: datetime) -> bool:
                             "身份证号": person.id_number,
                             "姓名": person.name,
                             "课次编号": str(s.pk),
-                            "开始时间": f"{s.date} 08:5{k}",
+                            # Flagged example [P2.3]: on the last online day every record has the
+                            # same start and end to the second (online_burst).
+                            "开始时间": f"{s.date} 08:5{5 if n == 7 else k}",
                             "结束时间": f"{s.date} {day_end:%H:%M}",
                         },
                     )
@@ -203,15 +216,17 @@ def create(*, at: datetime) -> bool:
         at=_at(start + timedelta(days=8), 9),
     )
     assert report.ok, report.errors
-    # A late entry by hand, flagged by the anomaly check [P2.3].
+    # Flagged example [P2.3]: a check-out corrected by hand four days after the session
+    # (record_time). A corrected time outside the session is refused, not merely flagged.
+    fixed = sessions[9]
     services.attendance_correct(
         actor=staff,
-        session=sessions[13],
-        enrolment=enrolments["欧阳志强"],
-        check_in=_at(sessions[13].date, 19, 30),
-        check_out=None,
-        reason="学员称当日晚间到场补课",
-        at=_at(sessions[13].date, 20),
+        session=fixed,
+        enrolment=enrolments["林雅琪"],
+        check_in=_at(fixed.date, 8, 51, 7 + 9 % 5),
+        check_out=fixed.ends_at + timedelta(minutes=10),
+        reason="学员反映签退时间记录有误,核对课堂监控后更正",
+        at=_at(fixed.date + timedelta(days=4), 10),
     )
     done = start + timedelta(days=17)
     for name in ("陈晓明", "林雅琪"):
@@ -327,9 +342,64 @@ def create(*, at: datetime) -> bool:
     services.roster_submit(actor=staff, klass=running, at=_at(today - timedelta(days=5), 10))
     services.roster_review(actor=city, klass=running, approve=True, at=_at(today - timedelta(days=4), 10))
     services.class_start(actor=staff, klass=running, at=_at(today - timedelta(days=2), 8))
+    # Today's session runs from an hour ago for four hours, inside the daily window of sessions
+    # (attendance.yaml [P2.3]); outside that window it is the window's first or last four hours.
     local_now = at.astimezone(local_tz())
-    s_start = max(local_now - timedelta(hours=1), _at(today, 0)).time().replace(second=0, microsecond=0)
-    s_end = min(local_now + timedelta(hours=3), _at(today, 23, 59)).time().replace(second=0, microsecond=0)
+    window = rules.attendance_rules(on=today)
+    first, last = datetime.combine(today, window.day_start, tzinfo=local_tz()), datetime.combine(
+        today, window.day_end, tzinfo=local_tz()
+    )
+    begin = min(max(local_now - timedelta(hours=1), first), last - timedelta(hours=4))
+    begin = begin.replace(second=0, microsecond=0)
+    s_start, s_end = begin.time(), min(begin + timedelta(hours=4), last).time()
+    # Flagged examples [P2.3]: yesterday's practice in class, then an online lecture put on the
+    # platform only today, with the reason (backfilled_session); 陈晓明's online record starts before
+    # he checked out of class (online_overlap).
+    yesterday = today - timedelta(days=1)
+    practice = services.session_add(
+        actor=staff,
+        klass=running,
+        date=yesterday,
+        start=time(14),
+        end=time(17),
+        kind="practice",
+        mode="offline",
+        topic="模型训练实操",
+        at=_at(today - timedelta(days=3), 9),
+    )
+    _scan(people["陈晓明"], practice, "in", _at(yesterday, 13, 55, 21))
+    _scan(people["陈晓明"], practice, "out", _at(yesterday, 17, 20, 5))
+    lecture = services.session_add(
+        actor=staff,
+        klass=running,
+        date=yesterday,
+        start=time(17),
+        end=time(18),
+        kind="theory",
+        mode="online",
+        topic="线上直播:模型压缩(临时加开)",
+        backfill_reason="讲师临时加开线上直播课,开课前未在平台排课",
+        at=at,
+    )
+    person = people["陈晓明"].person
+    services.online_records_import(
+        actor=staff,
+        klass=running,
+        rows=[
+            Row(
+                line=2,
+                values={
+                    "身份证号": person.id_number,
+                    "姓名": person.name,
+                    "课次编号": str(lecture.pk),
+                    "开始时间": f"{yesterday} 16:40",
+                    "结束时间": f"{yesterday} 18:00",
+                },
+            )
+        ],
+        filename="online-platform-live.xlsx",
+        at=at,
+    )
     services.session_add(
         actor=staff,
         klass=running,

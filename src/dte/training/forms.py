@@ -108,6 +108,9 @@ class SessionForm(forms.Form):
     kind = forms.ChoiceField(label="类型", choices=Session.Kind.choices)
     mode = forms.ChoiceField(label="方式", choices=Session.SessionMode.choices)
     topic = forms.CharField(label="内容", max_length=120, required=False)
+    backfill_reason = forms.CharField(
+        label="补录理由(课次开始后才排课时必填)", max_length=200, required=False
+    )
 
 
 class CorrectionForm(forms.Form):

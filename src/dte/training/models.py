@@ -234,6 +234,12 @@ class Session(models.Model):
     mode = models.CharField("方式", max_length=10, choices=SessionMode.choices)
     topic = models.CharField("内容", max_length=120, blank=True)
     place = models.CharField("地点", max_length=120, blank=True)
+    # When the session was scheduled. A session is scheduled before it starts; one added after its
+    # start is back-filled (补录): allowed with a reason, and flagged to the city [P2.3]. Empty for
+    # sessions whose scheduling was not recorded (see migration 0005).
+    created_at = models.DateTimeField("排课时间", null=True, blank=True)
+    backfilled = models.BooleanField("补录课次", default=False)
+    backfill_reason = models.CharField("补录理由", max_length=200, blank=True)
 
     class Meta:
         ordering = ["date", "start", "id"]
@@ -287,6 +293,10 @@ class Attendance(models.Model):
         verbose_name="更正人",
     )
     correction_reason = models.CharField("更正理由", max_length=200, blank=True)
+    # Manual corrections of this record so far (each one counts, also of the same record), and when
+    # the last one was made: limited per trainee and class, and shown to the city [P2.3].
+    corrections = models.PositiveSmallIntegerField("人工更正次数", default=0)
+    corrected_at = models.DateTimeField("更正时间", null=True, blank=True)
     updated_at = models.DateTimeField("记录时间")
 
     class Meta:

@@ -5,18 +5,116 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import cache
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 
 from dte.accounts.permissions import Cap, can, require
 from dte.policy import parameters
-from dte.training.models import Attendance, Enrolment, Session
+from dte.training.models import Attendance, Enrolment, Session, local_tz
 
-# Check-in is accepted from 30 minutes before the start until the end; check-out from the start
-# until 30 minutes after the end [P2.3].
+
+# --- attendance time rules [P2.3] (policy/parameters/attendance.yaml) ----------------------------
+@dataclass(frozen=True)
+class AttendanceRules:
+    """The attendance time rules and anomaly thresholds in force on one date. Platform defaults,
+    to be confirmed by the city (attendance.yaml)."""
+
+    reference: str
+    tolerance: timedelta  # check-in before the start, check-out after the end
+    day_start: time
+    day_end: time
+    max_session_hours: int  # 学时
+    max_daily_hours: int  # 学时, per class day and per trainee
+    max_corrections: int  # per trainee and class
+    reason_max: int  # characters of a correction's reason
+    session_reason_max: int  # characters of a back-filled session's reason
+    late_correction: timedelta
+    late_import: timedelta
+    bulk_session_min: int
+    bulk_session_percent: int
+    bulk_class_min: int
+    bulk_class_percent: int
+    burst_identical_min: int
+    burst_fast_percent: int
+
+    @property
+    def tolerance_minutes(self) -> int:
+        return int(self.tolerance / timedelta(minutes=1))
+
+
+def _time(value: object) -> time:
+    return time.fromisoformat(str(value))
+
+
+@cache
+def attendance_rules(*, on: date) -> AttendanceRules:
+    dv = parameters.get("attendance").at(on)
+    v = dv.value
+    return AttendanceRules(
+        reference=dv.reference,
+        tolerance=timedelta(minutes=int(v["check_tolerance_minutes"])),
+        day_start=_time(v["day_start"]),
+        day_end=_time(v["day_end"]),
+        max_session_hours=int(v["max_session_hours"]),
+        max_daily_hours=int(v["max_daily_hours"]),
+        max_corrections=int(v["max_corrections_per_trainee"]),
+        reason_max=int(v["correction_reason_max_chars"]),
+        session_reason_max=int(v["session_reason_max_chars"]),
+        late_correction=timedelta(days=int(v["late_correction_days"])),
+        late_import=timedelta(days=int(v["late_import_days"])),
+        bulk_session_min=int(v["bulk_session_min"]),
+        bulk_session_percent=int(v["bulk_session_percent"]),
+        bulk_class_min=int(v["bulk_class_min"]),
+        bulk_class_percent=int(v["bulk_class_percent"]),
+        burst_identical_min=int(v["burst_identical_min"]),
+        burst_fast_percent=int(v["burst_fast_percent"]),
+    )
+
+
+def clear_cache() -> None:
+    """Forget the rules read (after parameters.clear_cache())."""
+    attendance_rules.cache_clear()
+
+
+# The default check-in tolerance (the value in force from 2024-02-01); the rules of a session's date
+# are read with ``attendance_rules(on=session.date).tolerance``.
 CHECK_TOLERANCE = timedelta(minutes=30)
+
+
+def local_at(d: date, t: time) -> datetime:
+    """A local date and time of day as an aware date-time (as ``Session.starts_at``)."""
+    return datetime.combine(d, t, tzinfo=local_tz())
+
+
+def check_in_window(session: Session) -> tuple[datetime, datetime]:
+    """Check-in is accepted from the tolerance before the start until the end [P2.3]."""
+    tol = attendance_rules(on=session.date).tolerance
+    return session.starts_at - tol, session.ends_at
+
+
+def check_out_window(session: Session) -> tuple[datetime, datetime]:
+    """Check-out is accepted from the start until the tolerance after the end [P2.3]."""
+    tol = attendance_rules(on=session.date).tolerance
+    return session.starts_at, session.ends_at + tol
+
+
+def credited_minutes(session: Session, check_in: datetime | None, check_out: datetime | None) -> int:
+    """Minutes credited for a presence: its overlap with the session's scheduled time (as
+    ``Attendance.minutes``)."""
+    if check_in is None or check_out is None:
+        return 0
+    start, end = max(check_in, session.starts_at), min(check_out, session.ends_at)
+    return max(0, int((end - start) / timedelta(minutes=1)))
+
+
+def recorded_at(a: Attendance) -> datetime:
+    """When a record was entered: the last correction for a manual record, the import for an
+    online record."""
+    return a.corrected_at or a.updated_at
 
 
 def required_hours(*, occupation_code: str, level_code: str, on: date) -> int | None:
@@ -199,23 +297,38 @@ def schedule_warnings(klass) -> list[str]:
 
 
 # --- anomaly detection [P2.3] -------------------------------------------------------------------
+# Each kind, its rule and its threshold are listed in docs/policy.md ("考勤异常类型"). Codes are at
+# most 20 characters (supervision.AnomalyAction.kind).
 ANOMALY_KINDS = {
     "two_places": "同一时间出现在两处",
     "outside_session": "签到时间不在课次时间内",
     "same_second": "全员同一秒签到",
+    "record_time": "预先或事后录入考勤",
+    "backfilled_session": "补录课次",
+    "bulk_corrections": "大量人工更正考勤",
+    "overlapping_classes": "同时参加两个班次的重叠课次",
+    "online_overlap": "线上学时与线下出勤重叠",
+    "daily_maximum": "单日学时超过上限",
+    "online_burst": "线上学习记录异常集中或过快",
 }
 
 
 @dataclass
 class Anomaly:
-    kind: str  # two_places | outside_session | same_second
+    kind: str  # a code of ANOMALY_KINDS
     message: str
     clause: str = "[P2.3]"
     attendance_ids: list[int] = field(default_factory=list)
+    ref: str = ""  # what the anomaly is about when not (only) its records: "s12" a session, "c3" a class
 
     @property
     def label(self) -> str:
         return ANOMALY_KINDS[self.kind]
+
+    @property
+    def key(self) -> str:
+        """Stable identity within its kind: the records' ids, or ``ref``."""
+        return self.ref or ",".join(str(i) for i in sorted(self.attendance_ids))
 
 
 def _interval(a: Attendance) -> tuple[datetime, datetime] | None:
@@ -224,49 +337,180 @@ def _interval(a: Attendance) -> tuple[datetime, datetime] | None:
     return a.check_in, a.check_out or max(a.check_in, a.session.ends_at)
 
 
+def _percent(part: int, whole: int) -> int:
+    return part * 100 // whole if whole else 0
+
+
 def anomalies(*, klass) -> list[Anomaly]:
-    """Impossible or suspicious records of one class: a trainee present in two places at once (in
-    this class or any other), a check-in or check-out outside the session (beyond the tolerance),
-    and a session where everyone on the list signed in within the same second."""
+    """Impossible or suspicious records of one class [P2.3]; the kinds are ANOMALY_KINDS and the
+    thresholds come from attendance.yaml. Reads a bounded number of queries per class: the class's
+    records, its back-filled sessions, and the other records of the same trainees."""
     found: list[Anomaly] = []
     rows = list(
         Attendance.objects.filter(session__klass=klass).select_related("session", "enrolment__person")
     )
-    by_session = defaultdict(list)
+    rules_of_class = attendance_rules(on=klass.start_date)
+    by_session: dict[int, list[Attendance]] = defaultdict(list)
     for a in rows:
         by_session[a.session_id].append(a)
         s = a.session
-        if a.check_in and not (s.starts_at - CHECK_TOLERANCE <= a.check_in <= s.ends_at):
+        name = a.enrolment.person.masked_name
+        in_lo, in_hi = check_in_window(s)
+        out_lo, out_hi = check_out_window(s)
+        if a.check_in and not (in_lo <= a.check_in <= in_hi):
             found.append(
                 Anomaly(
                     "outside_session",
-                    f"{a.enrolment.person.masked_name} 在 {s} 的签到时间 {_fmt(a.check_in)} 不在课次时间内",
+                    f"{name} 在 {s} 的签到时间 {_fmt(a.check_in)} 不在课次时间内",
                     attendance_ids=[a.pk],
                 )
             )
-        elif a.check_out and not (s.starts_at <= a.check_out <= s.ends_at + CHECK_TOLERANCE):
+        elif a.check_out and not (out_lo <= a.check_out <= out_hi):
             found.append(
                 Anomaly(
                     "outside_session",
-                    f"{a.enrolment.person.masked_name} 在 {s} 的签退时间 {_fmt(a.check_out)} 不在课次时间内",
+                    f"{name} 在 {s} 的签退时间 {_fmt(a.check_out)} 不在课次时间内",
                     attendance_ids=[a.pk],
                 )
             )
+        found.extend(_record_time(a, name))
     for session_rows in by_session.values():
-        ins = [a.check_in for a in session_rows if a.check_in]
-        if len(ins) >= 3 and len(ins) == len(session_rows) and max(ins) - min(ins) < timedelta(seconds=1):
-            found.append(
+        s = session_rows[0].session
+        if s.mode == Session.SessionMode.OFFLINE:
+            ins = [a.check_in for a in session_rows if a.check_in]
+            if len(ins) >= 3 and len(ins) == len(session_rows) and max(ins) - min(ins) < timedelta(seconds=1):
+                found.append(
+                    Anomaly(
+                        "same_second",
+                        f"{s}:{len(ins)} 名学员在同一秒内签到",
+                        attendance_ids=[a.pk for a in session_rows],
+                    )
+                )
+        else:
+            found.extend(_online_bursts(s, session_rows))
+    found.extend(_bulk_corrections(klass, rows, by_session, rules_of_class))
+    for s in klass.sessions.filter(backfilled=True):
+        ids = [a.pk for a in by_session.get(s.pk, [])]
+        when = _fmt(s.created_at) if s.created_at else "开课后"
+        found.append(
+            Anomaly(
+                "backfilled_session",
+                f"课次 {s} 于 {when} 补录(开始后才排课),理由:{s.backfill_reason or '—'};"
+                f"该课次有 {len(ids)} 条考勤记录",
+                attendance_ids=ids,
+                ref=f"s{s.pk}",
+            )
+        )
+    found.extend(_cross_class(rows))
+    return found
+
+
+def _record_time(a: Attendance, name: str) -> list[Anomaly]:
+    """Entered before the times it records (future), or entered long after the session."""
+    if a.source == Attendance.Source.QR:
+        return []
+    s = a.session
+    r = attendance_rules(on=s.date)
+    entered = recorded_at(a)
+    latest = max((t for t in (a.check_in, a.check_out) if t is not None), default=None)
+    how = "人工更正" if a.source == Attendance.Source.MANUAL else "线上学习记录导入"
+    if latest is not None and latest > entered:
+        return [
+            Anomaly(
+                "record_time",
+                f"{name} 在 {s} 的考勤时间 {_fmt(latest)} 晚于录入时间 {_fmt(entered)}({how}):"
+                "考勤在发生之前已录入",
+                attendance_ids=[a.pk],
+            )
+        ]
+    limit = r.late_correction if a.source == Attendance.Source.MANUAL else r.late_import
+    if entered - s.ends_at > limit:
+        return [
+            Anomaly(
+                "record_time",
+                f"{name} 在 {s} 的考勤于 {_fmt(entered)} {how},距课次结束超过 {limit.days} 天",
+                attendance_ids=[a.pk],
+            )
+        ]
+    return []
+
+
+def _online_bursts(s: Session, session_rows: list[Attendance]) -> list[Anomaly]:
+    """Many trainees of one online session with the same start and end to the second, and records
+    shorter than the threshold share of the session's length."""
+    r = attendance_rules(on=s.date)
+    out = []
+    groups: dict[tuple[datetime, datetime], list[Attendance]] = defaultdict(list)
+    for a in session_rows:
+        if a.check_in is not None and a.check_out is not None:
+            groups[(a.check_in, a.check_out)].append(a)
+    for (start, end), same in groups.items():
+        if len(same) >= r.burst_identical_min:
+            out.append(
                 Anomaly(
-                    "same_second",
-                    f"{session_rows[0].session}:{len(ins)} 名学员在同一秒内签到",
-                    attendance_ids=[a.pk for a in session_rows],
+                    "online_burst",
+                    f"{s}:{len(same)} 名学员的线上学习记录起止时间完全相同({_fmt(start)} 至 {_fmt(end)})",
+                    attendance_ids=[a.pk for a in same],
+                    ref=f"s{s.pk}:{int(start.timestamp())}-{int(end.timestamp())}",
                 )
             )
-    # Two places at once: compare with every other attendance of the same people, in any class.
+    for a in session_rows:
+        if a.check_in is None or a.check_out is None:
+            continue
+        took = int((a.check_out - a.check_in) / timedelta(minutes=1))
+        if took * 100 < s.minutes * r.burst_fast_percent:
+            out.append(
+                Anomaly(
+                    "online_burst",
+                    f"{a.enrolment.person.masked_name} 在 {s} 的线上学习只用时 {took} 分钟,"
+                    f"不足课次时长 {s.minutes} 分钟的 {r.burst_fast_percent}%",
+                    attendance_ids=[a.pk],
+                )
+            )
+    return out
+
+
+def _bulk_corrections(klass, rows, by_session, r: AttendanceRules) -> list[Anomaly]:
+    manual = [a for a in rows if a.source == Attendance.Source.MANUAL]
+    if len(manual) >= r.bulk_class_min and _percent(len(manual), len(rows)) >= r.bulk_class_percent:
+        return [
+            Anomaly(
+                "bulk_corrections",
+                f"本班次 {len(rows)} 条考勤记录中 {len(manual)} 条为人工更正"
+                f"({_percent(len(manual), len(rows))}%)",
+                attendance_ids=[a.pk for a in manual],
+                ref=f"c{klass.pk}",
+            )
+        ]
+    out = []
+    for session_rows in by_session.values():
+        m = [a for a in session_rows if a.source == Attendance.Source.MANUAL]
+        n = len(session_rows)
+        if len(m) >= r.bulk_session_min and _percent(len(m), n) >= r.bulk_session_percent:
+            s = session_rows[0].session
+            out.append(
+                Anomaly(
+                    "bulk_corrections",
+                    f"{s}:{n} 条考勤记录中 {len(m)} 条为人工更正({_percent(len(m), n)}%)",
+                    attendance_ids=[a.pk for a in m],
+                    ref=f"s{s.pk}",
+                )
+            )
+    return out
+
+
+def _cross_class(rows: list[Attendance]) -> list[Anomaly]:
+    """Compare each trainee's records of this class with all their other records, in any class:
+    presence in two places at once (two_places; online_overlap where one is online and the other
+    offline), attendance at two classes' sessions scheduled at the same time (overlapping_classes),
+    and more class hours credited in one day than the maximum (daily_maximum)."""
+    found: list[Anomaly] = []
     people = {a.enrolment.person_id for a in rows}
-    others = defaultdict(list)
+    if not people:
+        return found
+    others: dict[int, list[Attendance]] = defaultdict(list)
     for b in Attendance.objects.filter(
-        enrolment__person_id__in=people, check_in__isnull=False
+        Q(check_in__isnull=False), enrolment__person_id__in=people
     ).select_related("session__klass", "enrolment__person"):
         others[b.enrolment.person_id].append(b)
     seen = set()
@@ -277,25 +521,62 @@ def anomalies(*, klass) -> list[Anomaly]:
         for b in others[a.enrolment.person_id]:
             if b.pk == a.pk or b.session_id == a.session_id:
                 continue
+            key = tuple(sorted((a.pk, b.pk)))
+            if key in seen:
+                continue
             ib = _interval(b)
+            name = a.enrolment.person.masked_name
+            where = (
+                f"{a.session}({a.session.get_mode_display()})与 {b.session.klass.name} {b.session}"
+                f"({b.session.get_mode_display()})"
+            )
             if ia[0] < ib[1] and ib[0] < ia[1]:
-                key = tuple(sorted((a.pk, b.pk)))
-                if key in seen:
-                    continue
                 seen.add(key)
+                online = {a.session.mode, b.session.mode} == set(Session.SessionMode.values)
                 found.append(
                     Anomaly(
-                        "two_places",
-                        f"{a.enrolment.person.masked_name} 在 {a.session}"
-                        f"({a.session.get_mode_display()})与 {b.session.klass.name} {b.session}"
-                        f"({b.session.get_mode_display()})的出勤时间重叠",
+                        "online_overlap" if online else "two_places",
+                        f"{name} 在 {where}的出勤时间重叠",
                         attendance_ids=list(key),
                     )
                 )
+            elif (
+                b.session.klass_id != a.session.klass_id
+                and a.session.starts_at < b.session.ends_at
+                and b.session.starts_at < a.session.ends_at
+            ):
+                seen.add(key)
+                found.append(
+                    Anomaly(
+                        "overlapping_classes",
+                        f"{name} 同时在两个班次学习:{where}的课次时间重叠,两边均有出勤记录",
+                        attendance_ids=list(key),
+                    )
+                )
+    # Class hours credited per trainee and day, over all classes.
+    per_day: dict[tuple[int, date], list[Attendance]] = defaultdict(list)
+    days_here = {(a.enrolment.person_id, a.session.date) for a in rows}
+    for person_id, records in others.items():
+        for b in records:
+            if (person_id, b.session.date) in days_here:
+                per_day[(person_id, b.session.date)].append(b)
+    for (person_id, day), records in sorted(per_day.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        r = attendance_rules(on=day)
+        cap = r.max_daily_hours * minutes_per_hour(on=day)
+        total = sum(b.minutes for b in records)
+        if total > cap:
+            found.append(
+                Anomaly(
+                    "daily_maximum",
+                    f"{records[0].enrolment.person.masked_name} 在 {day:%Y-%m-%d} 计入"
+                    f" {total} 分钟({hours(total, minutes_per_hour(on=day))} 学时),"
+                    f"超过每日 {r.max_daily_hours} 学时上限",
+                    attendance_ids=sorted(b.pk for b in records),
+                    ref=f"p{person_id}:{day.isoformat()}",
+                )
+            )
     return found
 
 
 def _fmt(dt: datetime) -> str:
-    from django.utils import timezone
-
-    return timezone.localtime(dt).strftime("%Y-%m-%d %H:%M:%S")
+    return dt.astimezone(local_tz()).strftime("%Y-%m-%d %H:%M:%S")

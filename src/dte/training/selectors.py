@@ -210,11 +210,13 @@ def anomalies(*, actor, klass: TrainingClass):
 
 def anomalies_citywide(*, actor, institution_id: int | None = None, kind: str = "") -> list[dict]:
     """Every class's attendance anomalies, city-wide, for the city officer and the auditor [P2.3];
-    optionally of one institution and one kind. A pair of overlapping records in two classes is
-    listed once."""
+    optionally of one institution and one kind. A pair of overlapping records in two classes (and a
+    trainee's day over the maximum) is listed once."""
     require(actor, Cap.SUPERVISE_CITY)
     classes = (
-        TrainingClass.objects.filter(sessions__attendances__isnull=False)
+        TrainingClass.objects.filter(
+            Q(sessions__attendances__isnull=False) | Q(sessions__backfilled=True)
+        )
         .distinct()
         .select_related("plan__institution", "plan__occupation", "plan__level")
         .order_by("plan__institution__name", "start_date", "id")
@@ -226,7 +228,7 @@ def anomalies_citywide(*, actor, institution_id: int | None = None, kind: str = 
         for a in rules.anomalies(klass=k):
             if kind and a.kind != kind:
                 continue
-            key = (a.kind, tuple(sorted(a.attendance_ids)))
+            key = (a.kind, a.key)
             if key in seen:
                 continue
             seen.add(key)

@@ -32,6 +32,8 @@ class ImportReport:
     """The outcome of one import: nothing is written unless ``errors`` is empty."""
 
     errors: list[tuple[int, str]] = field(default_factory=list)  # (line number, reason)
+    # Rows written but flagged for review (line number, reason); they do not stop the import.
+    warnings: list[tuple[int, str]] = field(default_factory=list)
     created: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -43,6 +45,9 @@ class ImportReport:
     def error(self, line: int, reason: str) -> None:
         self.errors.append((line, reason))
 
+    def warn(self, line: int, reason: str) -> None:
+        self.warnings.append((line, reason))
+
     def as_dict(self) -> dict:
         return {
             "ok": self.ok,
@@ -50,6 +55,7 @@ class ImportReport:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "errors": [{"line": line, "reason": reason} for line, reason in self.errors],
+            "warnings": [{"line": line, "reason": reason} for line, reason in self.warnings],
         }
 
 

@@ -627,6 +627,7 @@ def session_detail(request, pk: int):
         "rows": selectors.session_attendance(actor=request.user, session=session),
         "is_owner": can(request.user, Cap.MANAGE_INSTITUTION),
         "now": clock.now(),
+        "rules": rules.attendance_rules(on=session.date),
         **_qr_context(request, session, action),
     }
     if request.htmx and request.GET.get("part") == "qr":

@@ -428,3 +428,29 @@ def test_attending_two_classes_whose_sessions_overlap_is_flagged(running, instit
     (flag,) = rules.anomalies(klass=klass)
     assert flag.kind == "overlapping_classes" and "同时在两个班次学习" in flag.message
     assert [a.kind for a in rules.anomalies(klass=other)] == ["overlapping_classes"]
+
+
+# --- existing rows -------------------------------------------------------------------------------
+def test_the_migration_dates_existing_sessions_from_the_audit_log_and_counts_existing_corrections(
+    running, institution_staff
+):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "dte.training.migrations.0005_session_created_at_backfill_attendance_corrections"
+    )
+    _, enrolment, (s1, _, _) = running
+    h.attend_fully(institution_staff, s1, enrolment)
+    Session.objects.update(created_at=None)
+    Attendance.objects.update(corrections=0, corrected_at=None)
+    orphan = Session.objects.create(
+        klass=s1.klass, date=date(2025, 4, 15), start=time(9), end=time(10), kind="theory", mode="offline"
+    )
+    migration.backfill(apps, None)
+    s1.refresh_from_db()
+    orphan.refresh_from_db()
+    assert s1.created_at == h.AT and orphan.created_at is None and not orphan.backfilled
+    a = Attendance.objects.get(session=s1)
+    assert (a.corrections, a.corrected_at) == (1, a.updated_at)

@@ -337,3 +337,14 @@ def test_loading_the_year_moves_the_information_deadline_and_says_so(
     entry = AuditEntry.objects.get(action="claim.dues_recompute")
     assert entry.changes["info_due"] == ["2027-01-07", "2027-01-08"]
     assert services.due_dates_recompute(at=datetime(2026, 12, 12, 2, tzinfo=UTC)) == 0
+
+
+def test_an_over_long_token_name_is_refused_on_the_citys_page(city_officer, client_as):
+    from dte.subsidy.models import ApiToken
+
+    before = AuditEntry.objects.count()
+    resp = client_as(city_officer).post(
+        "/subsidy/city/tokens/", {"name": HUGE, "county": "330302"}, follow=True
+    )
+    assert "令牌名称不能超过60个字" in resp.content.decode()
+    assert not ApiToken.objects.exists() and AuditEntry.objects.count() == before

@@ -36,6 +36,7 @@ MESSAGE_BODY_MAX = 8000  # an inbox message's body: the platform's text around a
 AUDIT_REASON_MAX = 2000  # the reason recorded in an audit entry (the longest reason above, with room)
 
 # -- integers ---------------------------------------------------------------------------------
+YEAR_MIN, YEAR_MAX = 2000, 2100  # a year a person may ask for (the programme runs from 2024 [P5.4])
 INT_DIGITS_MAX = 32  # longer digit strings are not read as numbers at all
 
 # Bidirectional controls: embeddings, overrides, isolates, marks.

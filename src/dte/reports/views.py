@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from dte import clock
 from dte.accounts.permissions import Cap, allows, can
+from dte.core.bounds import YEAR_MAX, YEAR_MIN, parse_int
 from dte.core.spreadsheet import SafeCsvWriter
 from dte.reports import exports, selectors, services
 from dte.reports.selectors import OUTSIDE, STAGES
@@ -23,6 +24,13 @@ def _int(value, default=None):
         return int(value)
     except (TypeError, ValueError):
         return default
+
+
+def _year(value) -> int | None:
+    """A year asked for in a page's address, or None (the page's default) when it is not a year the
+    platform has figures for: never a date out of range (issue 13: no 500s)."""
+    year = parse_int(value)
+    return year if year is not None and YEAR_MIN <= year <= YEAR_MAX else None
 
 
 def _label(d: selectors.Dashboard, key: str) -> str:
@@ -152,7 +160,7 @@ def dashboard(request):
     if not (can(actor, Cap.SUPERVISE_CITY) or can(actor, Cap.VIEW_COUNTY_DASHBOARD)):
         raise PermissionDenied("无权查看统计看板")
     county_code = request.GET.get("county") or None
-    year = _int(request.GET.get("year"))
+    year = _year(request.GET.get("year"))
     today = clock.today()
     d = selectors.dashboard(actor=actor, county_code=county_code, year=year, today=today)
     t = tables(d)

@@ -22,6 +22,7 @@ from django.db import connection, transaction
 from dte.accounts.permissions import Cap, can
 from dte.audit import services as audit
 from dte.catalog.models import County
+from dte.core.bounds import LABEL_MAX, clean_text
 from dte.people.models import Person
 from dte.subsidy.models import (
     ApiToken,
@@ -536,11 +537,12 @@ def api_token_issue(*, actor, name: str, county: County | None, at: datetime) ->
     """Issue a token for an integration, scoped to one county (or the city); returns the token once."""
     if not can(actor, Cap.IMPORT_FACTS_CITY):
         raise PermissionDenied("当前账号无权签发接口令牌")
-    if not (name or "").strip():
+    name = clean_text(name, field="name", label="令牌名称", max_length=LABEL_MAX, line=True)
+    if not name:
         raise ValidationError({"name": "请填写令牌名称(对接系统)"})
     token = "dte_" + secrets.token_urlsafe(32)
     row = ApiToken.objects.create(
-        name=name.strip()[:60],
+        name=name,
         digest=_digest(token),
         prefix=token[:8],
         county=county,

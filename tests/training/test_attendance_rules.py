@@ -454,3 +454,53 @@ def test_the_migration_dates_existing_sessions_from_the_audit_log_and_counts_exi
     assert s1.created_at == h.AT and orphan.created_at is None and not orphan.backfilled
     a = Attendance.objects.get(session=s1)
     assert (a.corrections, a.corrected_at) == (1, a.updated_at)
+
+
+# --- pages and API ---------------------------------------------------------------------------------
+def test_the_class_page_refuses_a_past_session_without_a_reason_and_records_one_with_it(
+    client_as, institution_staff, klass
+):
+    c = client_as(institution_staff)
+    form = {"date": "2025-04-08", "start": "09:00", "end": "11:00", "kind": "theory", "mode": "offline"}
+    html = c.post(f"/training/classes/{klass.pk}/sessions/new/", form, follow=True).content.decode()
+    assert "补录课次须填写补录理由" in html and not klass.sessions.exists()
+    assert 'name="backfill_reason"' in html
+    form["backfill_reason"] = "开课前系统故障,未能排课"
+    html = c.post(f"/training/classes/{klass.pk}/sessions/new/", form, follow=True).content.decode()
+    assert "课次已添加" in html
+    (s,) = klass.sessions.all()
+    assert s.backfilled and s.backfill_reason == "开课前系统故障,未能排课"
+    page = c.get(f"/training/sessions/{s.pk}/").content.decode()
+    assert 'id="backfilled"' in page and "开课前系统故障" in page
+
+
+def test_the_api_takes_the_back_fill_reason_and_returns_import_warnings(client, trio, institution_staff):
+    import json
+
+    klass, _, enrolments, (_, _, evening) = trio
+    client.force_login(institution_staff)
+    body = {"date": "2025-05-08", "start": "09:00", "end": "10:00", "kind": "theory", "mode": "offline"}
+    url = f"/api/training/classes/{klass.pk}/sessions"
+    r = client.post(url, json.dumps(body), content_type="application/json")
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "backfill_reason"
+    assert "补录课次须填写补录理由" in r.json()["errors"][0]["message"]
+    r = client.post(url, json.dumps({**body, "backfill_reason": "临时调课"}), content_type="application/json")
+    assert r.status_code == 201
+    records = [
+        {
+            "id_number": e.person.id_number,
+            "name": e.person.name,
+            "session_id": evening.pk,
+            "start": "2025-05-07 19:00:07",
+            "end": "2025-05-07 20:00:07",
+        }
+        for e in enrolments
+    ]
+    r = client.post(
+        f"/api/training/classes/{klass.pk}/online-records",
+        json.dumps(records),
+        content_type="application/json",
+    )
+    assert r.status_code == 200 and r.json()["created"] == 3
+    burst = [w["line"] for w in r.json()["warnings"] if "起止时间完全相同" in w["reason"]]
+    assert burst == [1, 2, 3]  # (imported today, long after May 2025: each row is also late)

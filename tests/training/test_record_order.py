@@ -225,7 +225,7 @@ def test_a_certificate_issued_within_the_window_after_the_last_session_is_listed
     rows = selectors.certificate_anomalies(actor=city_officer)
     assert [r.certificate.pk for r in rows] == [early.pk]
     row = rows[0]
-    assert row.kind == "certificate_soon_after_end" and row.label == "结业后过快发证"
+    assert row.kind == "cert_too_soon" and row.label == "结业后过快发证"
     assert row.institution.name == "杭州电子科技大学" and row.klass == klass
     assert "最后一次课次结束后 13.0 小时" in row.message and "少于 24 小时即列出" in row.message
     assert "[P3.2]" in row.clause

@@ -151,7 +151,7 @@ def policy_start() -> date:
 
 
 # --- certificates issued too soon after the class's end [P2.3] ------------------------------------
-CERTIFICATE_ANOMALY = "certificate_soon_after_end"
+CERTIFICATE_ANOMALY = "cert_too_soon"  # at most 20 characters (supervision.AnomalyAction.kind)
 CERTIFICATE_ANOMALY_LABEL = "结业后过快发证"
 
 

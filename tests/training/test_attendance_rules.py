@@ -474,6 +474,21 @@ def test_the_class_page_refuses_a_past_session_without_a_reason_and_records_one_
     assert 'id="backfilled"' in page and "开课前系统故障" in page
 
 
+def test_the_session_page_offers_a_correction_only_once_the_session_has_ended(
+    client_as, running, institution_staff
+):
+    from unittest import mock
+
+    _, _, (s1, _, _) = running
+    c = client_as(institution_staff)
+    with mock.patch("dte.clock.now", return_value=s1.starts_at + timedelta(minutes=5)):
+        page = c.get(f"/training/sessions/{s1.pk}/").content.decode()
+    assert "课次结束后方可更正" in page and 'aria-label="更正理由"' not in page
+    with mock.patch("dte.clock.now", return_value=s1.ends_at):
+        page = c.get(f"/training/sessions/{s1.pk}/").content.decode()
+    assert "课次结束后方可更正" not in page and 'aria-label="更正理由"' in page
+
+
 def test_the_api_takes_the_back_fill_reason_and_returns_import_warnings(client, trio, institution_staff):
     import json
 

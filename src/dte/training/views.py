@@ -628,6 +628,7 @@ def session_detail(request, pk: int):
         "is_owner": can(request.user, Cap.MANAGE_INSTITUTION),
         "now": clock.now(),
         "rules": rules.attendance_rules(on=session.date),
+        "ended": session.ends_at <= clock.now(),  # corrections only once the session has ended [P2.3]
         **_qr_context(request, session, action),
     }
     if request.htmx and request.GET.get("part") == "qr":

@@ -3,8 +3,8 @@ itself; the others reach uWSGI's socket whole, after a PROXY line with the clien
 
 from __future__ import annotations
 
-import asyncio
 import socket
+import threading
 
 import pytest
 
@@ -34,51 +34,56 @@ def test_the_proxy_line_names_the_client_and_the_server():
     assert front.proxy_line(None, None) == b"PROXY UNKNOWN\r\n"
 
 
-def _run(coro):
-    return asyncio.run(asyncio.wait_for(coro, 30))
-
-
-async def _exchange(tmp_path, request: bytes) -> tuple[bytes, bytes]:
+def _exchange(tmp_path, request: bytes) -> tuple[bytes, bytes]:
     """Send ``request`` through a front to a fake uWSGI; (what the client got, what uWSGI got)."""
     got = bytearray()
     path = str(tmp_path / "u.sock")
+    backend = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    backend.bind(path)
+    backend.listen(8)
 
-    async def fake_uwsgi(reader, writer):
-        head = await reader.readuntil(b"\r\n")  # the PROXY line
-        head += await reader.readuntil(b"\r\n\r\n")  # the request head
-        length = int(head.split(b"Content-Length: ")[1].split(b"\r\n")[0]) if b"Content-Length" in head else 0
-        got.extend(head + await reader.readexactly(length))
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-        await writer.drain()
-        writer.close()
+    def fake_uwsgi():
+        conn, _ = backend.accept()
+        with conn, conn.makefile("rb") as f:
+            head = f.readline() + b"".join(iter(lambda: f.readline(), b"\r\n")) + b"\r\n"
+            length = (
+                int(head.split(b"Content-Length: ")[1].split(b"\r\n")[0]) if b"Content-Length" in head else 0
+            )
+            got.extend(head + f.read(length))
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
 
-    backend = await asyncio.start_unix_server(fake_uwsgi, path)
-    server = await asyncio.start_server(front.handler(path), "127.0.0.1", 0, limit=front.HEAD_READ_CAP)
-    port = server.sockets[0].getsockname()[1]
-
-    def client() -> bytes:
-        with socket.create_connection(("127.0.0.1", port), timeout=20) as sock:
+    threading.Thread(target=fake_uwsgi, daemon=True).start()
+    listener = front.listen("127.0.0.1:0")
+    front.serve(listener, path, threads=2)
+    try:
+        with socket.create_connection(listener.getsockname(), timeout=20) as sock:
             sock.sendall(request)
             out = b""
             while chunk := sock.recv(65536):
                 out += chunk
-        return out
-
-    async with backend, server:
-        answer = await asyncio.to_thread(client)
-    return answer, bytes(got)
+    finally:
+        listener.close()
+        backend.close()
+    return out, bytes(got)
 
 
 def test_a_request_within_the_limits_reaches_uwsgi_whole_after_the_proxy_line(tmp_path):
     body = b"x" * 300_000
     request = b"POST /a?b=c HTTP/1.1\r\nHost: x\r\nContent-Length: 300000\r\n\r\n" + body
-    answer, got = _run(_exchange(tmp_path, request))
+    answer, got = _exchange(tmp_path, request)
     assert answer == b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
     assert got.startswith(b"PROXY TCP4 127.0.0.1 127.0.0.1 ") and got.endswith(request)
 
 
-def test_an_oversized_request_is_answered_by_the_front_and_never_reaches_uwsgi(tmp_path):
-    answer, got = _run(_exchange(tmp_path, b"GET /?q=" + b"a" * 70_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n"))
-    assert answer.startswith(b"HTTP/1.1 414 URI Too Long\r\n") and got == b""
-    answer, got = _run(_exchange(tmp_path, b"GET / HTTP/1.1\r\nCookie: " + b"a" * 70_000 + b"\r\n\r\n"))
-    assert answer.startswith(b"HTTP/1.1 431 ") and got == b""
+@pytest.mark.parametrize(
+    ("request_bytes", "status"),
+    [
+        (b"GET /?q=" + b"a" * 70_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", b"414 URI Too Long"),
+        (b"GET / HTTP/1.1\r\nCookie: " + b"a" * 70_000 + b"\r\n\r\n", b"431 Request Header Fields Too Large"),
+    ],
+)
+def test_an_oversized_request_is_answered_by_the_front_and_never_reaches_uwsgi(
+    tmp_path, request_bytes, status
+):
+    answer, got = _exchange(tmp_path, request_bytes)
+    assert answer.startswith(b"HTTP/1.1 " + status + b"\r\n") and got == b""

@@ -346,8 +346,9 @@ def create(*, at: datetime) -> bool:
     # (attendance.yaml [P2.3]); outside that window it is the window's first or last four hours.
     local_now = at.astimezone(local_tz())
     window = rules.attendance_rules(on=today)
-    first, last = datetime.combine(today, window.day_start, tzinfo=local_tz()), datetime.combine(
-        today, window.day_end, tzinfo=local_tz()
+    first, last = (
+        datetime.combine(today, window.day_start, tzinfo=local_tz()),
+        datetime.combine(today, window.day_end, tzinfo=local_tz()),
     )
     begin = min(max(local_now - timedelta(hours=1), first), last - timedelta(hours=4))
     begin = begin.replace(second=0, microsecond=0)

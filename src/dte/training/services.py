@@ -1037,14 +1037,10 @@ def attendance_correct(
     e = _roster_enrolment(session, enrolment.person_id)
     _class_running(session.klass)
     if at < session.ends_at:
-        raise ValidationError(
-            f"课次 {session} 尚未结束,不能人工更正考勤;课次结束后方可更正 [P2.3]"
-        )
+        raise ValidationError(f"课次 {session} 尚未结束,不能人工更正考勤;课次结束后方可更正 [P2.3]")
     _check_correction_times(session, check_in=check_in, check_out=check_out, at=at, rules_=r)
     a = Attendance.objects.select_for_update().filter(session=session, enrolment=e).first()
-    used = (
-        Attendance.objects.filter(enrolment=e).aggregate(n=Sum("corrections"))["n"] or 0
-    )
+    used = Attendance.objects.filter(enrolment=e).aggregate(n=Sum("corrections"))["n"] or 0
     if used >= r.max_corrections:
         raise ValidationError(
             f"{e.person.name} 在本班次的考勤已人工更正 {used} 次,"
@@ -1287,9 +1283,7 @@ def _online_warnings(report: ImportReport, planned: list, *, at: datetime) -> No
             )
         n = identical[(s.pk, start, end)]
         if n >= r.burst_identical_min:
-            report.warn(
-                row.line, f"本课次 {n} 名学员的起止时间完全相同(到秒),已标记为考勤异常 [P2.3]"
-            )
+            report.warn(row.line, f"本课次 {n} 名学员的起止时间完全相同(到秒),已标记为考勤异常 [P2.3]")
         took = int((end - start).total_seconds() // 60)
         if took * 100 < s.minutes * r.burst_fast_percent:
             report.warn(
@@ -1298,9 +1292,7 @@ def _online_warnings(report: ImportReport, planned: list, *, at: datetime) -> No
                 "已标记为考勤异常 [P2.3]",
             )
         if at - s.ends_at > r.late_import:
-            report.warn(
-                row.line, f"距课次结束已超过 {r.late_import.days} 天才导入,已标记为考勤异常 [P2.3]"
-            )
+            report.warn(row.line, f"距课次结束已超过 {r.late_import.days} 天才导入,已标记为考勤异常 [P2.3]")
 
 
 # --- completion and the training certificate [P3.2] ----------------------------------------------

@@ -260,3 +260,28 @@ def test_only_supervision_reads_the_certificate_anomalies(institution_staff, aud
     assert selectors.certificate_anomalies(actor=auditor) == []
     with pytest.raises(PermissionDenied):
         selectors.certificate_anomalies(actor=institution_staff)
+
+
+def test_a_certificate_issued_too_soon_joins_the_class_anomalies_and_the_city_s_list_for_action(
+    running, institution_staff, city_officer, client_as
+):
+    from datetime import date
+
+    from dte.supervision import selectors as supervision_selectors
+    from dte.training import rules
+
+    klass, enrolment, sessions = running
+    attend(institution_staff, enrolment, sessions)
+    services.record_exception_grant(
+        actor=city_officer, enrolment=enrolment, kind="early", reason=REASON, at=AFTER_LAST_SESSION
+    )
+    assess(institution_staff, enrolment, AFTER_LAST_SESSION)
+    cert = services.certificate_issue(actor=institution_staff, enrolment=enrolment, at=AFTER_LAST_SESSION)
+    (found,) = [a for a in rules.anomalies(klass=klass) if a.kind == "cert_too_soon"]
+    assert found.label == "结业后过快发证" and found.key == f"t{cert.pk}" and cert.number in found.message
+    rows = supervision_selectors.anomalies_for_action(actor=city_officer, since=date(2025, 1, 1))
+    assert [r.kind for r in rows if r.key == f"cert_too_soon:t{cert.pk}"] == ["cert_too_soon"]
+    city = client_as(city_officer)
+    assert 'id="evaluation-anomalies"' in city.get("/supervision/anomalies/").content.decode()
+    assert 'id="anomaly-counts"' in city.get("/supervision/anomalies/counts/").content.decode()
+    assert client_as(institution_staff).get("/supervision/anomalies/counts/").status_code == 403

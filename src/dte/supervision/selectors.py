@@ -267,6 +267,16 @@ def anomalies_for_action(*, actor, since: date) -> list[AnomalyRow]:
 CROSS_CLASS_KINDS = frozenset({"two_places", "online_overlap", "overlapping_classes", "daily_maximum"})
 
 
+def anomaly_counts(*, actor, since: date) -> dict[str, int]:
+    """How many of the anomalies for action (``anomalies_for_action``) are open (no action yet, or
+    still under investigation), and how many in all."""
+    rows = anomalies_for_action(actor=actor, since=since)
+    open_rows = [
+        r for r in rows if r.action is None or r.action.outcome == AnomalyAction.Outcome.INVESTIGATING
+    ]
+    return {"total": len(rows), "open": len(open_rows)}
+
+
 # --- fee disclosure [P5.3b] -------------------------------------------------------------------------------
 @dataclass
 class FeeRow:

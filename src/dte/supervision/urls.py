@@ -19,6 +19,7 @@ urlpatterns = [
     path("institution/", views.institution_home, name="institution"),
     path("quality/", views.quality, name="quality"),
     path("anomalies/", views.anomalies, name="anomalies"),
+    path("anomalies/counts/", views.anomaly_counts, name="anomaly_counts"),
     path("surveys/", views.surveys, name="surveys"),
     path("surveys/<int:pk>/", views.survey, name="survey"),
 ]

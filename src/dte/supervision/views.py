@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from dte import clock
 from dte.accounts.permissions import Cap, allows, can
 from dte.core.spreadsheet import SafeCsvWriter
+from dte.evaluation import selectors as evaluation_selectors
 from dte.supervision import forms, selectors, services
 from dte.supervision.models import Finding, FollowUp, Photo
 from dte.training.models import TrainingClass
@@ -342,12 +343,25 @@ def anomalies(request):
         "supervision/anomalies.html",
         {
             "rows": rows,
+            "evaluation_rows": evaluation_selectors.anomalies(actor=request.user, since=since),
             "form": forms.AnomalyActForm(),
             "since": since,
             "days": days,
             "can_inspect": can(request.user, Cap.INSPECT_INSTITUTIONS),
         },
     )
+
+
+@allows(Cap.SUPERVISE_CITY)
+def anomaly_counts(request):
+    """The count of anomalies awaiting action for the city dashboard, loaded after the dashboard
+    itself (the count works each class's records out, like the list)."""
+    from datetime import timedelta
+
+    since = clock.today() - timedelta(days=90)
+    counts = selectors.anomaly_counts(actor=request.user, since=since)
+    counts["evaluation"] = len(evaluation_selectors.anomalies(actor=request.user, since=since))
+    return render(request, "supervision/_anomaly_counts.html", {"counts": counts, "since": since})
 
 
 # --- trainee survey -----------------------------------------------------------------------------------------

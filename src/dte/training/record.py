@@ -199,7 +199,11 @@ class CertificateAnomaly:
 
 
 def certificate_anomalies(
-    *, institution_id: int | None = None, min_hours: int | None = None, on: date | None = None
+    *,
+    institution_id: int | None = None,
+    klass_id: int | None = None,
+    min_hours: int | None = None,
+    on: date | None = None,
 ) -> list[CertificateAnomaly]:
     """Valid certificates issued less than ``min_hours`` (default: training_record.yaml in force on
     ``on``, default today) after their class's last session ended, or before it: too little time for
@@ -215,6 +219,8 @@ def certificate_anomalies(
     )
     if institution_id is not None:
         certs = certs.filter(institution_id=institution_id)
+    if klass_id is not None:
+        certs = certs.filter(enrolment__klass_id=klass_id)
     certs = list(certs.order_by("issued_on", "id"))
     last_by_class: dict[int, datetime] = {}
     for s in Session.objects.filter(klass_id__in={c.enrolment.klass_id for c in certs}):

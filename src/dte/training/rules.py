@@ -14,6 +14,7 @@ from django.db.models import Q
 
 from dte.accounts.permissions import Cap, can, require
 from dte.policy import parameters
+from dte.training import record
 from dte.training.models import Attendance, Enrolment, Session, local_tz
 
 
@@ -310,6 +311,7 @@ ANOMALY_KINDS = {
     "online_overlap": "线上学时与线下出勤重叠",
     "daily_maximum": "单日学时超过上限",
     "online_burst": "线上学习记录异常集中或过快",
+    record.CERTIFICATE_ANOMALY: record.CERTIFICATE_ANOMALY_LABEL,
 }
 
 
@@ -402,6 +404,10 @@ def anomalies(*, klass) -> list[Anomaly]:
             )
         )
     found.extend(_cross_class(rows))
+    found.extend(
+        Anomaly(c.kind, c.message, clause=c.clause, ref=f"t{c.certificate.pk}")
+        for c in record.certificate_anomalies(klass_id=klass.pk)
+    )
     return found
 
 

@@ -523,7 +523,8 @@ class FundAccount(models.Model):
 
     county = models.ForeignKey("catalog.County", on_delete=models.PROTECT, related_name="fund_accounts")
     year = models.PositiveSmallIntegerField("年度")
-    budget = models.PositiveIntegerField("年度预算(元)")
+    # 64-bit: ``payments.fund_budget`` bounds it (``BUDGET_MAX``) far below the column's range.
+    budget = models.PositiveBigIntegerField("年度预算(元)")
 
     class Meta:
         ordering = ["-year", "county__code"]
@@ -537,17 +538,19 @@ class FundAccount(models.Model):
 
 class LedgerEntry(models.Model):
     """One line of a fund account's ledger, in yuan: budget (+), reservation by a batch (−),
-    release of a failed line or cancelled batch (+), recovery repayment (+)."""
+    release of a failed line or cancelled batch (+), a paid line returned by the bank (银行退票, +),
+    recovery repayment (+)."""
 
     class Kind(models.TextChoices):
         BUDGET = "budget", "预算拨入"
         RESERVE = "reserve", "拨付占用"
         RELEASE = "release", "拨付失败退回"
+        RETURN = "return", "银行退票退回"
         RECOVERY = "recovery", "追回资金"
 
     account = models.ForeignKey(FundAccount, on_delete=models.PROTECT, related_name="entries")
     kind = models.CharField("类别", max_length=10, choices=Kind.choices)
-    amount = models.IntegerField("金额(元)")
+    amount = models.BigIntegerField("金额(元)")
     claim = models.ForeignKey(Claim, on_delete=models.PROTECT, null=True, blank=True, related_name="ledger")
     batch = models.ForeignKey(
         "PaymentBatch", on_delete=models.PROTECT, null=True, blank=True, related_name="ledger"
@@ -576,6 +579,9 @@ class PaymentBatch(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField("生成时间")
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Payable claims left out of this batch because their payment details were incomplete:
+    # [{"claim": reference, "id": pk, "reason": 中文原因}], shown on the batch page.
+    left_out = models.JSONField("未列入的申领", default=list, blank=True, encoder=CompactJSONEncoder)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -587,18 +593,27 @@ class PaymentBatch(models.Model):
 
 
 class PaymentLine(models.Model):
+    """One line of a batch. Its result is recorded once from the bank's result file: paid or failed
+    (with the bank's reason). A paid line changes only by an explicit reversal, 银行退票 (the bank
+    returned the money after paying it): returned, with the reason, the approver and the time."""
+
     class Status(models.TextChoices):
         PENDING = "pending", "待回盘"
         PAID = "paid", "已支付"
         FAILED = "failed", "支付失败"
+        RETURNED = "returned", "银行退票"
 
     batch = models.ForeignKey(PaymentBatch, on_delete=models.PROTECT, related_name="lines")
     line = models.PositiveIntegerField("行号")
     claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="payment_lines")
     amount = models.PositiveIntegerField("金额(元)")
     status = models.CharField("状态", max_length=8, choices=Status.choices, default=Status.PENDING)
-    reason = models.CharField("失败原因", max_length=200, blank=True)
+    reason = models.CharField("失败/退票原因", max_length=200, blank=True)
     result_at = models.DateTimeField(null=True, blank=True)
+    returned_at = models.DateTimeField("退票登记时间", null=True, blank=True)
+    returned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["batch", "line"]
@@ -606,12 +621,12 @@ class PaymentLine(models.Model):
         verbose_name_plural = "拨付明细"
         constraints = [
             models.UniqueConstraint(fields=["batch", "line"], name="one_line_number_per_batch"),
-            # Exactly once: a claim is in at most one pending line and paid at most once.
+            # Exactly once: a claim is in at most one open line (pending or paid) at a time, so it is
+            # paid at most once net of the bank's returns.
             models.UniqueConstraint(
-                fields=["claim"], condition=Q(status="pending"), name="one_pending_line_per_claim"
-            ),
-            models.UniqueConstraint(
-                fields=["claim"], condition=Q(status="paid"), name="one_paid_line_per_claim"
+                fields=["claim"],
+                condition=Q(status__in=["pending", "paid"]),
+                name="one_open_line_per_claim",
             ),
         ]
 

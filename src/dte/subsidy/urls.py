@@ -19,6 +19,7 @@ urlpatterns = [
     path("payments/batches/<int:pk>/", views.batch_detail, name="batch"),
     path("payments/batches/<int:pk>/file.<slug:fmt>", views.batch_file, name="batch_file"),
     path("payments/batches/<int:pk>/results/", views.batch_results, name="batch_results"),
+    path("payments/batches/<int:pk>/lines/<int:line>/return/", views.line_return, name="line_return"),
     path("facts/", views.fact_imports, name="facts"),
     path("city/", views.city, name="city"),
     path("city/redecide/", views.redecide_all, name="redecide"),

@@ -26,6 +26,7 @@ from dte.subsidy.models import (
     FactImport,
     Objection,
     PaymentBatch,
+    PaymentLine,
     Recovery,
     Status,
 )
@@ -260,13 +261,15 @@ def claim_act(request, pk: int, action: str):
         )
     elif action == "repayment":
         rec = get_object_or_404(Recovery, pk=_int(p.get("recovery")), claim=claim)
+        received = p.get("received_on", "").strip()
         _run(
             request,
             lambda: payments.repayment_record(
                 actor=u,
                 recovery=rec,
-                amount=_int(p.get("amount")),
-                received_on=_date(p.get("received_on")) or clock.today(),
+                amount=p.get("amount", ""),
+                # Left empty: today. Not a date: None, refused with a field error.
+                received_on=_date(received) if received else clock.today(),
                 at=now,
             ),
             "已登记追回到账",
@@ -440,13 +443,15 @@ def payments_home(request):
     u = request.user
     accounts = [(a, payments.balance(a)) for a in selectors.fund_accounts(actor=u)]
     today = clock.today()
-    payable = list(selectors.payable(actor=u)[:500])
+    claims = selectors.payable(actor=u).select_related("person")[:500]
+    payable = [(c, payments.payment_details_problem(c)) for c in claims]
     return render(
         request,
         "subsidy/payments.html",
         {
             "accounts": accounts,
             "payable": payable,
+            "incomplete": sum(1 for _, problem in payable if problem),
             "batches": selectors.batches(actor=u)[:50],
             "today": today,
             "year": today.year,
@@ -464,7 +469,7 @@ def fund_budget(request):
             actor=u,
             county=u.county,
             year=_int(request.POST.get("year")),
-            amount=_int(request.POST.get("amount")),
+            amount=request.POST.get("amount", ""),
             at=clock.now(),
         ),
         "已登记预算",
@@ -480,7 +485,11 @@ def batch_create(request):
         lambda: payments.batch_create(actor=request.user, county=request.user.county, at=clock.now()),
         "已生成拨付批次",
     )
-    return redirect("subsidy:batch", pk=batch.pk) if batch else redirect("subsidy:payments")
+    if batch is None:
+        return redirect("subsidy:payments")
+    if batch.left_out:
+        messages.warning(request, f"{len(batch.left_out)}件待拨付申领收款信息不完整,未列入本批次(见批次页)")
+    return redirect("subsidy:batch", pk=batch.pk)
 
 
 def _batch(request, pk: int) -> PaymentBatch:
@@ -490,17 +499,29 @@ def _batch(request, pk: int) -> PaymentBatch:
 @allows(Cap.PAY_CLAIMS)
 def batch_detail(request, pk: int):
     batch = _batch(request, pk)
-    lines = batch.lines.select_related("claim__person").order_by("line")
-    return render(request, "subsidy/batch.html", {"batch": batch, "lines": lines})
+    lines = batch.lines.select_related("claim__person", "returned_by").order_by("line")
+    return render(
+        request,
+        "subsidy/batch.html",
+        {
+            "batch": batch,
+            "lines": lines,
+            "pending": any(pl.status == "pending" for pl in lines),
+            "can_return": can(request.user, Cap.APPROVE_CLAIMS),
+        },
+    )
 
 
 @allows(Cap.PAY_CLAIMS)
 def batch_file(request, pk: int, fmt: str):
     batch = _batch(request, pk)
+    if fmt not in ("csv", "xlsx"):
+        raise Http404("格式应为 csv 或 xlsx")
     try:
         content = payments.bank_file(actor=request.user, batch=batch, fmt=fmt, at=clock.now())
     except ValidationError as exc:
-        raise Http404(exc.messages[0]) from exc
+        _errors(request, exc)
+        return redirect("subsidy:batch", pk=batch.pk)
     ctype = (
         "text/csv; charset=utf-8"
         if fmt == "csv"
@@ -528,8 +549,25 @@ def batch_results(request, pk: int):
         if counts:
             messages.success(
                 request,
-                f"回盘已导入:成功{counts['paid']}笔,失败{counts['failed']}笔,重复未变{counts['unchanged']}笔",
+                f"回盘已导入:成功{counts['paid']}笔,失败{counts['failed']}笔,"
+                f"退票{counts['returned']}笔,重复未变{counts['unchanged']}笔",
             )
+    return redirect("subsidy:batch", pk=batch.pk)
+
+
+@require_POST
+@allows(Cap.APPROVE_CLAIMS)
+def line_return(request, pk: int, line: int):
+    """银行退票 of one paid line, entered by the county approver with the reason [A2.6.3]."""
+    batch = _batch(request, pk)
+    pl = get_object_or_404(PaymentLine, batch=batch, line=line)
+    _run(
+        request,
+        lambda: payments.payment_return(
+            actor=request.user, line=pl, reason=request.POST.get("reason", ""), at=clock.now()
+        ),
+        f"第{line}笔已登记银行退票,款项退回专账,申领恢复待拨付",
+    )
     return redirect("subsidy:batch", pk=batch.pk)
 
 

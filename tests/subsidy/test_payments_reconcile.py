@@ -103,6 +103,26 @@ def test_a_file_giving_one_line_two_results_is_refused_whole_with_the_row_number
     assert state() == before  # the good row 1 is not recorded either
 
 
+def test_the_issues_file_4_failed_then_4_paid_is_refused_and_the_claim_stays_in_its_batch(
+    payable_claims, make_trainee, make_claim, county_reviewer, county_approver
+):
+    fourth = make_claim(make_trainee("张四"))
+    services.review_pass(actor=county_reviewer, claim=fourth, at=SUBMIT_AT)
+    services.claim_approve(actor=county_approver, claim=fourth, at=SUBMIT_AT)
+    services.notices_expire(at=at_day(date(2025, 3, 24)))
+    lucheng = County.objects.get(code=LUCHENG)
+    batch = payments.batch_create(actor=county_approver, county=lucheng, at=BATCH_AT)
+    assert batch.lines.count() == 4
+    before = state()
+    with pytest.raises(ValidationError) as exc:
+        import_(county_approver, batch, "4,失败,账户不存在", "4,成功,")
+    assert "第2、3行:第4笔的结果互相矛盾(第2行“失败”、第3行“成功”)" in exc.value.messages
+    assert state() == before
+    assert Claim.objects.get(pk=batch.lines.get(line=4).claim_id).status == "in_batch"
+    with pytest.raises(ValidationError, match="没有可拨付的申领"):  # not in a second batch
+        payments.batch_create(actor=county_approver, county=lucheng, at=LATER)
+
+
 def test_an_identical_repeat_in_one_file_is_recorded_once(batch, county_approver):
     counts = import_(county_approver, batch, "1,成功,", "1,成功,", "2,失败,户名不符", "2,失败,户名不符")
     assert counts == {"paid": 1, "failed": 1, "returned": 0, "unchanged": 2}
@@ -547,3 +567,16 @@ def test_a_future_repayment_posted_on_the_claim_page_is_refused(recovery, county
     assert "请填写到账日期" in resp.content.decode()
     assert not Repayment.objects.exists() and not LedgerEntry.objects.filter(kind="recovery").exists()
     assert Recovery.objects.get().balance == 3300
+
+
+def test_an_unbounded_recovery_reason_is_refused_and_changes_nothing(batch, county_approver):
+    import_(county_approver, batch, "1,成功,")
+    claim = batch.lines.get(line=1).claim
+    before = state()
+    with pytest.raises(ValidationError) as exc:
+        payments.recovery_open(
+            actor=county_approver, claim=claim, amount_due=3300, reason="多" * 100_000, at=LATER
+        )
+    assert "不能超过500个字" in exc.value.message_dict["reason"][0]
+    assert state() == before and not Recovery.objects.exists()
+    assert not AuditEntry.objects.filter(action="recovery.open").exists()

@@ -499,7 +499,7 @@ def _batch(request, pk: int) -> PaymentBatch:
 @allows(Cap.PAY_CLAIMS)
 def batch_detail(request, pk: int):
     batch = _batch(request, pk)
-    lines = batch.lines.select_related("claim__person", "returned_by").order_by("line")
+    lines = list(batch.lines.select_related("claim__person", "returned_by").order_by("line"))
     return render(
         request,
         "subsidy/batch.html",

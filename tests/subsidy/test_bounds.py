@@ -348,3 +348,18 @@ def test_an_over_long_token_name_is_refused_on_the_citys_page(city_officer, clie
     )
     assert "令牌名称不能超过60个字" in resp.content.decode()
     assert not ApiToken.objects.exists() and AuditEntry.objects.count() == before
+
+
+def test_a_certificate_number_beyond_any_integer_is_a_clear_error(eligible_trainee, client_as):
+    c = client_as(eligible_trainee)
+    resp = c.post("/subsidy/start/", {"certificate": "99999999999999999999"}, follow=True)
+    assert resp.status_code == 200 and "未找到本人的该专业技术等级证书" in resp.content.decode()
+    resp = c.post(
+        "/api/subsidy/claims", {"level_certificate": 99999999999999999999}, content_type="application/json"
+    )
+    assert resp.status_code == 422 and not Claim.objects.exists()
+
+
+def test_the_forms_say_the_limits_the_services_enforce(submitted, client_as, county_reviewer):
+    page = client_as(county_reviewer).get(f"/subsidy/claims/{submitted.pk}/").content.decode()
+    assert 'name="question" rows="2" maxlength="500"' in page and 'name="note" maxlength="500"' in page

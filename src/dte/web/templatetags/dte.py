@@ -20,3 +20,15 @@ def yuan(amount):
     if amount is None:
         return ""
     return f"{int(amount):,}元"
+
+
+@register.simple_tag
+def bound(name: str) -> int:
+    """``maxlength="{% bound 'REASON_MAX' %}"``: a limit of dte.core.bounds, so that a form says the
+    same limit the service enforces (the service refuses a longer text all the same)."""
+    from dte.core import bounds
+
+    value = getattr(bounds, name)
+    if not isinstance(value, int) or not name.endswith("_MAX"):
+        raise template.TemplateSyntaxError(f"{name} is not a limit of dte.core.bounds")
+    return value

@@ -10,6 +10,7 @@ to uWSGI over a private Unix socket, with the client's address in a PROXY protoc
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 import tempfile
 
@@ -19,7 +20,10 @@ from dte.web.front import RUN_DIR_PREFIX
 def uwsgi_command(*, bind: str, workers: int, request_log: bool = True) -> list[str]:
     # The socket's directory is private to this user (mode 0700): only the front connects.
     backend = os.path.join(tempfile.mkdtemp(prefix=RUN_DIR_PREFIX), "uwsgi.sock")
-    front = f"{sys.executable} -m dte.web.front --bind {bind} --to {backend}"
+    # uWSGI runs the daemon's command through the shell; its keyval option list is split on commas.
+    front = shlex.join([sys.executable, "-m", "dte.web.front", "--bind", bind, "--to", backend])
+    if "," in front:
+        raise ValueError(f"dte serve cannot run the front from a path with a comma: {front}")
     command = [
         os.path.join(os.path.dirname(sys.executable), "uwsgi"),
         "--strict",  # an unknown option is an error, not ignored

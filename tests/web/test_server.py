@@ -152,3 +152,43 @@ def test_the_server_does_not_outlive_dte_serve_even_when_it_is_killed(served):
     while _uwsgi_on(port) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not _uwsgi_on(port)
+
+
+ECHO_APP = """
+def application(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    keys = ("REMOTE_ADDR", "SERVER_PORT", "QUERY_STRING")
+    return [" ".join(f"{k}={environ.get(k)}" for k in keys).encode()]
+"""
+
+
+def test_behind_the_front_the_platform_sees_the_clients_address(tmp_path):
+    """The front hands requests to uWSGI over a Unix socket: the PROXY line keeps REMOTE_ADDR the
+    client's (rate limits and lockouts key on it), not the socket's empty address."""
+    from dte.web.server import uwsgi_command
+
+    (tmp_path / "echo_app.py").write_text(ECHO_APP)
+    port = _free_port()
+    command = uwsgi_command(bind=f"127.0.0.1:{port}", workers=1, request_log=False)
+    command[command.index("dte.wsgi:application")] = "echo_app:application"
+    command += ["--pythonpath", str(tmp_path)]
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                response = _get(port, "/?q=1")
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail("uWSGI did not start")
+                time.sleep(0.1)
+        body = response.partition(b"\r\n\r\n")[2].decode()
+        assert body == f"REMOTE_ADDR=127.0.0.1 SERVER_PORT={port} QUERY_STRING=q=1"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

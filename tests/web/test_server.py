@@ -108,6 +108,12 @@ def test_dte_serve_answers_too_many_header_fields_with_431(served):
     assert _get(port, "/api/subsidy/claims", many).startswith(b"HTTP/1.1 431")
 
 
+def test_dte_serve_takes_up_to_100_header_fields(served):
+    _, port = served
+    many = "".join(f"X-Field-{i}: {i}\r\n" for i in range(98))  # with Host: 99 fields
+    assert _get(port, "/api/subsidy/claims", many).startswith(b"HTTP/1.1 401")
+
+
 def test_dte_serve_answers_a_megabyte_head_without_a_reset(served):
     _, port = served
     assert _get(port, "/?q=" + "a" * 3_000_000).startswith(b"HTTP/1.1 414")

@@ -50,7 +50,9 @@ def uwsgi_command(*, bind: str, workers: int, request_log: bool = True) -> list[
         # refused); the front refuses heads beyond the platform's smaller limits before they come.
         "--buffer-size",
         "65535",
-        "--max-vars",  # the CGI variables and up to the front's 100 header fields
+        # Room for the CGI variables and the front's 100 header fields (uWSGI's default drops a
+        # request of more than about 110 header fields by closing the connection).
+        "--max-vars",
         "256",
         "--harakiri",
         "60",  # a request running longer than a minute has its worker restarted

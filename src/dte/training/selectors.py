@@ -214,9 +214,7 @@ def anomalies_citywide(*, actor, institution_id: int | None = None, kind: str = 
     trainee's day over the maximum) is listed once."""
     require(actor, Cap.SUPERVISE_CITY)
     classes = (
-        TrainingClass.objects.filter(
-            Q(sessions__attendances__isnull=False) | Q(sessions__backfilled=True)
-        )
+        TrainingClass.objects.filter(Q(sessions__attendances__isnull=False) | Q(sessions__backfilled=True))
         .distinct()
         .select_related("plan__institution", "plan__occupation", "plan__level")
         .order_by("plan__institution__name", "start_date", "id")

@@ -1,4 +1,4 @@
-"""The audit log records a bounded reason (issue 13): a 100,000-character reason is refused with the
+"""The audit log records a bounded reason: a 100,000-character reason is refused with the
 step it records, never stored cut; the chain stays whole."""
 
 from __future__ import annotations

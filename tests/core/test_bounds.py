@@ -1,5 +1,5 @@
 """dte.core.bounds: the one helper every service uses for a person's free text, integers and page
-numbers (issue 13)."""
+numbers."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The evaluation body's results template and the city's titles export (XLSX) store a formula-like
-name as quoted text, never a live formula (issue 13): through dte.core.spreadsheet."""
+name as quoted text, never a live formula: through dte.core.spreadsheet."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Integrity of the level assessment (issue 12): exam dates inside the registration's window, the
+"""Integrity of the level assessment [P3.3]: exam dates inside the registration's window, the
 score import previewed before anything is issued, applications that fail the conditions refused or
 flagged to the city, and the anomalies supervision sees of the evaluation bodies."""
 
@@ -301,3 +301,32 @@ def test_more_certificates_in_a_day_than_the_threshold_are_flagged(low_threshold
 def test_the_threshold_itself_is_not_flagged(low_thresholds, records, city_officer):
     scored_registrations(records, 3, failing=3)
     assert selectors.anomalies(actor=city_officer, since=date(2025, 5, 1)) == []
+
+
+def test_the_api_previews_the_results_and_writes_only_when_they_are_posted(
+    evaluation_staff, accepted, trainee, client_as
+):
+    from unittest import mock
+
+    client = client_as(evaluation_staff)
+    payload = [
+        {
+            "registration_id": accepted.pk,
+            "id_number": trainee.person.id_number,
+            "name": "陈晓明",
+            "theory_score": 82,
+            "ability_score": 77,
+            "exam_date": "2025-06-01",
+        }
+    ]
+    before = audit_actions()
+    with mock.patch("dte.clock.now", return_value=SCORE_AT):
+        r = client.post("/api/evaluation/results/preview", payload, content_type="application/json")
+        assert r.status_code == 200
+        assert r.json()["summary"] == "将登记 1 条成绩,将颁发 1 张证书" and r.json()["to_issue"] == 1
+        assert audit_actions() == before and not LevelCertificate.objects.exists()
+        bad = [{**payload[0], "exam_date": "2025-06-03"}]
+        r = client.post("/api/evaluation/results/preview", bad, content_type="application/json")
+        assert r.status_code == 422 and r.json()["errors"][0]["line"] == 1
+        r = client.post("/api/evaluation/results", payload, content_type="application/json")
+    assert r.status_code == 200 and LevelCertificate.objects.count() == 1

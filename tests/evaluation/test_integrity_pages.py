@@ -1,4 +1,4 @@
-"""The evaluation pages of issue 12: the score import shows a preview and writes only on
+"""The level assessment pages [P3.3]: the score import shows a preview and writes only on
 confirmation; a refused exam date stays beside its field; an application may insist."""
 
 import io

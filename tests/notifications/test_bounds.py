@@ -1,4 +1,4 @@
-"""The inbox is bounded (issue 13): an over-long message is refused, not stored cut, and the inbox's
+"""The inbox is bounded: an over-long message is refused, not stored cut, and the inbox's
 page numbers clamp to the pages there are."""
 
 from __future__ import annotations

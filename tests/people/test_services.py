@@ -68,7 +68,7 @@ def test_a_bad_phone_number_is_refused(db, at):
     assert "phone" in err.value.message_dict
 
 
-# --- issue 12: real people ---------------------------------------------------------------------------
+# --- real people: ID numbers and names ------------------------------------------------------------
 def number(region: str, born: str, seq: str = "011") -> str:
     first17 = f"{region}{born}{seq}"
     return first17 + check_character(first17)

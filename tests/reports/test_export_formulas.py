@@ -1,5 +1,5 @@
 """The dashboard's CSV tables and the county's year report (XLSX) write a formula-like label as
-text, never a live formula (issue 13): through dte.core.spreadsheet."""
+text, never a live formula: through dte.core.spreadsheet."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """A year in the dashboard's address that is no year the platform has figures for shows the default
-year instead of a server error (issue 13)."""
+year instead of a server error."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The city's class-quality CSV writes a formula-like class name as text (issue 13)."""
+"""The city's class-quality CSV writes a formula-like class name as text."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The time rules of attendance and the anomalies they flag to the city (issue 12) [P2.3]: each known
+"""The time rules of attendance and the anomalies they flag to the city [P2.3]: each known
 pattern of a fabricated record is refused with a Chinese reason and nothing written, or written and
 flagged in the anomaly list the city works from. Thresholds: policy/parameters/attendance.yaml."""
 

@@ -1,5 +1,5 @@
 """The city's CE-hours export (CSV and XLSX, next to full ID numbers) writes a formula-like name as
-text, never a live formula (issue 13): through dte.core.spreadsheet."""
+text, never a live formula: through dte.core.spreadsheet."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Bounds on what a person may type or post, in one place (issue 13).
+"""Bounds on what a person may type or post, in one place.
 
 Every free text a service takes from a person (a reason, a note, a question, an answer, a label, a
 name) has a maximum length; an over-long text is refused with a field error in Chinese and nothing

@@ -166,10 +166,8 @@ class ResultIn(Schema):
     exam_date: date
 
 
-@router.post("/results", response={200: ImportOut, 403: Error, 422: ImportOut}, **auth)
-def results(request, payload: list[ResultIn]):
-    """Scores in bulk, as the XLSX import: all or nothing; a re-run changes nothing."""
-    rows = [
+def _result_rows(payload: list[ResultIn]) -> list[Row]:
+    return [
         Row(
             line=i,
             values={
@@ -183,7 +181,43 @@ def results(request, payload: list[ResultIn]):
         )
         for i, r in enumerate(payload, start=1)
     ]
-    report = services.results_import(actor=request.auth, rows=rows, filename="api", at=clock.now())
+
+
+class PreviewOut(Schema):
+    ok: bool
+    summary: str  # 将登记 N 条成绩,将颁发 N 张证书
+    to_record: int
+    to_issue: int
+    unchanged: int
+    errors: list[dict]
+
+
+@router.post("/results/preview", response={200: PreviewOut, 403: Error, 422: PreviewOut}, **auth)
+def results_preview(request, payload: list[ResultIn]):
+    """What ``POST /results`` with the same rows would do (scores to record, level certificates to
+    issue), every bad row named; nothing is written [P3.3]."""
+    plan = services.results_preview(actor=request.auth, rows=_result_rows(payload), at=clock.now())
+    report = plan.report
+    return Status(
+        200 if report.ok else 422,
+        {
+            "ok": report.ok,
+            "summary": plan.summary,
+            "to_record": plan.to_record,
+            "to_issue": plan.to_issue,
+            "unchanged": plan.unchanged,
+            "errors": report.as_dict()["errors"],
+        },
+    )
+
+
+@router.post("/results", response={200: ImportOut, 403: Error, 422: ImportOut}, **auth)
+def results(request, payload: list[ResultIn]):
+    """Scores in bulk, as the XLSX import once confirmed: all or nothing; a re-run changes nothing.
+    ``POST /results/preview`` says first what it will do."""
+    report = services.results_import(
+        actor=request.auth, rows=_result_rows(payload), filename="api", at=clock.now()
+    )
     return Status(200 if report.ok else 422, report.as_dict())
 
 

@@ -62,7 +62,7 @@ class Registration(models.Model):
     )
     years_in_occupation = models.PositiveSmallIntegerField("从事本职业年限", default=0)
     # Submitted although the declared facts meet no route of the conditions: the institution insisted,
-    # with a reason; flagged to the city (issue 12).
+    # with a reason; flagged to the city.
     insisted = models.BooleanField("坚持申报(申报条件未满足)", default=False)
     insist_reason = models.TextField("坚持申报理由", blank=True)
     status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.REGISTERED)

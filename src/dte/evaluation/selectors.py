@@ -114,7 +114,7 @@ def my_level(*, actor) -> dict:
     }
 
 
-# --- supervision: what the city sees of the evaluation bodies (issue 12) ------------------------------
+# --- supervision: what the city sees of the evaluation bodies ----------------------------------------
 def insisted_registrations(*, actor):
     """Applications submitted although the declared facts meet no route of the conditions, because
     the institution insisted (with its reason) [P3.3]: the city's list (and the auditor's)."""

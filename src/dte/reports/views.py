@@ -28,7 +28,7 @@ def _int(value, default=None):
 
 def _year(value) -> int | None:
     """A year asked for in a page's address, or None (the page's default) when it is not a year the
-    platform has figures for: never a date out of range (issue 13: no 500s)."""
+    platform has figures for: never a date out of range (no server errors)."""
     year = parse_int(value)
     return year if year is not None and YEAR_MIN <= year <= YEAR_MAX else None
 

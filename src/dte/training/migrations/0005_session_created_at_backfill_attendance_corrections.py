@@ -1,4 +1,4 @@
-# Written by hand (issue 12, attendance time rules).
+# Written by hand (attendance time rules).
 #
 # Sessions gain when they were scheduled (created_at) and a back-fill flag and reason; attendance
 # records gain a count of manual corrections and the time of the last one.

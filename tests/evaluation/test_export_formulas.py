@@ -56,3 +56,16 @@ def test_the_titles_export_stores_a_formula_like_name_as_text(
     r = client_as(city_officer).get("/evaluation/titles/export.xlsx")
     cell = _name_cell(r.content, 1)
     assert cell.value == FORMULA and cell.data_type == "s" and cell.quotePrefix
+
+
+def test_downloading_the_results_template_with_full_id_numbers_is_recorded(
+    accepted,  # noqa: F811
+    evaluation_staff,
+    client_as,
+):
+    from dte.audit.models import AuditEntry
+
+    r = client_as(evaluation_staff).get("/evaluation/results/template.xlsx")
+    assert r.status_code == 200
+    entry = AuditEntry.objects.get(action="evaluation.results_template.export")
+    assert entry.actor_id == evaluation_staff.pk and entry.changes["rows"] == 1

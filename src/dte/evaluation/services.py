@@ -368,6 +368,24 @@ def level_certificate_revoke(
 
 
 RESULT_COLUMNS = ["申报编号", "身份证号", "姓名", "理论成绩", "能力成绩", "考核日期"]
+
+
+@transaction.atomic
+def results_template_exported(*, actor, rows: int, at: datetime) -> None:
+    """Record that an evaluation body downloaded its results template: it carries the full ID numbers of
+    its own accepted applicants (the import matches each row on them). Personal data leaving the
+    platform is traceable: who, when, which file, how many rows."""
+    require(actor, Cap.MANAGE_EVALUATION)
+    audit.record(
+        actor=actor,
+        action="evaluation.results_template.export",
+        object_type="evaluation.results",
+        object_id="results-template.xlsx",
+        changes={"file": "results-template.xlsx", "rows": rows},
+        at=at,
+    )
+
+
 SCORE_COLUMNS = ("理论成绩", "能力成绩", "考核日期")
 
 

@@ -266,6 +266,7 @@ def results_template(request):
     """The accepted registrations awaiting scores, as the XLSX to fill in."""
     regs = selectors.registrations_for(actor=request.user).filter(status=Registration.Status.ACCEPTED)
     rows = [[r.pk, r.person.id_number, r.person.name, None, None, None] for r in regs]
+    services.results_template_exported(actor=request.user, rows=len(rows), at=clock.now())
     return _xlsx_response(services.RESULT_COLUMNS, rows, "results-template.xlsx")
 
 

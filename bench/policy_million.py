@@ -1,12 +1,17 @@
 """Benchmark: decide one million synthetic claims over columns, and one claim through the same code.
 
-    .venv/bin/python bench/policy_million.py [N]
+    .venv/bin/python bench/policy_million.py [N] [--smoke]
+
+N defaults to 1,000,000; ``--smoke`` is N = 10,000 (well under a second; ``make bench-smoke`` and CI run
+it so that a bench that no longer runs fails there).
 
 Builds the columns (not timed), then times ``rules.decide`` — every rule's pass/fail, eligibility,
 amount, claim deadline, route and provisional flag as columns — on one core. Prints the best of
 several runs, the time per rule, peak memory, and the time of one claim (columns only, and the
 whole contract path: parse JSON object → decide → render the decision with its messages).
-Prints figures only; never asserts on time.
+Prints figures only; never asserts on time. Fails (exit status 1) if the decision does not come back
+for every claim, if some rule never fails in a mix of 10,000 or more (the mix no longer exercises it),
+or if the example does not come back as one decision.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import os
 for _v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS"):
     os.environ[_v] = "1"
 
+import argparse  # noqa: E402
 import json  # noqa: E402
 import resource  # noqa: E402
 import sys  # noqa: E402
@@ -180,7 +186,11 @@ def best_of(fn: object, repeat: int, label: str = "") -> float:
 
 
 def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    ap = argparse.ArgumentParser()
+    ap.add_argument("n", nargs="?", type=int, default=1_000_000, help="claims to decide (default 1,000,000)")
+    ap.add_argument("--smoke", action="store_true", help="tiny size (well under a second): N = 10,000")
+    args = ap.parse_args()
+    n = 10_000 if args.smoke else args.n
     policy, cal = get_policy(), get_calendar()
     t0 = time.perf_counter()
     claims = synthetic(n, policy)
@@ -207,6 +217,8 @@ def main() -> None:
     print(f"costliest rule: {costliest} ({per_rule[costliest] * 1000:.1f} ms)")
 
     res = decide(claims, policy, cal)
+    if res.eligible.shape != (n,) or res.amount.shape != (n,):
+        raise SystemExit(f"bench: decide returned {res.eligible.shape} decisions for {n:,} claims")
     print("outcome mix:")
     print(
         f"  eligible {int(res.eligible.sum()):,}; amount paid {int(res.amount.sum()):,} yuan; "
@@ -214,6 +226,11 @@ def main() -> None:
     )
     for rid in RULE_IDS:
         print(f"  {rid:20s} fails {int((~res.passed[rid]).sum()):>9,}")
+    never = [rid for rid in RULE_IDS if res.passed[rid].all()]
+    if never and n >= 10_000:  # below that the rarest failures (about 1 in 5,000) may not occur
+        raise SystemExit(
+            f"bench: none of {n:,} synthetic claims fails {', '.join(never)}: the mix no longer exercises it"
+        )
 
     tracemalloc.start()
     decide(claims, policy, cal)
@@ -233,7 +250,10 @@ def main() -> None:
         "one claim, JSON object → decision with 11 messages (the example of the issue): "
         f"{t_json * 1000:.3f} ms"
     )
-    out = evaluate([EXAMPLE], policy, cal)[0]
+    decisions = evaluate([EXAMPLE], policy, cal)
+    if len(decisions) != 1 or decisions[0].get("id") != EXAMPLE["id"] or "eligible" not in decisions[0]:
+        raise SystemExit(f"bench: the example did not come back as one decision: {decisions!r}")
+    out = decisions[0]
     print(
         "example decision:", json.dumps({k: v for k, v in out.items() if k != "findings"}, ensure_ascii=False)
     )

@@ -26,7 +26,7 @@ from dte.evaluation.models import (
 from dte.policy.reference import load_reference
 from dte.training import rules as training_rules
 from dte.training.models import TrainingCertificate
-from dte.training.services import _next_number, verification_code
+from dte.training.services.certificates import next_number, verification_code
 from dte.training.tables import ImportReport, Row, parse_date
 
 OPEN_STATUSES = [
@@ -297,7 +297,7 @@ def level_certificate_issue(*, actor, registration: Registration, at: datetime) 
         evaluation_body_id=reg.evaluation_body_id,
         occupation=reg.occupation,
         level=reg.level,
-        number=_next_number(LevelCertificate, f"WZDJ{today.year}"),
+        number=next_number(LevelCertificate, f"WZDJ{today.year}"),
         code=verification_code(),
         theory_score=reg.theory_score,
         ability_score=reg.ability_score,

@@ -6,7 +6,7 @@ from django import forms
 
 from dte.catalog.models import EvaluationBody, Level, Occupation
 from dte.training.models import Enrolment, Event, Mode, RecordException, Session
-from dte.training.services import CAPACITY_MAX, FEE_MAX, HOURS_MAX  # the form says it first
+from dte.training.services.common import CAPACITY_MAX, FEE_MAX, HOURS_MAX  # the form says it first
 
 
 class DateInput(forms.DateInput):

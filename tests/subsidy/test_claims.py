@@ -12,6 +12,7 @@ from dte.audit.models import AuditEntry
 from dte.notifications.models import Message, OutboxMessage
 from dte.subsidy import services
 from dte.subsidy.models import Claim
+from dte.subsidy.services import claims, common
 from tests.subsidy.conftest import ACCOUNT, PDF, SUBMIT_AT, certificate_for
 
 
@@ -129,7 +130,7 @@ def test_the_sms_backend_writes_to_the_outbox(submitted):
     submitted.person.phone = "13805770011"
     submitted.person.save()
     services.claim_withdraw(actor=submitted.person.account, claim=submitted, at=SUBMIT_AT)
-    services._tell(submitted, "测试", "内容", SUBMIT_AT)
+    common.tell(submitted, "测试", "内容", SUBMIT_AT)
     assert OutboxMessage.objects.filter(recipient="13805770011", channel="sms").exists()
 
 
@@ -142,7 +143,7 @@ def test_submit_decides_again_when_the_claim_changed_between_the_reading_and_the
 
     claim = make_claim(eligible_trainee, submit=False)
     real_signals, decided = fraud.signals, []
-    real_decide = services._decide_for_submit
+    real_decide = claims._decide_for_submit
 
     def signals_then_change(c, **kw):
         out = real_signals(c, **kw)
@@ -155,7 +156,7 @@ def test_submit_decides_again_when_the_claim_changed_between_the_reading_and_the
         return real_decide(c, on, priors)
 
     monkeypatch.setattr(fraud, "signals", signals_then_change)
-    monkeypatch.setattr(services, "_decide_for_submit", counting_decide)
+    monkeypatch.setattr(claims, "_decide_for_submit", counting_decide)
     claim = services.claim_submit(actor=eligible_trainee, claim=claim, at=SUBMIT_AT)
     assert decided == ["", "13900000000"]
     assert claim.status == "under_review" and claim.phone == "13900000000"
@@ -165,9 +166,9 @@ def test_submit_decides_again_when_the_claim_changed_between_the_reading_and_the
 def test_submit_decides_once_when_nothing_moved(eligible_trainee, make_claim, monkeypatch):
     claim = make_claim(eligible_trainee, submit=False)
     calls = []
-    real_decide = services._decide_for_submit
+    real_decide = claims._decide_for_submit
     monkeypatch.setattr(
-        services, "_decide_for_submit", lambda c, on, priors: calls.append(1) or real_decide(c, on, priors)
+        claims, "_decide_for_submit", lambda c, on, priors: calls.append(1) or real_decide(c, on, priors)
     )
     claim = services.claim_submit(actor=eligible_trainee, claim=claim, at=SUBMIT_AT)
     assert len(calls) == 1 and claim.status == "under_review"

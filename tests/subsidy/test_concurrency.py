@@ -19,7 +19,7 @@ import pytest
 from django.db import connection, connections
 
 from dte.catalog.models import County
-from dte.subsidy import payments, services
+from dte.subsidy import services
 from dte.subsidy.models import Claim, LedgerEntry, PaymentBatch, PaymentLine
 from tests.subsidy.conftest import ACCOUNT, PDF, PNG, SUBMIT_AT, certificate_for
 
@@ -91,7 +91,7 @@ def payable_claims(make_trainee, make_claim, county_reviewer, county_approver):
         services.claim_approve(actor=county_approver, claim=claim, at=SUBMIT_AT)
         claims.append(claim)
     services.notices_expire(at=datetime(2025, 3, 24, 2, tzinfo=UTC))
-    payments.fund_budget(
+    services.fund_budget(
         actor=county_approver,
         county=County.objects.get(code="330302"),
         year=2025,
@@ -112,7 +112,7 @@ def ledger_balanced() -> None:
 def test_concurrent_batch_runs_put_each_claim_in_one_batch(payable_claims, county_approver):
     county = County.objects.get(code="330302")
     at = datetime(2025, 3, 25, 2, tzinfo=UTC)
-    in_threads(6, lambda k: payments.batch_create(actor=county_approver, county=county, at=at))
+    in_threads(6, lambda k: services.batch_create(actor=county_approver, county=county, at=at))
     lines = PaymentLine.objects.all()
     assert sorted(pl.claim_id for pl in lines) == sorted(c.pk for c in payable_claims)
     assert set(Claim.objects.values_list("status", flat=True)) == {"in_batch"}
@@ -121,13 +121,13 @@ def test_concurrent_batch_runs_put_each_claim_in_one_batch(payable_claims, count
 
 def test_the_same_result_file_imported_twice_at_once_pays_once(payable_claims, county_approver):
     county = County.objects.get(code="330302")
-    batch = payments.batch_create(
+    batch = services.batch_create(
         actor=county_approver, county=county, at=datetime(2025, 3, 25, 2, tzinfo=UTC)
     )
     content = ("批次号,行号,结果\n" + "".join(f"{batch.reference},{n},成功\n" for n in range(1, 5))).encode()
     in_threads(
         4,
-        lambda k: payments.results_import(
+        lambda k: services.results_import(
             actor=county_approver,
             batch=batch,
             content=content,
@@ -149,7 +149,7 @@ CRASH = textwrap.dedent(
     from datetime import datetime, UTC
     from dte.accounts.models import User
     from dte.catalog.models import County
-    from dte.subsidy import payments
+    from dte.subsidy import services
     from dte.subsidy.models import PaymentLine
     create = PaymentLine.objects.create
     def slow_create(**kw):
@@ -160,7 +160,7 @@ CRASH = textwrap.dedent(
     PaymentLine.objects.create = slow_create
     officer = User.objects.get(pk=int(sys.argv[1]))
     county = County.objects.get(code="330302")
-    payments.batch_create(actor=officer, county=county, at=datetime(2025, 3, 25, 2, tzinfo=UTC))
+    services.batch_create(actor=officer, county=county, at=datetime(2025, 3, 25, 2, tzinfo=UTC))
     """
 )
 
@@ -195,7 +195,7 @@ def test_a_process_killed_in_the_middle_of_a_batch_leaves_nothing_half_done(paya
     assert set(Claim.objects.values_list("status", flat=True)) == {"payable"}
     ledger_balanced()
     # The next run pays every claim once.
-    batch = payments.batch_create(
+    batch = services.batch_create(
         actor=county_approver,
         county=County.objects.get(code="330302"),
         at=datetime(2025, 3, 26, 2, tzinfo=UTC),

@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from dte.audit.models import AuditEntry
 from dte.catalog.models import County
 from dte.people.models import Person
-from dte.subsidy import payments, services
+from dte.subsidy import services
 from dte.subsidy.models import Claim
 from tests.subsidy.conftest import ACCOUNT, SUBMIT_AT
 
@@ -47,23 +47,23 @@ def payable(eligible_trainee, make_claim, county_reviewer, county_approver):
 @pytest.fixture
 def batch(payable, county_approver):
     county = County.objects.get(code=LUCHENG)
-    payments.fund_budget(actor=county_approver, county=county, year=2025, amount=10000, at=SUBMIT_AT)
+    services.fund_budget(actor=county_approver, county=county, year=2025, amount=10000, at=SUBMIT_AT)
     # A name as it may stand in the person records (imported or older data; registration refuses it).
     Person.objects.filter(pk=payable.person_id).update(name="-2+3")
-    return payments.batch_create(
+    return services.batch_create(
         actor=county_approver, county=county, at=datetime(2025, 3, 25, 2, tzinfo=UTC)
     )
 
 
 def test_the_bank_csv_writes_a_formula_bank_name_and_name_as_text(batch, county_approver):
-    content = payments.bank_file(actor=county_approver, batch=batch, fmt="csv", at=DOWNLOAD_AT)
+    content = services.bank_file(actor=county_approver, batch=batch, fmt="csv", at=DOWNLOAD_AT)
     rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
     assert rows[1][2] == "'-2+3" and rows[1][4] == "'" + LINK
     assert rows[1][5] == ACCOUNT and rows[1][6] == "3300"  # numbers and the account unchanged
 
 
 def test_the_bank_xlsx_stores_a_formula_bank_name_and_name_as_quoted_text(batch, county_approver):
-    content = payments.bank_file(actor=county_approver, batch=batch, fmt="xlsx", at=DOWNLOAD_AT)
+    content = services.bank_file(actor=county_approver, batch=batch, fmt="xlsx", at=DOWNLOAD_AT)
     ws = load_workbook(io.BytesIO(content)).active
     for col, text in ((3, "-2+3"), (5, LINK)):
         cell = ws.cell(2, col)
@@ -72,7 +72,7 @@ def test_the_bank_xlsx_stores_a_formula_bank_name_and_name_as_quoted_text(batch,
 
 
 def test_every_bank_file_download_is_audited_with_the_file_and_its_rows(batch, county_approver):
-    payments.bank_file(actor=county_approver, batch=batch, fmt="xlsx", at=DOWNLOAD_AT)
+    services.bank_file(actor=county_approver, batch=batch, fmt="xlsx", at=DOWNLOAD_AT)
     entry = AuditEntry.objects.get(action="payment.bank_file")
     assert (entry.actor_id, entry.at, entry.object_id) == (county_approver.pk, DOWNLOAD_AT, str(batch.pk))
     assert entry.changes == {"format": "xlsx", "file": f"{batch.reference}.xlsx", "lines": 1}
@@ -80,13 +80,13 @@ def test_every_bank_file_download_is_audited_with_the_file_and_its_rows(batch, c
 
 def test_a_bank_file_in_another_format_is_refused_and_not_audited(batch, county_approver):
     with pytest.raises(ValidationError, match="csv 或 xlsx"):
-        payments.bank_file(actor=county_approver, batch=batch, fmt="html", at=DOWNLOAD_AT)
+        services.bank_file(actor=county_approver, batch=batch, fmt="html", at=DOWNLOAD_AT)
     assert not AuditEntry.objects.filter(action="payment.bank_file").exists()
 
 
 @pytest.fixture
 def credit_entry(payable, county_approver):
-    return payments.credit_entry_create(
+    return services.credit_entry_create(
         actor=county_approver,
         claim=payable,
         kind="fraud",
@@ -97,7 +97,7 @@ def credit_entry(payable, county_approver):
 
 
 def test_the_credit_csv_writes_formula_facts_as_text_beside_the_full_id_number(credit_entry, city_officer):
-    content = payments.credit_export(actor=city_officer, fmt="csv", at=DOWNLOAD_AT)
+    content = services.credit_export(actor=city_officer, fmt="csv", at=DOWNLOAD_AT)
     assert content.startswith("\ufeff".encode())
     row = next(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
     assert row["facts"] == "'" + credit_entry.facts
@@ -105,13 +105,13 @@ def test_the_credit_csv_writes_formula_facts_as_text_beside_the_full_id_number(c
 
 
 def test_the_credit_json_keeps_the_values_exactly(credit_entry, city_officer):
-    rows = json.loads(payments.credit_export(actor=city_officer, fmt="json", at=DOWNLOAD_AT))
+    rows = json.loads(services.credit_export(actor=city_officer, fmt="json", at=DOWNLOAD_AT))
     assert rows[0]["facts"] == credit_entry.facts
 
 
 def test_every_credit_list_download_is_audited_with_the_file_and_its_rows(credit_entry, city_officer):
-    payments.credit_export(actor=city_officer, fmt="csv", at=DOWNLOAD_AT)
-    payments.credit_export(actor=city_officer, fmt="json", at=DOWNLOAD_AT)
+    services.credit_export(actor=city_officer, fmt="csv", at=DOWNLOAD_AT)
+    services.credit_export(actor=city_officer, fmt="json", at=DOWNLOAD_AT)
     entries = AuditEntry.objects.filter(action="credit.export").order_by("id")
     assert [e.changes for e in entries] == [
         {"format": "csv", "file": "credit-list.csv", "entries": 1},
@@ -124,7 +124,7 @@ def test_every_credit_list_download_is_audited_with_the_file_and_its_rows(credit
 def test_the_credit_list_with_full_id_numbers_is_the_citys_only(credit_entry, persona, client_as):
     for fmt in ("csv", "json"):
         with pytest.raises(PermissionDenied):
-            payments.credit_export(actor=persona, fmt=fmt, at=DOWNLOAD_AT)
+            services.credit_export(actor=persona, fmt=fmt, at=DOWNLOAD_AT)
         assert client_as(persona).get(f"/subsidy/city/credit.{fmt}").status_code == 403
     assert not AuditEntry.objects.filter(action="credit.export").exists()
 

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 
 from dte.catalog.models import County
 from dte.notifications.models import Message
-from dte.subsidy import payments, selectors, services
+from dte.subsidy import selectors, services
 from dte.subsidy.models import Claim, CreditEntry, LedgerEntry, PaymentLine
 from tests.subsidy.conftest import ACCOUNT, SUBMIT_AT
 
@@ -44,7 +44,7 @@ def payable(submitted, approve):
 @pytest.fixture
 def funded(county_approver):
     def fund(amount=10000, year=2025):
-        return payments.fund_budget(
+        return services.fund_budget(
             actor=county_approver,
             county=County.objects.get(code=LUCHENG),
             year=year,
@@ -140,13 +140,13 @@ def test_a_batch_never_exceeds_the_available_balance(
         approve(make_claim(eligible_trainee, level=level))
     services.notices_expire(at=at_day(date(2025, 3, 24)))
     funded(5000)  # 3300 + 3900 would exceed it
-    batch = payments.batch_create(
+    batch = services.batch_create(
         actor=county_approver, county=County.objects.get(code=LUCHENG), at=at_day(date(2025, 3, 25))
     )
     assert batch.total == 3300 and batch.lines.count() == 1
-    assert payments.balance(batch.account) == 1700
+    assert services.balance(batch.account) == 1700
     with pytest.raises(ValidationError, match="不足"):
-        payments.batch_create(
+        services.batch_create(
             actor=county_approver, county=County.objects.get(code=LUCHENG), at=at_day(date(2025, 3, 25))
         )
 
@@ -154,17 +154,17 @@ def test_a_batch_never_exceeds_the_available_balance(
 def test_bank_file_and_results_pay_each_claim_once(payable, funded, county_approver):
     funded()
     county = County.objects.get(code=LUCHENG)
-    batch = payments.batch_create(actor=county_approver, county=county, at=at_day(date(2025, 3, 25)))
+    batch = services.batch_create(actor=county_approver, county=county, at=at_day(date(2025, 3, 25)))
     rows = list(
         csv.reader(
             io.StringIO(
-                payments.bank_file(actor=county_approver, batch=batch, fmt="csv", at=SUBMIT_AT).decode(
+                services.bank_file(actor=county_approver, batch=batch, fmt="csv", at=SUBMIT_AT).decode(
                     "utf-8-sig"
                 )
             )
         )
     )
-    assert rows[0] == payments.BANK_COLUMNS
+    assert rows[0] == services.BANK_COLUMNS
     assert rows[1] == [
         batch.reference,
         "1",
@@ -176,59 +176,59 @@ def test_bank_file_and_results_pay_each_claim_once(payable, funded, county_appro
         payable.reference,
     ]
     wb = load_workbook(
-        io.BytesIO(payments.bank_file(actor=county_approver, batch=batch, fmt="xlsx", at=SUBMIT_AT))
+        io.BytesIO(services.bank_file(actor=county_approver, batch=batch, fmt="xlsx", at=SUBMIT_AT))
     )
     assert wb.active.cell(2, 6).value == ACCOUNT
     result = f"批次号,行号,结果,失败原因\n{batch.reference},1,成功,\n".encode()
-    first = payments.results_import(
+    first = services.results_import(
         actor=county_approver, batch=batch, content=result, filename="r.csv", at=at_day(date(2025, 4, 1))
     )
-    again = payments.results_import(
+    again = services.results_import(
         actor=county_approver, batch=batch, content=result, filename="r.csv", at=at_day(date(2025, 4, 2))
     )
     assert (first["paid"], again["paid"], again["unchanged"]) == (1, 0, 1)
     claim = Claim.objects.get(pk=payable.pk)
     assert claim.status == "paid" and claim.paid_on == date(2025, 4, 1)
     assert PaymentLine.objects.filter(claim=claim, status="paid").count() == 1
-    assert payments.balance(batch.account) == 10000 - 3300
+    assert services.balance(batch.account) == 10000 - 3300
 
 
 def test_a_failed_line_returns_the_claim_and_the_money(payable, funded, county_approver):
     funded()
     county = County.objects.get(code=LUCHENG)
-    batch = payments.batch_create(actor=county_approver, county=county, at=at_day(date(2025, 3, 25)))
+    batch = services.batch_create(actor=county_approver, county=county, at=at_day(date(2025, 3, 25)))
     result = f"批次号,行号,结果,失败原因\n{batch.reference},1,失败,账户已销户\n".encode()
-    payments.results_import(
+    services.results_import(
         actor=county_approver, batch=batch, content=result, filename="r.csv", at=at_day(date(2025, 4, 1))
     )
     assert Claim.objects.get(pk=payable.pk).status == "payable"
-    assert payments.balance(batch.account) == 10000
+    assert services.balance(batch.account) == 10000
     contradicting = f"批次号,行号,结果,失败原因\n{batch.reference},1,成功,\n".encode()
     with pytest.raises(ValidationError, match="矛盾"):
-        payments.results_import(
+        services.results_import(
             actor=county_approver,
             batch=batch,
             content=contradicting,
             filename="r.csv",
             at=at_day(date(2025, 4, 2)),
         )
-    second = payments.batch_create(actor=county_approver, county=county, at=at_day(date(2025, 4, 3)))
+    second = services.batch_create(actor=county_approver, county=county, at=at_day(date(2025, 4, 3)))
     assert second.lines.get().claim_id == payable.pk
 
 
 def test_another_county_cannot_pay_lucheng(payable, funded, other_county_reviewer):
     with pytest.raises(PermissionDenied):
-        payments.batch_create(
+        services.batch_create(
             actor=other_county_reviewer, county=County.objects.get(code=LUCHENG), at=SUBMIT_AT
         )
 
 
 def test_a_recovery_is_repaid_into_the_ledger_and_closed(payable, funded, county_approver):
     funded()
-    batch = payments.batch_create(
+    batch = services.batch_create(
         actor=county_approver, county=County.objects.get(code=LUCHENG), at=at_day(date(2025, 3, 25))
     )
-    payments.results_import(
+    services.results_import(
         actor=county_approver,
         batch=batch,
         content=f"批次号,行号,结果\n{batch.reference},1,成功\n".encode(),
@@ -236,14 +236,14 @@ def test_a_recovery_is_repaid_into_the_ledger_and_closed(payable, funded, county
         at=at_day(date(2025, 4, 1)),
     )
     claim = Claim.objects.get(pk=payable.pk)
-    rec = payments.recovery_open(
+    rec = services.recovery_open(
         actor=county_approver,
         claim=claim,
         amount_due=3300,
         reason="培训记录造假",
         at=at_day(date(2025, 5, 6)),
     )
-    payments.repayment_record(
+    services.repayment_record(
         actor=county_approver,
         recovery=rec,
         amount=1000,
@@ -252,9 +252,9 @@ def test_a_recovery_is_repaid_into_the_ledger_and_closed(payable, funded, county
     )
     rec.refresh_from_db()
     assert (rec.repaid, rec.balance) == (1000, 2300)
-    assert payments.balance(batch.account) == 10000 - 3300 + 1000
+    assert services.balance(batch.account) == 10000 - 3300 + 1000
     assert LedgerEntry.objects.filter(kind="recovery").count() == 1
-    payments.recovery_close(
+    services.recovery_close(
         actor=county_approver, recovery=rec, decision="余款移交法院强制执行", at=at_day(date(2025, 6, 1))
     )
     rec.refresh_from_db()
@@ -264,7 +264,7 @@ def test_a_recovery_is_repaid_into_the_ledger_and_closed(payable, funded, county
 def test_the_credit_list_exports_full_identity_and_publishes_it_masked(
     payable, county_approver, city_officer, auditor
 ):
-    payments.credit_entry_create(
+    services.credit_entry_create(
         actor=county_approver,
         claim=payable,
         kind="fraud",
@@ -272,21 +272,21 @@ def test_the_credit_list_exports_full_identity_and_publishes_it_masked(
         decided_on=date(2025, 5, 6),
         at=at_day(date(2025, 5, 6)),
     )
-    rows = json.loads(payments.credit_export(actor=city_officer, fmt="json", at=SUBMIT_AT))
+    rows = json.loads(services.credit_export(actor=city_officer, fmt="json", at=SUBMIT_AT))
     assert rows[0]["id_number"] == payable.person.id_number and "[A2.7a]" in rows[0]["legal_basis"]
     assert (
-        payments.credit_export(actor=city_officer, fmt="csv", at=SUBMIT_AT)
+        services.credit_export(actor=city_officer, fmt="csv", at=SUBMIT_AT)
         .decode("utf-8-sig")
         .startswith("name,")
     )
-    public = payments.credit_public(today=date(2025, 5, 6))
+    public = services.credit_public(today=date(2025, 5, 6))
     assert public[0]["name"] == "陈*明" and "*" in public[0]["id_number"]
     with pytest.raises(PermissionDenied):
-        payments.credit_export(actor=auditor, fmt="json", at=SUBMIT_AT)
+        services.credit_export(actor=auditor, fmt="json", at=SUBMIT_AT)
 
 
 def test_a_credit_entry_is_public_for_three_years_from_the_decision_by_default(payable, county_approver):
-    entry = payments.credit_entry_create(
+    entry = services.credit_entry_create(
         actor=county_approver,
         claim=payable,
         kind="fraud",
@@ -295,15 +295,15 @@ def test_a_credit_entry_is_public_for_three_years_from_the_decision_by_default(p
         at=at_day(date(2025, 5, 6)),
     )
     assert entry.publish_until == date(2028, 5, 6)
-    assert [r["publish_until"] for r in payments.credit_public(today=date(2028, 5, 6))] == [date(2028, 5, 6)]
-    assert payments.credit_public(today=date(2028, 5, 7)) == []
-    assert payments.credit_public(today=date(2025, 5, 5)) == []
+    assert [r["publish_until"] for r in services.credit_public(today=date(2028, 5, 6))] == [date(2028, 5, 6)]
+    assert services.credit_public(today=date(2028, 5, 7)) == []
+    assert services.credit_public(today=date(2025, 5, 5)) == []
     assert entry.status(date(2028, 5, 7)) == "公开期满"
 
 
 def test_a_credit_entry_cannot_end_its_publication_before_the_decision(payable, county_approver):
     with pytest.raises(ValidationError) as exc:
-        payments.credit_entry_create(
+        services.credit_entry_create(
             actor=county_approver,
             claim=payable,
             kind="fraud",
@@ -319,7 +319,7 @@ def test_a_credit_entry_cannot_end_its_publication_before_the_decision(payable, 
 def test_a_revoked_credit_entry_leaves_the_public_page_and_stays_in_the_export_marked(
     payable, county_approver, city_officer, county_reviewer
 ):
-    entry = payments.credit_entry_create(
+    entry = services.credit_entry_create(
         actor=county_approver,
         claim=payable,
         kind="fraud",
@@ -328,25 +328,25 @@ def test_a_revoked_credit_entry_leaves_the_public_page_and_stays_in_the_export_m
         at=at_day(date(2025, 5, 6)),
     )
     with pytest.raises(ValidationError):
-        payments.credit_entry_revoke(
+        services.credit_entry_revoke(
             actor=county_approver, entry=entry, reason=" ", at=at_day(date(2025, 6, 2))
         )
     with pytest.raises(PermissionDenied):
-        payments.credit_entry_revoke(
+        services.credit_entry_revoke(
             actor=county_reviewer, entry=entry, reason="复议撤销", at=at_day(date(2025, 6, 2))
         )
-    payments.credit_entry_revoke(
+    services.credit_entry_revoke(
         actor=county_approver, entry=entry, reason="行政复议撤销原认定", at=at_day(date(2025, 6, 2))
     )
-    assert payments.credit_public(today=date(2025, 6, 2)) == []
-    [row] = json.loads(payments.credit_export(actor=city_officer, fmt="json", at=at_day(date(2025, 6, 3))))
+    assert services.credit_public(today=date(2025, 6, 2)) == []
+    [row] = json.loads(services.credit_export(actor=city_officer, fmt="json", at=at_day(date(2025, 6, 3))))
     assert (row["status"], row["revoked_on"], row["revocation_reason"]) == (
         "已撤销",
         "2025-06-02",
         "行政复议撤销原认定",
     )
     with pytest.raises(ValidationError, match="不能重复撤销"):
-        payments.credit_entry_revoke(
+        services.credit_entry_revoke(
             actor=county_approver, entry=entry, reason="再次", at=at_day(date(2025, 6, 3))
         )
 
@@ -356,10 +356,10 @@ def test_every_claim_transition_is_audited_with_the_decision_trace(payable, fund
     from dte.audit.services import verify
 
     funded()
-    batch = payments.batch_create(
+    batch = services.batch_create(
         actor=county_approver, county=County.objects.get(code=LUCHENG), at=at_day(date(2025, 3, 25))
     )
-    payments.results_import(
+    services.results_import(
         actor=county_approver,
         batch=batch,
         content=f"批次号,行号,结果\n{batch.reference},1,成功\n".encode(),

@@ -16,7 +16,7 @@ from dte.audit.models import AuditEntry
 from dte.audit.services import verify
 from dte.catalog.models import County
 from dte.notifications.models import Message
-from dte.subsidy import payments, services
+from dte.subsidy import services
 from dte.subsidy.models import (
     Claim,
     ClaimEvent,
@@ -52,7 +52,7 @@ def payable_claims(make_trainee, make_claim, county_reviewer, county_approver):
         services.claim_approve(actor=county_approver, claim=claim, at=SUBMIT_AT)
         claims.append(claim)
     services.notices_expire(at=at_day(date(2025, 3, 24)))
-    payments.fund_budget(
+    services.fund_budget(
         actor=county_approver, county=County.objects.get(code=LUCHENG), year=2025, amount=100000, at=SUBMIT_AT
     )
     return [Claim.objects.get(pk=c.pk) for c in claims]
@@ -60,7 +60,7 @@ def payable_claims(make_trainee, make_claim, county_reviewer, county_approver):
 
 @pytest.fixture
 def batch(payable_claims, county_approver):
-    return payments.batch_create(actor=county_approver, county=County.objects.get(code=LUCHENG), at=BATCH_AT)
+    return services.batch_create(actor=county_approver, county=County.objects.get(code=LUCHENG), at=BATCH_AT)
 
 
 def result_file(batch, *rows: str) -> bytes:
@@ -68,7 +68,7 @@ def result_file(batch, *rows: str) -> bytes:
 
 
 def import_(actor, batch, *rows: str, at=RESULT_AT) -> dict:
-    return payments.results_import(
+    return services.results_import(
         actor=actor, batch=batch, content=result_file(batch, *rows), filename="r.csv", at=at
     )
 
@@ -88,7 +88,7 @@ def state() -> dict:
 
 
 def balance() -> int:
-    return payments.balance(FundAccount.objects.get())
+    return services.balance(FundAccount.objects.get())
 
 
 # -- item 1: bank results reconciled ------------------------------------------------------------------
@@ -111,7 +111,7 @@ def test_the_issues_file_4_failed_then_4_paid_is_refused_and_the_claim_stays_in_
     services.claim_approve(actor=county_approver, claim=fourth, at=SUBMIT_AT)
     services.notices_expire(at=at_day(date(2025, 3, 24)))
     lucheng = County.objects.get(code=LUCHENG)
-    batch = payments.batch_create(actor=county_approver, county=lucheng, at=BATCH_AT)
+    batch = services.batch_create(actor=county_approver, county=lucheng, at=BATCH_AT)
     assert batch.lines.count() == 4
     before = state()
     with pytest.raises(ValidationError) as exc:
@@ -120,7 +120,7 @@ def test_the_issues_file_4_failed_then_4_paid_is_refused_and_the_claim_stays_in_
     assert state() == before
     assert Claim.objects.get(pk=batch.lines.get(line=4).claim_id).status == "in_batch"
     with pytest.raises(ValidationError, match="没有可拨付的申领"):  # not in a second batch
-        payments.batch_create(actor=county_approver, county=lucheng, at=LATER)
+        services.batch_create(actor=county_approver, county=lucheng, at=LATER)
 
 
 def test_an_identical_repeat_in_one_file_is_recorded_once(batch, county_approver):
@@ -217,11 +217,11 @@ def test_a_returned_claim_is_paid_again_in_the_next_batch_once(batch, county_app
     import_(county_approver, batch, "1,成功,", "2,成功,", "3,成功,")
     claim_id = batch.lines.get(line=1).claim_id
     import_(county_approver, batch, "1,退票,账户已冻结", at=LATER)
-    second = payments.batch_create(
+    second = services.batch_create(
         actor=county_approver, county=County.objects.get(code=LUCHENG), at=at_day(date(2025, 4, 10))
     )
     assert list(second.lines.values_list("claim_id", flat=True)) == [claim_id]
-    payments.results_import(
+    services.results_import(
         actor=county_approver,
         batch=second,
         content=result_file(second, "1,成功,"),
@@ -258,7 +258,7 @@ def test_a_return_on_the_batch_page_needs_a_reason_and_a_paid_line(batch, county
     resp = client.post(f"/subsidy/payments/batches/{batch.pk}/lines/2/return/", {"reason": "x"}, follow=True)
     assert "只有支付成功的款项才能登记银行退票" in resp.content.decode()
     with pytest.raises(ValidationError, match="不能超过100个字"):
-        payments.payment_return(
+        services.payment_return(
             actor=county_approver, line=batch.lines.get(line=1), reason="长" * 101, at=LATER
         )
     assert state() == before
@@ -269,7 +269,7 @@ def test_only_the_county_approver_enters_a_return(batch, county_approver, county
     line = batch.lines.get(line=1)
     before = state()
     with pytest.raises(PermissionDenied):
-        payments.payment_return(actor=county_reviewer, line=line, reason="账户已冻结", at=LATER)
+        services.payment_return(actor=county_reviewer, line=line, reason="账户已冻结", at=LATER)
     other = account_create(
         username="approver_ruian",
         password="Correct-Horse-2026",
@@ -278,7 +278,7 @@ def test_only_the_county_approver_enters_a_return(batch, county_approver, county
         at=SUBMIT_AT,
     )
     with pytest.raises(PermissionDenied):
-        payments.payment_return(actor=other, line=line, reason="账户已冻结", at=LATER)
+        services.payment_return(actor=other, line=line, reason="账户已冻结", at=LATER)
     resp = client_as(county_reviewer).post(
         f"/subsidy/payments/batches/{batch.pk}/lines/1/return/", {"reason": "账户已冻结"}
     )
@@ -289,12 +289,12 @@ def test_only_the_county_approver_enters_a_return(batch, county_approver, county
 def test_a_return_is_refused_once_a_recovery_is_open_on_the_claim(batch, county_approver):
     import_(county_approver, batch, "1,成功,")
     line = batch.lines.get(line=1)
-    payments.recovery_open(
+    services.recovery_open(
         actor=county_approver, claim=line.claim, amount_due=3300, reason="培训记录造假", at=LATER
     )
     before = state()
     with pytest.raises(ValidationError, match="已立案追回"):
-        payments.payment_return(actor=county_approver, line=line, reason="账户已冻结", at=LATER)
+        services.payment_return(actor=county_approver, line=line, reason="账户已冻结", at=LATER)
     with pytest.raises(ValidationError, match="已立案追回"):
         import_(county_approver, batch, "1,退票,账户已冻结", at=LATER)
     assert state() == before
@@ -350,7 +350,7 @@ def test_claims_without_complete_payment_details_are_left_out_and_listed(
     a, b, c = payable_claims
     _strip_account(a, bank_account_enc="", bank_account_hash="")
     _strip_account(b, bank_kind=Claim.BankKind.DESIGNATED, bank_name="")
-    batch = payments.batch_create(actor=county_approver, county=County.objects.get(code=LUCHENG), at=BATCH_AT)
+    batch = services.batch_create(actor=county_approver, county=County.objects.get(code=LUCHENG), at=BATCH_AT)
     assert list(batch.lines.values_list("claim_id", flat=True)) == [c.pk]
     assert batch.left_out == [
         {"claim": a.reference, "id": a.pk, "reason": "未填写收款银行账号 [A2.6.2]"},
@@ -367,7 +367,7 @@ def test_claims_without_complete_payment_details_are_left_out_and_listed(
 
 def test_a_social_security_card_needs_only_its_account_number(payable_claims, county_approver):
     _strip_account(payable_claims[0], bank_kind=Claim.BankKind.SOCIAL_SECURITY_CARD, bank_name="")
-    batch = payments.batch_create(actor=county_approver, county=County.objects.get(code=LUCHENG), at=BATCH_AT)
+    batch = services.batch_create(actor=county_approver, county=County.objects.get(code=LUCHENG), at=BATCH_AT)
     assert batch.lines.count() == 3 and batch.left_out == []
 
 
@@ -378,7 +378,7 @@ def test_no_batch_when_no_payable_claim_has_complete_details(
         _strip_account(claim, bank_account_enc="")
     before = state()
     with pytest.raises(ValidationError) as exc:
-        payments.batch_create(actor=county_approver, county=County.objects.get(code=LUCHENG), at=BATCH_AT)
+        services.batch_create(actor=county_approver, county=County.objects.get(code=LUCHENG), at=BATCH_AT)
     assert exc.value.messages[0] == "没有收款信息完整的待拨付申领,未生成批次"
     assert f"申领{payable_claims[0].reference}未列入:未填写收款银行账号 [A2.6.2]" in exc.value.messages
     freeze(BATCH_AT)
@@ -392,7 +392,7 @@ def test_the_bank_file_refuses_a_line_without_an_account_naming_the_line(batch, 
     _strip_account(claim, bank_account_enc="")
     for fmt in ("csv", "xlsx"):
         with pytest.raises(ValidationError) as exc:
-            payments.bank_file(actor=county_approver, batch=batch, fmt=fmt, at=BATCH_AT)
+            services.bank_file(actor=county_approver, batch=batch, fmt=fmt, at=BATCH_AT)
         assert f"第2行(申领{claim.reference}):未填写收款银行账号 [A2.6.2]" in exc.value.messages
     assert not AuditEntry.objects.filter(action="payment.bank_file").exists()
 
@@ -400,10 +400,10 @@ def test_the_bank_file_refuses_a_line_without_an_account_naming_the_line(batch, 
 def test_the_bank_file_refuses_an_amount_that_differs_from_the_claim(batch, county_approver):
     PaymentLine.objects.filter(batch=batch, line=3).update(amount=33000)
     with pytest.raises(ValidationError, match=r"第3行.*金额33000元与申领核定的3300元不符"):
-        payments.bank_file(actor=county_approver, batch=batch, fmt="csv", at=BATCH_AT)
+        services.bank_file(actor=county_approver, batch=batch, fmt="csv", at=BATCH_AT)
     Claim.objects.filter(pk=batch.lines.get(line=3).claim_id).update(amount=0)
     with pytest.raises(ValidationError, match=r"第3行.*核定补贴金额为0"):
-        payments.bank_file(actor=county_approver, batch=batch, fmt="csv", at=BATCH_AT)
+        services.bank_file(actor=county_approver, batch=batch, fmt="csv", at=BATCH_AT)
 
 
 def test_the_bank_file_refuses_a_line_without_the_claimants_name(batch, county_approver):
@@ -411,7 +411,7 @@ def test_the_bank_file_refuses_a_line_without_the_claimants_name(batch, county_a
 
     Person.objects.filter(pk=batch.lines.get(line=1).claim.person_id).update(name="")
     with pytest.raises(ValidationError, match=r"第1行.*申领人姓名缺失"):
-        payments.bank_file(actor=county_approver, batch=batch, fmt="xlsx", at=BATCH_AT)
+        services.bank_file(actor=county_approver, batch=batch, fmt="xlsx", at=BATCH_AT)
 
 
 def test_the_bank_file_page_shows_the_refusal_instead_of_a_file(batch, county_approver, client_as, freeze):
@@ -424,11 +424,11 @@ def test_the_bank_file_page_shows_the_refusal_instead_of_a_file(batch, county_ap
 
 def test_the_bank_file_lists_only_lines_awaiting_the_bank(batch, county_approver):
     import_(county_approver, batch, "1,成功,", "2,失败,户名不符")
-    content = payments.bank_file(actor=county_approver, batch=batch, fmt="csv", at=LATER).decode("utf-8-sig")
+    content = services.bank_file(actor=county_approver, batch=batch, fmt="csv", at=LATER).decode("utf-8-sig")
     assert [r.split(",")[1] for r in content.splitlines()[1:]] == ["3"]
     import_(county_approver, batch, "3,成功,", at=LATER)
     with pytest.raises(ValidationError, match="各笔均已回盘"):
-        payments.bank_file(actor=county_approver, batch=batch, fmt="csv", at=LATER)
+        services.bank_file(actor=county_approver, batch=batch, fmt="csv", at=LATER)
 
 
 # -- item 4: the budget and repayments --------------------------------------------------------------
@@ -450,7 +450,7 @@ def test_the_bank_file_lists_only_lines_awaiting_the_bank(batch, county_approver
 def test_an_absurd_budget_is_refused_with_a_field_error(reference, county_approver, amount, message):
     before = state()
     with pytest.raises(ValidationError) as exc:
-        payments.fund_budget(
+        services.fund_budget(
             actor=county_approver,
             county=County.objects.get(code=LUCHENG),
             year=2025,
@@ -463,13 +463,13 @@ def test_an_absurd_budget_is_refused_with_a_field_error(reference, county_approv
 
 def test_a_budget_is_bounded_in_total_and_by_year(reference, county_approver):
     lucheng = County.objects.get(code=LUCHENG)
-    payments.fund_budget(actor=county_approver, county=lucheng, year=2025, amount=10**12, at=SUBMIT_AT)
+    services.fund_budget(actor=county_approver, county=lucheng, year=2025, amount=10**12, at=SUBMIT_AT)
     before = state()
     with pytest.raises(ValidationError, match="将超过上限"):
-        payments.fund_budget(actor=county_approver, county=lucheng, year=2025, amount=1, at=SUBMIT_AT)
+        services.fund_budget(actor=county_approver, county=lucheng, year=2025, amount=1, at=SUBMIT_AT)
     for year in (0, 2019, 2027, 32768):
         with pytest.raises(ValidationError, match="年度应在2020至2026之间"):
-            payments.fund_budget(actor=county_approver, county=lucheng, year=year, amount=1, at=SUBMIT_AT)
+            services.fund_budget(actor=county_approver, county=lucheng, year=year, amount=1, at=SUBMIT_AT)
     assert state() == before
 
 
@@ -491,7 +491,7 @@ def test_a_budget_posted_as_99999999999999999999_shows_an_error_not_a_500(
 @pytest.fixture
 def recovery(batch, county_approver):
     import_(county_approver, batch, "1,成功,")
-    return payments.recovery_open(
+    return services.recovery_open(
         actor=county_approver,
         claim=batch.lines.get(line=1).claim,
         amount_due=3300,
@@ -519,7 +519,7 @@ def test_a_repayment_that_cannot_be_is_refused_and_changes_nothing(
 ):
     before = state()
     with pytest.raises(ValidationError) as exc:
-        payments.repayment_record(
+        services.repayment_record(
             actor=county_approver,
             recovery=recovery,
             amount=amount,
@@ -532,19 +532,19 @@ def test_a_repayment_that_cannot_be_is_refused_and_changes_nothing(
 
 def test_a_repayment_above_what_is_still_due_is_refused(recovery, county_approver):
     at = at_day(date(2025, 5, 20))
-    payments.repayment_record(
+    services.repayment_record(
         actor=county_approver, recovery=recovery, amount=3000, received_on=at.date(), at=at
     )
     before = state()
     with pytest.raises(ValidationError, match="到账金额应在1至300元之间"):
-        payments.repayment_record(
+        services.repayment_record(
             actor=county_approver, recovery=recovery, amount=301, received_on=at.date(), at=at
         )
-    payments.repayment_record(
+    services.repayment_record(
         actor=county_approver, recovery=recovery, amount=300, received_on=at.date(), at=at
     )
     with pytest.raises(ValidationError, match="已全部到账"):
-        payments.repayment_record(
+        services.repayment_record(
             actor=county_approver, recovery=recovery, amount=1, received_on=at.date(), at=at
         )
     assert Repayment.objects.count() == before["repayments"] + 1
@@ -574,7 +574,7 @@ def test_an_unbounded_recovery_reason_is_refused_and_changes_nothing(batch, coun
     claim = batch.lines.get(line=1).claim
     before = state()
     with pytest.raises(ValidationError) as exc:
-        payments.recovery_open(
+        services.recovery_open(
             actor=county_approver, claim=claim, amount_due=3300, reason="多" * 100_000, at=LATER
         )
     assert "不能超过500个字" in exc.value.message_dict["reason"][0]

@@ -44,7 +44,7 @@ from hypothesis.stateful import (
 
 from dte.audit.services import verify
 from dte.catalog.models import County
-from dte.subsidy import payments, services
+from dte.subsidy import services
 from dte.subsidy.models import (
     Claim,
     ClaimEvent,
@@ -142,7 +142,7 @@ def check_invariants() -> None:
             by_status[status] += amount
         repaid = Repayment.objects.filter(recovery__claim__payment_lines__batch__account=account).distinct()
         recovered = sum(r.amount for r in repaid)
-        free = payments.balance(account)
+        free = services.balance(account)
         # 2. Every yuan accounted for; recoveries counted once.
         assert account.budget == entries.get("budget", 0)
         assert entries.get("recovery", 0) == recovered
@@ -196,8 +196,8 @@ def test_payment_keeps_its_invariants_under_random_sequences(world):
 
         @initialize(amount=st.integers(3300, 16500))
         def open_the_fund_and_a_first_batch(self, amount):
-            payments.fund_budget(actor=approver, county=county, year=2025, amount=amount, at=self.tick())
-            self.batches.append(payments.batch_create(actor=approver, county=county, at=self.tick()))
+            services.fund_budget(actor=approver, county=county, year=2025, amount=amount, at=self.tick())
+            self.batches.append(services.batch_create(actor=approver, county=county, at=self.tick()))
 
         @rule(
             amount=st.one_of(
@@ -207,7 +207,7 @@ def test_payment_keeps_its_invariants_under_random_sequences(world):
         def add_budget(self, amount):
             ok = isinstance(amount, int)
             refused = self.refused(
-                lambda: payments.fund_budget(
+                lambda: services.fund_budget(
                     actor=approver, county=county, year=2025, amount=amount, at=self.tick()
                 )
             )
@@ -216,10 +216,10 @@ def test_payment_keeps_its_invariants_under_random_sequences(world):
         @rule()
         def create_batch(self):
             before = set(Claim.objects.filter(status=Status.PAYABLE).values_list("pk", flat=True))
-            free = payments.balance(FundAccount.objects.get())
+            free = services.balance(FundAccount.objects.get())
             created = []
             refused = self.refused(
-                lambda: created.append(payments.batch_create(actor=approver, county=county, at=self.tick()))
+                lambda: created.append(services.batch_create(actor=approver, county=county, at=self.tick()))
             )
             # A batch is refused exactly when no payable claim fits in the free balance.
             assert refused == (not before or free < 3300)
@@ -282,7 +282,7 @@ def test_payment_keeps_its_invariants_under_random_sequences(world):
                 else:
                     after[n] = nxt
             refused = self.refused(
-                lambda: payments.results_import(
+                lambda: services.results_import(
                     actor=approver, batch=batch, content=content, filename="r.csv", at=self.tick()
                 )
             )
@@ -297,7 +297,7 @@ def test_payment_keeps_its_invariants_under_random_sequences(world):
         def import_an_accepted_file_again(self, data):
             pk, content = data.draw(st.sampled_from(self.files))
             before = snapshot()
-            counts = payments.results_import(
+            counts = services.results_import(
                 actor=approver,
                 batch=PaymentBatch.objects.get(pk=pk),
                 content=content,
@@ -312,7 +312,7 @@ def test_payment_keeps_its_invariants_under_random_sequences(world):
             line = data.draw(st.sampled_from(list(batch.lines.all())))
             allowed = line.status == "paid" and not Recovery.objects.filter(claim_id=line.claim_id).exists()
             refused = self.refused(
-                lambda: payments.payment_return(
+                lambda: services.payment_return(
                     actor=approver, line=line, reason="账户已冻结", at=self.tick()
                 )
             )
@@ -331,7 +331,7 @@ def test_payment_keeps_its_invariants_under_random_sequences(world):
             if not paid:
                 return
             claim = data.draw(st.sampled_from(paid))
-            payments.recovery_open(
+            services.recovery_open(
                 actor=approver,
                 claim=claim,
                 amount_due=data.draw(st.integers(1, claim.amount)),
@@ -350,7 +350,7 @@ def test_payment_keeps_its_invariants_under_random_sequences(world):
             amount = data.draw(st.integers(0, rec.balance + 10))
             valid = opened <= received <= today and 1 <= amount <= rec.balance
             refused = self.refused(
-                lambda: payments.repayment_record(
+                lambda: services.repayment_record(
                     actor=approver, recovery=rec, amount=amount, received_on=received, at=at
                 )
             )

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.test import override_settings
 
 from dte.audit.models import AuditEntry
-from dte.subsidy import payments, services
+from dte.subsidy import services
 from dte.subsidy.models import Claim, Objection
 from tests.subsidy.conftest import ACCOUNT, SUBMIT_AT, certificate_for
 
@@ -93,7 +93,7 @@ def test_behind_a_trusted_proxy_an_objection_is_keyed_to_the_forwarded_client(
 
 
 def test_the_public_credit_page_shows_masked_entries(submitted, county_approver, client):
-    payments.credit_entry_create(
+    services.credit_entry_create(
         actor=county_approver,
         claim=submitted,
         kind="forged_identity",
@@ -113,7 +113,7 @@ def test_the_public_credit_page_shows_masked_entries(submitted, county_approver,
 def test_the_city_re_decides_all_open_claims_after_a_parameter_change(
     submitted, city_officer, client_as, monkeypatch
 ):
-    from dte.subsidy import services as svc
+    from dte.subsidy.services import redecide as svc
 
     real = svc.evaluate
 

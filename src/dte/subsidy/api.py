@@ -16,8 +16,11 @@ from pydantic import BaseModel
 from dte import clock
 from dte.accounts.permissions import Cap, require
 from dte.api.auth import session_auth
-from dte.subsidy import facts, selectors, services, sources
+from dte.subsidy import facts, selectors, sources
 from dte.subsidy.models import ApiToken, Claim
+from dte.subsidy.services.claims import claim_discard, claim_start, claim_submit, claim_update, claim_withdraw
+from dte.subsidy.services.decision import precheck
+from dte.subsidy.services.review import claim_approve, claim_reject, review_pass, review_request_info
 
 router = Router(tags=["subsidy"])
 
@@ -139,26 +142,26 @@ def start_claim(request, payload: StartIn):
     cert = sources.certificate_facts(
         person=request.auth.person, level_certificate_id=payload.level_certificate
     )
-    c = services.claim_start(actor=request.auth, certificate=cert, at=clock.now())
-    return Status(201, _out(c, services.precheck(c, clock.today())))
+    c = claim_start(actor=request.auth, certificate=cert, at=clock.now())
+    return Status(201, _out(c, precheck(c, clock.today())))
 
 
 @router.get("/claims/{pk}", auth=session_auth, response={200: ClaimOut, 404: Error})
 def get_claim(request, pk: int):
     c = _claim(request, pk)
-    return _out(c, services.precheck(c, clock.today()) if c.status == "draft" else None)
+    return _out(c, precheck(c, clock.today()) if c.status == "draft" else None)
 
 
 @router.put("/claims/{pk}/account", auth=session_auth, response={200: ClaimOut, 422: Error, 403: Error})
 def set_account(request, pk: int, payload: AccountIn):
-    c = services.claim_update(actor=request.auth, claim=_claim(request, pk), at=clock.now(), **payload.dict())
+    c = claim_update(actor=request.auth, claim=_claim(request, pk), at=clock.now(), **payload.dict())
     return _out(c)
 
 
 @router.post("/claims/{pk}/submit", auth=session_auth, response={200: ClaimOut, 422: Error, 403: Error})
 def submit_claim(request, pk: int):
     # The service loads the claim itself and refuses anyone but its claimant.
-    return _out(services.claim_submit(actor=request.auth, claim=Claim(pk=pk), at=clock.now()))
+    return _out(claim_submit(actor=request.auth, claim=Claim(pk=pk), at=clock.now()))
 
 
 class ReasonIn(Schema):
@@ -172,9 +175,9 @@ def withdraw_claim(request, pk: int, payload: ReasonIn):
     """A submitted claim is withdrawn (200, the claim); a draft is discarded (204, nothing left)."""
     c = _claim(request, pk)
     if c.status == "draft":
-        services.claim_discard(actor=request.auth, claim=c, reason=payload.reason, at=clock.now())
+        claim_discard(actor=request.auth, claim=c, reason=payload.reason, at=clock.now())
         return Status(204, None)
-    c = services.claim_withdraw(actor=request.auth, claim=c, reason=payload.reason, at=clock.now())
+    c = claim_withdraw(actor=request.auth, claim=c, reason=payload.reason, at=clock.now())
     return _out(c)
 
 
@@ -188,13 +191,13 @@ class ReviewIn(Schema):
 def review_claim(request, pk: int, payload: ReviewIn):
     u, c, now = request.auth, _claim(request, pk), clock.now()
     if payload.action == "pass":
-        c = services.review_pass(actor=u, claim=c, note=payload.note, at=now)
+        c = review_pass(actor=u, claim=c, note=payload.note, at=now)
     elif payload.action == "request_info":
-        c = services.review_request_info(actor=u, claim=c, question=payload.note, at=now)
+        c = review_request_info(actor=u, claim=c, question=payload.note, at=now)
     elif payload.action == "reject":
-        c = services.claim_reject(actor=u, claim=c, clauses=payload.clauses, reason=payload.note, at=now)
+        c = claim_reject(actor=u, claim=c, clauses=payload.clauses, reason=payload.note, at=now)
     elif payload.action == "approve":
-        c = services.claim_approve(actor=u, claim=c, note=payload.note, at=now)
+        c = claim_approve(actor=u, claim=c, note=payload.note, at=now)
     else:
         raise PermissionDenied("未知的操作")
     return _out(c)

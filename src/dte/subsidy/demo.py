@@ -11,8 +11,9 @@ from django.utils import timezone
 from dte.accounts.models import User
 from dte.catalog.models import County
 from dte.people.services import find_person
-from dte.subsidy import facts, payments
+from dte.subsidy import facts
 from dte.subsidy.models import FundAccount
+from dte.subsidy.services import payment
 from dte.web.demo import PEOPLE, demo_id_number
 
 
@@ -88,7 +89,7 @@ def create(*, at: datetime) -> bool:
             {"id_number": lin, "school_in_wenzhou": "否", "retirement_category": "female_worker"},
         ],
     )
-    payments.fund_budget(
+    payment.fund_budget(
         actor=approver,
         county=County.objects.get(code="330302"),
         year=today.year,

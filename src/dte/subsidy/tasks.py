@@ -9,7 +9,8 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from dte import clock
-from dte.subsidy import facts, services
+from dte.subsidy import facts
+from dte.subsidy.services import deadlines, notice
 
 
 @db_task()
@@ -20,17 +21,17 @@ def run_fact_import(job_id: int) -> str:
 @db_periodic_task(crontab(minute="5"))
 def expire_notices() -> int:
     """Hourly: claims whose 5-working-day notice ended with no open objection become payable."""
-    return services.notices_expire(at=clock.now())
+    return notice.notices_expire(at=clock.now())
 
 
 @db_periodic_task(crontab(minute="15", hour="*/2"))
 def check_deadlines() -> dict:
     """Every two hours: due-date reminders, escalation of overdue claims, claimant reminders, lapse."""
-    return services.deadlines_check(at=clock.now())
+    return deadlines.deadlines_check(at=clock.now())
 
 
 @db_periodic_task(crontab(minute="45", hour="1"))
 def recompute_due_dates() -> int:
     """Daily: due dates reckoned over a year whose holiday schedule was not yet published follow the
     schedule once it is loaded (W1)."""
-    return services.due_dates_recompute(at=clock.now())
+    return deadlines.due_dates_recompute(at=clock.now())

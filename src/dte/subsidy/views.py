@@ -17,7 +17,7 @@ from dte.catalog.models import County, Occupation
 from dte.core.bounds import page_number
 from dte.notifications import selectors as inbox_selectors
 from dte.policy.rules import RULE_IDS
-from dte.subsidy import facts, payments, selectors, services, sources
+from dte.subsidy import facts, selectors, services, sources
 from dte.subsidy.models import (
     ApiToken,
     Claim,
@@ -30,6 +30,7 @@ from dte.subsidy.models import (
     Recovery,
     Status,
 )
+from dte.subsidy.services import bank_results, credit, payment, recovery
 from dte.subsidy.tasks import run_fact_import
 from dte.web.client import client_address
 
@@ -129,7 +130,7 @@ def claim_detail(request, pk: int):
             "evidence_kinds": [k for k in Evidence.Kind.choices if k[0] != Evidence.Kind.OBJECTION],
             "objections": claim.objections.all(),
             "recoveries": claim.recoveries.prefetch_related("repayments"),
-            "credit_entries": [(e, e.status(today)) for e in payments.credit_entries_for(claim=claim)],
+            "credit_entries": [(e, e.status(today)) for e in credit.credit_entries_for(claim=claim)],
             "class_anomalies": [] if mine else sources.class_anomalies(claim.training_class_id),
             "info_due": services.info_due(claim) if claim.status == Status.AWAITING_INFO else None,
             "due_flag": selectors.due_flag(claim, today),
@@ -254,7 +255,7 @@ def claim_act(request, pk: int, action: str):
     elif action == "recovery":
         _run(
             request,
-            lambda: payments.recovery_open(
+            lambda: recovery.recovery_open(
                 actor=u, claim=claim, amount_due=_int(p.get("amount_due")), reason=p.get("reason", ""), at=now
             ),
             "已立案追回",
@@ -264,7 +265,7 @@ def claim_act(request, pk: int, action: str):
         received = p.get("received_on", "").strip()
         _run(
             request,
-            lambda: payments.repayment_record(
+            lambda: recovery.repayment_record(
                 actor=u,
                 recovery=rec,
                 amount=p.get("amount", ""),
@@ -278,13 +279,13 @@ def claim_act(request, pk: int, action: str):
         rec = get_object_or_404(Recovery, pk=_int(p.get("recovery")), claim=claim)
         _run(
             request,
-            lambda: payments.recovery_close(actor=u, recovery=rec, decision=p.get("decision", ""), at=now),
+            lambda: recovery.recovery_close(actor=u, recovery=rec, decision=p.get("decision", ""), at=now),
             "追回案件已结案",
         )
     elif action == "credit":
         _run(
             request,
-            lambda: payments.credit_entry_create(
+            lambda: credit.credit_entry_create(
                 actor=u,
                 claim=claim,
                 kind=p.get("kind", ""),
@@ -299,7 +300,7 @@ def claim_act(request, pk: int, action: str):
         entry = get_object_or_404(CreditEntry, pk=_int(p.get("entry")), claim=claim)
         _run(
             request,
-            lambda: payments.credit_entry_revoke(actor=u, entry=entry, reason=p.get("reason", ""), at=now),
+            lambda: credit.credit_entry_revoke(actor=u, entry=entry, reason=p.get("reason", ""), at=now),
             "信用记录已撤销,已从公开页面撤下",
         )
     return redirect("subsidy:claim", pk=claim.pk)
@@ -441,10 +442,10 @@ def objection_decide(request, pk: int):
 @allows(Cap.PAY_CLAIMS)
 def payments_home(request):
     u = request.user
-    accounts = [(a, payments.balance(a)) for a in selectors.fund_accounts(actor=u)]
+    accounts = [(a, payment.balance(a)) for a in selectors.fund_accounts(actor=u)]
     today = clock.today()
     claims = selectors.payable(actor=u).select_related("person")[:500]
-    payable = [(c, payments.payment_details_problem(c)) for c in claims]
+    payable = [(c, payment.payment_details_problem(c)) for c in claims]
     return render(
         request,
         "subsidy/payments.html",
@@ -465,7 +466,7 @@ def fund_budget(request):
     u = request.user
     _run(
         request,
-        lambda: payments.fund_budget(
+        lambda: payment.fund_budget(
             actor=u,
             county=u.county,
             year=_int(request.POST.get("year")),
@@ -482,7 +483,7 @@ def fund_budget(request):
 def batch_create(request):
     batch = _run(
         request,
-        lambda: payments.batch_create(actor=request.user, county=request.user.county, at=clock.now()),
+        lambda: payment.batch_create(actor=request.user, county=request.user.county, at=clock.now()),
         "已生成拨付批次",
     )
     if batch is None:
@@ -518,7 +519,7 @@ def batch_file(request, pk: int, fmt: str):
     if fmt not in ("csv", "xlsx"):
         raise Http404("格式应为 csv 或 xlsx")
     try:
-        content = payments.bank_file(actor=request.user, batch=batch, fmt=fmt, at=clock.now())
+        content = payment.bank_file(actor=request.user, batch=batch, fmt=fmt, at=clock.now())
     except ValidationError as exc:
         _errors(request, exc)
         return redirect("subsidy:batch", pk=batch.pk)
@@ -542,7 +543,7 @@ def batch_results(request, pk: int):
     else:
         counts = _run(
             request,
-            lambda: payments.results_import(
+            lambda: bank_results.results_import(
                 actor=request.user, batch=batch, filename=upload[0], content=upload[1], at=clock.now()
             ),
         )
@@ -563,7 +564,7 @@ def line_return(request, pk: int, line: int):
     pl = get_object_or_404(PaymentLine, batch=batch, line=line)
     _run(
         request,
-        lambda: payments.payment_return(
+        lambda: bank_results.payment_return(
             actor=request.user, line=pl, reason=request.POST.get("reason", ""), at=clock.now()
         ),
         f"第{line}笔已登记银行退票,款项退回专账,申领恢复待拨付",
@@ -663,7 +664,7 @@ def redecide_all(request):
 @allows(Cap.MANAGE_CREDIT_LIST)
 def credit_export(request, fmt: str):
     try:
-        content = payments.credit_export(actor=request.user, fmt=fmt, at=clock.now())
+        content = credit.credit_export(actor=request.user, fmt=fmt, at=clock.now())
     except ValidationError as exc:
         raise Http404(exc.messages[0]) from exc
     ctype = "application/json" if fmt == "json" else "text/csv; charset=utf-8"
@@ -707,6 +708,4 @@ def objection_new(request, pk: int):
 
 def credit_list(request):
     today = clock.today()
-    return render(
-        request, "subsidy/credit.html", {"rows": payments.credit_public(today=today), "today": today}
-    )
+    return render(request, "subsidy/credit.html", {"rows": credit.credit_public(today=today), "today": today})

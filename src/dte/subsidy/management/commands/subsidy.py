@@ -16,7 +16,8 @@ from django.core.management.base import BaseCommand, CommandError
 from dte import clock
 from dte.accounts.models import User
 from dte.catalog.models import County
-from dte.subsidy import facts, services
+from dte.subsidy import facts
+from dte.subsidy.services import deadlines, notice, redecide
 
 
 class Command(BaseCommand):
@@ -46,9 +47,9 @@ class Command(BaseCommand):
         now = clock.now()
         try:
             if cmd == "jobs":
-                redated = services.due_dates_recompute(at=now)
-                moved = services.notices_expire(at=now)
-                counts = services.deadlines_check(at=now)
+                redated = deadlines.due_dates_recompute(at=now)
+                moved = notice.notices_expire(at=now)
+                counts = deadlines.deadlines_check(at=now)
                 self.stdout.write(
                     f"due dates reckoned again: {redated}; notices ended → payable: {moved}; {counts}"
                 )
@@ -76,7 +77,7 @@ class Command(BaseCommand):
                 )
                 self.stdout.write(token)
             elif cmd == "redecide":
-                n = services.claims_redecide(
+                n = redecide.claims_redecide(
                     reason="命令行批量重新判定", at=now, actor=self._user(opts["username"])
                 )
                 self.stdout.write(f"re-decided; {n} claims changed")

@@ -523,7 +523,7 @@ class FundAccount(models.Model):
 
     county = models.ForeignKey("catalog.County", on_delete=models.PROTECT, related_name="fund_accounts")
     year = models.PositiveSmallIntegerField("年度")
-    # 64-bit: ``payments.fund_budget`` bounds it (``BUDGET_MAX``) far below the column's range.
+    # 64-bit: ``services.payment.fund_budget`` bounds it (``BUDGET_MAX``) far below the column's range.
     budget = models.PositiveBigIntegerField("年度预算(元)")
 
     class Meta:
@@ -705,7 +705,7 @@ class CreditEntry(models.Model):
     county = models.ForeignKey("catalog.County", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
     # Publication period [A2.7a]: "按规定向社会公开" fixes no length; the deciding officer enters the
-    # last day (default in ``payments.credit_publish_until``). Public while decided_on ≤ today ≤
+    # last day (default in ``services.credit.credit_publish_until``). Public while decided_on ≤ today ≤
     # publish_until and not revoked; the provincial export keeps every entry with its status.
     publish_until = models.DateField("公开截止日期")
     revoked_at = models.DateTimeField("撤销时间", null=True, blank=True)

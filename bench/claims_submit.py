@@ -1,6 +1,6 @@
 """Benchmark: claim submission through the JSON API, and the county review queue with 100,000 claims.
 
-    .venv/bin/python bench/claims_submit.py [--db sqlite|postgres] [--claims 3000] [--queue 100000]
+    .venv/bin/python bench/claims_submit.py [--db sqlite|postgres] [--claims 3000] [--queue 100000] [--smoke]
                                             [--workers <CPUs>] [--procs 1] [--threads 4]
 
 A fresh database (SQLite file in a temporary DTE_VAR_DIR, or the PostgreSQL database dte_bench_claims,
@@ -13,7 +13,10 @@ response, so every request opens one) posts ``/api/subsidy/claims/{id}/submit``
 inbox message. Then 100,000 open claims are put in one county and its reviewer opens the queue page.
 
 The set-up writes rows in bulk (not through the services) so that it takes seconds; the measured
-requests go through the normal code paths. Prints figures; asserts nothing about time.
+requests go through the normal code paths. Prints figures; asserts nothing about time. Fails (exit
+status 1) if a submission answers other than 200, a submitted claim is not under review afterwards, or a
+queue page answers other than 200. ``--smoke`` is ``--claims 50 --queue 100 --queue-requests 5`` (seconds;
+``make bench-smoke`` and CI run it so that a bench that no longer runs fails there).
 """
 
 from __future__ import annotations
@@ -313,7 +316,8 @@ def get_many(port: int, path: str, session: str, n: int) -> list[float]:
         resp = conn.getresponse()
         body = resp.read()
         out.append(time.perf_counter() - t0)
-        assert resp.status == 200, (resp.status, body[:300])
+        if resp.status != 200:
+            raise SystemExit(f"bench: GET {path} answered {resp.status}: {body[:300]!r}")
     conn.close()
     return out
 
@@ -379,7 +383,14 @@ def main() -> None:
     ap.add_argument("--procs", type=int, default=1)
     ap.add_argument("--threads", type=int, default=4)
     ap.add_argument("--queue-requests", type=int, default=200)
+    ap.add_argument(
+        "--smoke",
+        action="store_true",
+        help="tiny sizes (seconds): --claims 50 --queue 100 --queue-requests 5",
+    )
     args = ap.parse_args()
+    if args.smoke:
+        args.claims, args.queue, args.queue_requests = 50, 100, 5
 
     env = prepare_env(args.db)
     for cmd in (["migrate", "-v0"], ["load-reference"], ["collectstatic", "--noinput", "-v0"]):
@@ -440,6 +451,11 @@ def main() -> None:
 
         counted = Claim.objects.filter(status="under_review").count()
         print(f"[{args.db}] claims under review after the run: {counted}")
+        if codes != {200: len(jobs)} or counted != len(jobs):
+            raise SystemExit(
+                f"bench: {len(jobs)} submissions answered {codes} and left {counted} claims under review: "
+                "every one should answer 200 and be under review"
+            )
         connections.close_all()
 
         t0 = time.perf_counter()

@@ -396,7 +396,7 @@ def main() -> None:
     for cmd in (["migrate", "-v0"], ["load-reference"], ["collectstatic", "--noinput", "-v0"]):
         subprocess.run([PY, "-m", "dte", *cmd], env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
     django_setup(env)
-    from dte import clock
+    from dte.core import clock
 
     today = clock.today()
     t0 = time.perf_counter()

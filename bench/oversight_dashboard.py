@@ -464,7 +464,7 @@ def main() -> None:
     from django.conf import settings
     from django.test import Client
 
-    from dte import clock
+    from dte.core import clock
     from dte.reports import services
 
     settings.ALLOWED_HOSTS = ["*"]

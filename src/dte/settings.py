@@ -45,7 +45,7 @@ DATA_KEY = _kept_secret("data_key", "DTE_DATA_KEY", 32)
 DEBUG = _env_bool("DEBUG")
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")]
 # Reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For is believed when
-# rate-limiting public forms (dte.web.client). Empty: clients connect directly.
+# rate-limiting public forms (dte.core.client). Empty: clients connect directly.
 DTE_TRUSTED_PROXIES = [p.strip() for p in os.environ.get("DTE_TRUSTED_PROXIES", "").split(",") if p.strip()]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 

@@ -4,7 +4,7 @@ from django.contrib.sessions.middleware import SessionMiddleware
 from django.test import RequestFactory
 
 from dte.accounts.models import User
-from dte.api.auth import session_auth
+from dte.core.api_auth import session_auth
 
 
 def _request(session_key: str | None):

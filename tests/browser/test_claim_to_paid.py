@@ -29,8 +29,8 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 @pytest.fixture
 def clock_at(monkeypatch):
     def set_to(when: datetime):
-        monkeypatch.setattr("dte.clock.now", lambda: when)
-        monkeypatch.setattr("dte.clock.today", lambda: timezone.localdate(when))
+        monkeypatch.setattr("dte.core.clock.now", lambda: when)
+        monkeypatch.setattr("dte.core.clock.today", lambda: timezone.localdate(when))
 
     set_to(T0)
     return set_to

@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from dte import clock
 from dte.catalog.services import reference_load
+from dte.core import clock
 from dte.web.demo import ACCOUNTS, demo_create
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -11,8 +11,8 @@ import re
 import pytest
 from openpyxl import load_workbook
 
-from dte import clock
 from dte.catalog.services import reference_load
+from dte.core import clock
 from dte.reports import demo as oversight_demo
 from dte.web.demo import ACCOUNTS, demo_create
 from tests.browser.conftest import ARTIFACTS

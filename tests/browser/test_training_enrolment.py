@@ -10,9 +10,9 @@ from datetime import timedelta
 
 import pytest
 
-from dte import clock
 from dte.accounts.models import User
 from dte.catalog.services import reference_load
+from dte.core import clock
 from dte.training import services
 from dte.training.models import Enrolment, TrainingPlan
 from dte.web.demo import demo_create, demo_id_number

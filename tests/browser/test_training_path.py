@@ -13,8 +13,8 @@ import zxingcpp
 from django.utils import timezone
 from PIL import Image
 
-from dte import clock
 from dte.catalog.services import reference_load
+from dte.core import clock
 from dte.training.models import TrainingPlan
 from dte.web.demo import demo_create
 
@@ -28,8 +28,8 @@ def daytime():
     server runs in this process and asks the same clock."""
     now = timezone.localtime().replace(hour=10, minute=0, second=0, microsecond=0)
     with (
-        mock.patch("dte.clock.now", return_value=now),
-        mock.patch("dte.clock.today", return_value=now.date()),
+        mock.patch("dte.core.clock.now", return_value=now),
+        mock.patch("dte.core.clock.today", return_value=now.date()),
     ):
         yield now
 

@@ -320,7 +320,7 @@ def test_the_api_previews_the_results_and_writes_only_when_they_are_posted(
         }
     ]
     before = audit_actions()
-    with mock.patch("dte.clock.now", return_value=SCORE_AT):
+    with mock.patch("dte.core.clock.now", return_value=SCORE_AT):
         r = client.post("/api/evaluation/results/preview", payload, content_type="application/json")
         assert r.status_code == 200
         assert r.json()["summary"] == "将登记 1 条成绩,将颁发 1 张证书" and r.json()["to_issue"] == 1

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def today(monkeypatch):
-    monkeypatch.setattr("dte.clock.today", lambda: TODAY)
+    monkeypatch.setattr("dte.core.clock.today", lambda: TODAY)
 
 
 def test_the_city_dashboard_shows_charts_and_their_tables(history, city_officer, client_as):

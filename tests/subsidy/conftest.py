@@ -111,12 +111,12 @@ def make_trainee(reference, make_person):
 
 @pytest.fixture
 def freeze(monkeypatch):
-    """Set the platform clock (``dte.clock``) for the pages under test."""
+    """Set the platform clock (``dte.core.clock``) for the pages under test."""
 
     def set_to(when: datetime):
         from django.utils import timezone
 
-        monkeypatch.setattr("dte.clock.now", lambda: when)
-        monkeypatch.setattr("dte.clock.today", lambda: timezone.localdate(when))
+        monkeypatch.setattr("dte.core.clock.now", lambda: when)
+        monkeypatch.setattr("dte.core.clock.today", lambda: timezone.localdate(when))
 
     return set_to

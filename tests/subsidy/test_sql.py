@@ -1,4 +1,4 @@
-"""Rows read and written by plain statements (dte.rows) convert every column as the ORM does:
+"""Rows read and written by plain statements (dte.core.rows) convert every column as the ORM does:
 dates and datetimes, JSON, booleans and foreign keys, on SQLite and PostgreSQL alike."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 from django.db import transaction
 
-from dte import rows
+from dte.core import rows
 from dte.subsidy.models import Claim, ClaimEvent
 from tests.subsidy.conftest import SUBMIT_AT
 

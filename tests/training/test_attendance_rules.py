@@ -481,10 +481,10 @@ def test_the_session_page_offers_a_correction_only_once_the_session_has_ended(
 
     _, _, (s1, _, _) = running
     c = client_as(institution_staff)
-    with mock.patch("dte.clock.now", return_value=s1.starts_at + timedelta(minutes=5)):
+    with mock.patch("dte.core.clock.now", return_value=s1.starts_at + timedelta(minutes=5)):
         page = c.get(f"/training/sessions/{s1.pk}/").content.decode()
     assert "课次结束后方可更正" in page and 'aria-label="更正理由"' not in page
-    with mock.patch("dte.clock.now", return_value=s1.ends_at):
+    with mock.patch("dte.core.clock.now", return_value=s1.ends_at):
         page = c.get(f"/training/sessions/{s1.pk}/").content.decode()
     assert "课次结束后方可更正" not in page and 'aria-label="更正理由"' in page
 

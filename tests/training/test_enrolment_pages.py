@@ -15,8 +15,8 @@ from tests.training import helpers as h
 def enrolling():
     now = h.local(2025, 3, 20, 10)
     with (
-        mock.patch("dte.clock.now", return_value=now),
-        mock.patch("dte.clock.today", return_value=now.date()),
+        mock.patch("dte.core.clock.now", return_value=now),
+        mock.patch("dte.core.clock.today", return_value=now.date()),
     ):
         yield now
 
@@ -25,8 +25,8 @@ def enrolling():
 def frozen():
     now = h.local(2025, 4, 7, 9, 5)
     with (
-        mock.patch("dte.clock.now", return_value=now),
-        mock.patch("dte.clock.today", return_value=now.date()),
+        mock.patch("dte.core.clock.now", return_value=now),
+        mock.patch("dte.core.clock.today", return_value=now.date()),
     ):
         yield now
 

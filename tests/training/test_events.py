@@ -109,8 +109,8 @@ def test_only_signed_in_trainees_register(event, institution_staff, city_officer
 def march():
     now = h.local(2025, 3, 20, 10)
     with (
-        mock.patch("dte.clock.now", return_value=now),
-        mock.patch("dte.clock.today", return_value=now.date()),
+        mock.patch("dte.core.clock.now", return_value=now),
+        mock.patch("dte.core.clock.today", return_value=now.date()),
     ):
         yield now
 

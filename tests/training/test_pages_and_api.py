@@ -17,8 +17,8 @@ def frozen():
     """Pages ask the one clock; freeze it inside the first session of the running class."""
     now = h.local(2025, 4, 7, 9, 5)
     with (
-        mock.patch("dte.clock.now", return_value=now),
-        mock.patch("dte.clock.today", return_value=now.date()),
+        mock.patch("dte.core.clock.now", return_value=now),
+        mock.patch("dte.core.clock.today", return_value=now.date()),
     ):
         yield now
 
@@ -28,8 +28,8 @@ def enrolling():
     """The clock during the enrolment period."""
     now = h.local(2025, 3, 20, 10)
     with (
-        mock.patch("dte.clock.now", return_value=now),
-        mock.patch("dte.clock.today", return_value=now.date()),
+        mock.patch("dte.core.clock.now", return_value=now),
+        mock.patch("dte.core.clock.today", return_value=now.date()),
     ):
         yield now
 
@@ -289,8 +289,8 @@ def after_online():
     happened [P2.3]."""
     now = h.local(2025, 4, 10, 9)
     with (
-        mock.patch("dte.clock.now", return_value=now),
-        mock.patch("dte.clock.today", return_value=now.date()),
+        mock.patch("dte.core.clock.now", return_value=now),
+        mock.patch("dte.core.clock.today", return_value=now.date()),
     ):
         yield now
 
@@ -324,7 +324,7 @@ def test_the_roster_api_reports_hours_and_risk(client, running, institution_staf
     klass, enrolment, (s1, _, _) = running
     h.attend_fully(institution_staff, s1, enrolment)
     client.force_login(institution_staff)
-    with mock.patch("dte.clock.now", return_value=h.local(2025, 4, 30, 12)):
+    with mock.patch("dte.core.clock.now", return_value=h.local(2025, 4, 30, 12)):
         row = client.get(f"/api/training/classes/{klass.pk}/roster").json()[0]
     assert (row["theory_hours"], row["theory_required"], row["at_risk"]) == ("2.0", "3.0", True)
 

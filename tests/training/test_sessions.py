@@ -17,8 +17,8 @@ from tests.training import helpers as h
 def planning():
     """The clock a month before the class: sessions are scheduled before they start [P2.3]."""
     with (
-        mock.patch("dte.clock.now", return_value=h.AT),
-        mock.patch("dte.clock.today", return_value=h.AT.date()),
+        mock.patch("dte.core.clock.now", return_value=h.AT),
+        mock.patch("dte.core.clock.today", return_value=h.AT.date()),
     ):
         yield h.AT
 

@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.test import RequestFactory, override_settings
 
-from dte.web.client import client_address
+from dte.core.client import client_address
 
 
 def request(remote: str, forwarded: str | None = None):

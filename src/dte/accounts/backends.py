@@ -1,5 +1,5 @@
 """The account backend: Django's ModelBackend, with the signed-in user loaded on every request by
-one plain statement instead of an ORM query (see dte.rows)."""
+one plain statement instead of an ORM query (see dte.core.rows)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
 from django.db import connection
 
 from dte.accounts.models import User
-from dte.rows import Loader
+from dte.core.rows import Loader
 
 PATH = "dte.accounts.backends.ModelBackend"
 

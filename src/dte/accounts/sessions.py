@@ -1,5 +1,5 @@
 """Database sessions (Django's), read on every request by one plain statement instead of an ORM
-query (see dte.rows). Set as ``SESSION_ENGINE``."""
+query (see dte.core.rows). Set as ``SESSION_ENGINE``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.contrib.sessions.models import Session
 from django.db import connection
 from django.utils import timezone
 
-from dte.rows import Loader
+from dte.core.rows import Loader
 
 
 @cache

@@ -7,12 +7,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from dte import clock
 from dte.accounts import selectors, services
 from dte.accounts.forms import AccountActionForm, LoginForm, PasswordChangeForm, SignUpForm, StaffAccountForm
 from dte.accounts.models import Role
 from dte.accounts.permissions import Cap, allows
-from dte.web.forms import add_form_errors
+from dte.core import clock
+from dte.core.forms import add_form_errors
 
 
 def login_view(request):

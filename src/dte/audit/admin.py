@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from dte.accounts.permissions import Cap
 from dte.audit.models import AuditEntry
-from dte.web.admin_site import CapabilityAdmin, site
+from dte.core.admin_site import CapabilityAdmin, site
 
 
 @admin.register(AuditEntry, site=site)

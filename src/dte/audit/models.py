@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from dte.compactjson import CompactJSONEncoder
+from dte.core.compactjson import CompactJSONEncoder
 
 
 class AuditEntry(models.Model):

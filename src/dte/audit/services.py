@@ -13,8 +13,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from dte import rows
 from dte.audit.models import AuditEntry
+from dte.core import rows
 from dte.core.bounds import AUDIT_REASON_MAX
 
 GENESIS = "0" * 64
@@ -121,7 +121,7 @@ def record(
             cur.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK])
     # SQLite runs every transaction IMMEDIATE: writers are already serialised.
     # Plain SQL for the two statements: every write of the platform runs them (the ORM's query
-    # building costs more than the database's work here; see dte.rows).
+    # building costs more than the database's work here; see dte.core.rows).
     table = rows.quote(AuditEntry._meta.db_table)
     with conn.cursor() as cur:
         cur.execute(f"SELECT hash FROM {table} ORDER BY id DESC LIMIT 1")  # noqa: S608

@@ -2,9 +2,9 @@
 
 from django.contrib import admin
 
+from dte.core.admin_site import site
 from dte.evaluation import models
 from dte.training.admin import ReadOnly
-from dte.web.admin_site import site
 
 
 @admin.register(models.Registration, site=site)

@@ -7,8 +7,8 @@ from datetime import date
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 
-from dte import clock
-from dte.api.auth import session_auth
+from dte.core import clock
+from dte.core.api_auth import session_auth
 from dte.evaluation import selectors, services
 from dte.training import selectors as training_selectors
 from dte.training.api import Error, ImportOut, ReasonIn

@@ -15,8 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from dte import clock
 from dte.accounts.permissions import Cap, allows, can
+from dte.core import clock
+from dte.core.forms import add_form_errors
 from dte.core.spreadsheet import xlsx_bytes
 from dte.evaluation import forms, selectors, services
 from dte.evaluation.models import LevelCertificate, Registration
@@ -24,7 +25,6 @@ from dte.training import documents
 from dte.training.selectors import certificates_for
 from dte.training.tables import read_table
 from dte.training.views import attempt
-from dte.web.forms import add_form_errors
 
 
 @allows(Cap.SIGNED_IN)

@@ -1,8 +1,8 @@
 from django.contrib import admin
 
 from dte.accounts.permissions import Cap
+from dte.core.admin_site import CapabilityAdmin, site
 from dte.notifications.models import Message, OutboxMessage
-from dte.web.admin_site import CapabilityAdmin, site
 
 
 class ReadOnlyAdmin(CapabilityAdmin):

@@ -8,7 +8,7 @@ from datetime import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
-from dte import rows
+from dte.core import rows
 from dte.core.bounds import MESSAGE_BODY_MAX, MESSAGE_SUBJECT_MAX
 from dte.notifications.backends import get_backend
 from dte.notifications.models import Message
@@ -29,7 +29,7 @@ def _bounded(subject: str, body: str) -> None:
 def notify(*, person, subject: str, body: str, link: str = "", topic: str = "", at: datetime) -> Message:
     """Put a message in the person's inbox and hand it to the SMS/e-mail backend."""
     _bounded(subject, body)
-    # One plain INSERT: most steps of a claim send one (see dte.rows).
+    # One plain INSERT: most steps of a claim send one (see dte.core.rows).
     msg = rows.insert(
         Message(person=person, subject=subject, body=body, link=link, topic=topic, created_at=at),
         ("person", "subject", "body", "link", "topic", "dedupe_key", "created_at"),

@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from dte import clock
 from dte.audit import services as audit
+from dte.core import clock
 from dte.people import crypto
 from dte.people.models import ID_CONTEXT, Person
 from dte.policy import identity

@@ -6,8 +6,8 @@ from __future__ import annotations
 from django.contrib import admin
 
 from dte.accounts.permissions import Cap
+from dte.core.admin_site import CapabilityAdmin, site
 from dte.reports.models import CountyReport
-from dte.web.admin_site import CapabilityAdmin, site
 
 
 @admin.register(CountyReport, site=site)

@@ -7,9 +7,9 @@ from datetime import datetime
 from django.core.exceptions import PermissionDenied
 from ninja import Router, Schema, Status
 
-from dte import clock
 from dte.accounts.permissions import Cap, can
-from dte.api.auth import session_auth
+from dte.core import clock
+from dte.core.api_auth import session_auth
 from dte.reports import selectors, services
 from dte.reports.views import tables
 

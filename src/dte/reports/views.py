@@ -11,8 +11,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from dte import clock
 from dte.accounts.permissions import Cap, allows, can
+from dte.core import clock
 from dte.core.bounds import YEAR_MAX, YEAR_MIN, parse_int
 from dte.core.spreadsheet import SafeCsvWriter
 from dte.reports import exports, selectors, services

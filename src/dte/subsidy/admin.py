@@ -4,6 +4,7 @@ through the services, so the audit trail and the decision trace stay complete)."
 from django.contrib import admin
 
 from dte.accounts.permissions import Cap
+from dte.core.admin_site import CapabilityAdmin, site
 from dte.subsidy.models import (
     ApiToken,
     Claim,
@@ -13,7 +14,6 @@ from dte.subsidy.models import (
     LedgerEntry,
     PaymentBatch,
 )
-from dte.web.admin_site import CapabilityAdmin, site
 
 
 class ReadOnly(CapabilityAdmin):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from dte import rows
+from dte.core import rows
 from dte.subsidy import sources
 from dte.subsidy.models import Claim, Status
 

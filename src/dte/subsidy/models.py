@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from dte.compactjson import CompactJSONEncoder
+from dte.core.compactjson import CompactJSONEncoder
 from dte.people import crypto
 from dte.people.masking import mask_bank_account
 

@@ -13,10 +13,10 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from dte import rows
 from dte.catalog.models import County, Institution, Level, Occupation
+from dte.core import rows
+from dte.core.rows import Loader, db, quote
 from dte.people.models import Person
-from dte.rows import Loader, db, quote
 from dte.subsidy.models import Claim, Evidence, Status
 
 

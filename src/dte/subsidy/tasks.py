@@ -8,7 +8,7 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from dte import clock
+from dte.core import clock
 from dte.subsidy import facts
 from dte.subsidy.services import deadlines, notice
 

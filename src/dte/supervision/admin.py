@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from dte.accounts.permissions import Cap
+from dte.core.admin_site import CapabilityAdmin, site
 from dte.supervision.models import (
     DocumentRequest,
     Finding,
@@ -14,7 +15,6 @@ from dte.supervision.models import (
     InspectionPlan,
     SurveyResponse,
 )
-from dte.web.admin_site import CapabilityAdmin, site
 
 
 class ReadOnly(CapabilityAdmin):

@@ -6,8 +6,8 @@ from datetime import date, datetime
 
 from ninja import Router, Schema, Status
 
-from dte import clock
-from dte.api.auth import session_auth
+from dte.core import clock
+from dte.core.api_auth import session_auth
 from dte.supervision import selectors, services
 
 router = Router(tags=["supervision"])

@@ -9,9 +9,9 @@ from decimal import Decimal
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 
-from dte import clock
-from dte.api.auth import session_auth
 from dte.catalog.models import EvaluationBody, Level, Occupation
+from dte.core import clock
+from dte.core.api_auth import session_auth
 from dte.training import rules, selectors, services
 from dte.training.models import Attendance, Enrolment, Event, Session
 from dte.training.tables import Row

@@ -12,13 +12,12 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from dte import clock
 from dte.accounts.permissions import Cap, allows, can
-from dte.core import spreadsheet
+from dte.core import clock, spreadsheet
+from dte.core.forms import add_form_errors
 from dte.training import checkin, documents, forms, rules, selectors, services
 from dte.training.models import Enrolment, Event, Session, TrainingCertificate
 from dte.training.tables import read_table
-from dte.web.forms import add_form_errors
 
 PROVINCIAL_CLAIM_PLATFORM = "https://zynl.rlsbt.zj.gov.cn"  # [A2.5] 浙江省职业能力一体化工作平台
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 from django.http import Http404
 from django.shortcuts import render
 
-from dte import clock
 from dte.catalog import selectors
+from dte.core import clock
 from dte.policy import parameters
 from dte.policy.reference import goal
 

@@ -12,10 +12,10 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from dte import rows
 from dte.accounts.permissions import Cap, can, require
 from dte.audit import services as audit
 from dte.catalog.models import County
+from dte.core import rows
 from dte.core.bounds import FILENAME_MAX, clean_text
 from dte.notifications.services import notify
 from dte.policy import periods
@@ -64,7 +64,7 @@ def event(
     claim: Claim, *, action: str, label: str, actor=None, at: datetime, due=None, note: str = ""
 ) -> None:
     """A step on the claim's timeline (``due``: the due date it announces)."""
-    # One plain INSERT: every step of every claim writes one (see dte.rows).
+    # One plain INSERT: every step of every claim writes one (see dte.core.rows).
     rows.insert(
         ClaimEvent(claim=claim, at=at, action=action, label=label, actor=actor, due=due, note=note),
         ("claim", "at", "action", "label", "actor", "due", "note"),

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from dte import clock
 from dte.catalog.services import reference_load
+from dte.core import clock
 from dte.policy.parameters import ParameterError
 
 

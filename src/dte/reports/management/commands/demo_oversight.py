@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from dte import clock
+from dte.core import clock
 from dte.reports import demo
 
 

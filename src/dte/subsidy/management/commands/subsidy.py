@@ -13,9 +13,9 @@ from pathlib import Path
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from dte import clock
 from dte.accounts.models import User
 from dte.catalog.models import County
+from dte.core import clock
 from dte.subsidy import facts
 from dte.subsidy.services import deadlines, notice, redecide
 

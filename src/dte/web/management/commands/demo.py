@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from dte import clock
 from dte.accounts.models import User
 from dte.catalog.models import Institution
+from dte.core import clock
 from dte.web.demo import ACCOUNTS, demo_create
 
 

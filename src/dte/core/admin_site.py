@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.contrib import admin
 
 from dte.accounts.permissions import Cap, can
+from dte.catalog.services import catalog_save
+from dte.core import clock
 
 
 class DteAdminSite(admin.AdminSite):
@@ -44,7 +46,4 @@ class CapabilityAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        from dte import clock
-        from dte.catalog.services import catalog_save
-
         catalog_save(obj=obj, actor=request.user, changed_fields=form.changed_data, at=clock.now())

@@ -12,8 +12,8 @@ from dte.accounts.models import Role
 from dte.accounts.services import account_create
 from dte.catalog.models import County, EvaluationBody, Institution
 from dte.catalog.services import reference_load
+from dte.demo.accounts import demo_id_number
 from dte.people.services import person_register
-from dte.web.demo import demo_id_number
 
 AT = datetime(2025, 3, 10, 9, 0, tzinfo=UTC)
 PASSWORD = "Correct-Horse-2026"

@@ -15,9 +15,9 @@ from django.utils import timezone
 
 from dte.audit.services import verify
 from dte.catalog.services import reference_load
+from dte.demo.seed import demo_create
 from dte.subsidy.models import Claim
 from dte.subsidy.tasks import expire_notices
-from dte.web.demo import demo_create
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SH = ZoneInfo("Asia/Shanghai")

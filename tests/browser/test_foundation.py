@@ -6,7 +6,8 @@ import pytest
 
 from dte.catalog.services import reference_load
 from dte.core import clock
-from dte.web.demo import ACCOUNTS, demo_create
+from dte.demo.accounts import ACCOUNTS
+from dte.demo.seed import demo_create
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

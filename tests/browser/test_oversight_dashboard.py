@@ -13,8 +13,9 @@ from openpyxl import load_workbook
 
 from dte.catalog.services import reference_load
 from dte.core import clock
-from dte.reports import demo as oversight_demo
-from dte.web.demo import ACCOUNTS, demo_create
+from dte.demo import oversight as oversight_demo
+from dte.demo.accounts import ACCOUNTS
+from dte.demo.seed import demo_create
 from tests.browser.conftest import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

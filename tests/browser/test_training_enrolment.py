@@ -13,9 +13,10 @@ import pytest
 from dte.accounts.models import User
 from dte.catalog.services import reference_load
 from dte.core import clock
+from dte.demo.accounts import demo_id_number
+from dte.demo.seed import demo_create
 from dte.training import services
 from dte.training.models import Enrolment, TrainingPlan
-from dte.web.demo import demo_create, demo_id_number
 from tests.browser.test_training_path import new_page, sign_in  # noqa: F401 (fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -15,8 +15,8 @@ from PIL import Image
 
 from dte.catalog.services import reference_load
 from dte.core import clock
+from dte.demo.seed import demo_create
 from dte.training.models import TrainingPlan
-from dte.web.demo import demo_create
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

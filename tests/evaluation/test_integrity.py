@@ -10,10 +10,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from openpyxl import Workbook
 
 from dte.audit.models import AuditEntry
+from dte.demo.synthetic import Records
 from dte.evaluation import selectors, services
 from dte.evaluation.models import LevelCertificate, Registration
 from dte.policy import parameters
-from dte.reports.synthetic import Records
 from dte.training.tables import read_table
 from tests.training import helpers as h
 

@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from dte.reports.synthetic import ClaimStatus, Records
+from dte.demo.synthetic import ClaimStatus, Records
 from tests.conftest import AT
 
 AI, BIG_DATA = "2-02-10-09", "2-02-10-11"

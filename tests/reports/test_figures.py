@@ -9,10 +9,10 @@ from decimal import Decimal
 
 import pytest
 
+from dte.demo.synthetic import ClaimStatus
 from dte.evaluation.models import LevelCertificate
 from dte.reports import selectors
 from dte.reports.selectors import OUTSIDE
-from dte.reports.synthetic import ClaimStatus
 from dte.subsidy.models import COUNTED, Claim
 from dte.training.models import Enrolment, TrainingCertificate
 from tests.reports.conftest import AI, BIG_DATA, TODAY

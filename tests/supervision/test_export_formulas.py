@@ -6,7 +6,7 @@ import csv
 import io
 from datetime import UTC, date, datetime
 
-from dte.reports.synthetic import Records
+from dte.demo.synthetic import Records
 from dte.supervision import services
 from tests.conftest import AT
 

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from dte.audit.models import AuditEntry
-from dte.reports.synthetic import Records
+from dte.demo.synthetic import Records
 from dte.supervision import selectors, services
 from dte.supervision.models import Inspection, SurveyResponse
 from dte.training.models import Enrolment, TrainingClass

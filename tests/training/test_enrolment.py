@@ -5,10 +5,10 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from dte.audit.models import AuditEntry
+from dte.demo.accounts import demo_id_number
 from dte.people.services import find_person
 from dte.training import selectors, services
 from dte.training.models import Attendance, Enrolment, TrainingClass
-from dte.web.demo import demo_id_number
 from tests.training import helpers as h
 
 

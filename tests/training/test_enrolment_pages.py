@@ -5,9 +5,9 @@ from unittest import mock
 
 import pytest
 
+from dte.demo.accounts import demo_id_number
 from dte.training import services
 from dte.training.models import Attendance, Enrolment
-from dte.web.demo import demo_id_number
 from tests.training import helpers as h
 
 

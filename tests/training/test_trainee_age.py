@@ -10,10 +10,10 @@ from django.core.exceptions import ValidationError
 
 from dte.accounts.models import Role
 from dte.accounts.services import account_create
+from dte.demo.accounts import demo_id_number
 from dte.people.models import Person
 from dte.training import record, selectors, services
 from dte.training.models import Enrolment
-from dte.web.demo import demo_id_number
 from tests.training import helpers as h
 
 

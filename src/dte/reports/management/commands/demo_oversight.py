@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 
 from dte.core import clock
-from dte.reports import demo
+from dte.demo import oversight as demo
 
 
 class Command(BaseCommand):

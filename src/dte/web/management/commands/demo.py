@@ -3,7 +3,8 @@ from django.core.management.base import BaseCommand, CommandError
 from dte.accounts.models import User
 from dte.catalog.models import Institution
 from dte.core import clock
-from dte.web.demo import ACCOUNTS, demo_create
+from dte.demo.accounts import ACCOUNTS
+from dte.demo.seed import demo_create
 
 
 class Command(BaseCommand):

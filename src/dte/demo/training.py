@@ -13,9 +13,10 @@ from dte.accounts.models import Role, User
 from dte.accounts.services import account_create
 from dte.catalog.models import EvaluationBody, Level, Occupation
 from dte.evaluation import services as evaluation
+from dte.people.models import Person
 from dte.policy.identity import check_character
 from dte.training import checkin, rules, services
-from dte.training.models import RecordException, Session, TrainingPlan, local_tz
+from dte.training.models import RecordException, Session, TrainingCertificate, TrainingPlan, local_tz
 from dte.training.tables import Row
 
 TRAINEE_PASSWORD = "Demo-Trainee-2026"  # noqa: S105 -- the extra demo trainees (local demo only)
@@ -27,8 +28,6 @@ def _at(d: date, hh: int, mm: int = 0, ss: int = 0) -> datetime:
 
 
 def _trainees() -> dict[str, User]:
-    from dte.people.models import Person
-
     out = {"陈晓明": User.objects.get(username="trainee")}
     for name, phone in EXTRA_TRAINEES:
         user = User.objects.filter(username=phone).first()
@@ -281,8 +280,6 @@ def create(*, at: datetime) -> bool:
     evaluation.level_certificate_issue(actor=body, registration=reg, at=_at(exam + timedelta(days=7), 10))
     # Flagged example [P3.3]: 欧阳志强 (大专, not yet a year in the occupation) meets no route of the
     # application conditions; the institution insists, with its reason, and the city sees it.
-    from dte.training.models import TrainingCertificate
-
     evaluation.registration_create(
         actor=staff,
         certificate=TrainingCertificate.objects.get(enrolment=enrolments["欧阳志强"]),

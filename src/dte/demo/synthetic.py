@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from dte.catalog.models import County, EvaluationBody, Institution, Level, Occupation
+from dte.demo.accounts import demo_id_number
 from dte.evaluation.models import Education, LevelCertificate, Registration
 from dte.people import crypto
 from dte.people.models import ID_CONTEXT, Person
+from dte.reports.selectors import tz
 from dte.subsidy.models import Claim, FundAccount, Recovery, Repayment
 from dte.subsidy.models import Status as ClaimStatus
 from dte.training.models import Enrolment, TrainingCertificate, TrainingClass, TrainingPlan
-from dte.web.demo import demo_id_number
 
 # Numbers on synthetic certificates and claims: unique within a run, unlikely to meet real ones.
 _seq = itertools.count(secrets.randbelow(10**6) * 1000)
@@ -216,8 +217,6 @@ class Records:
 
 def noon(d: date | None) -> datetime | None:
     """A local working-day noon, as the services would stamp a decision made that day."""
-    from dte.reports.selectors import tz
-
     return None if d is None else datetime.combine(d, time(12), tzinfo=tz())
 
 

@@ -11,7 +11,7 @@ from django.db import transaction
 
 from dte.accounts.models import Role, User
 from dte.catalog.models import County, Institution, Level, Occupation
-from dte.reports.synthetic import ClaimStatus, Records
+from dte.demo.synthetic import ClaimStatus, Records
 from dte.subsidy.models import FundAccount
 from dte.supervision.models import QUESTIONS, SurveyResponse
 from dte.training.models import Enrolment, TrainingPlan

@@ -1,4 +1,4 @@
-"""Demo data: one account per role (the personas of DESIGN.md) and a small realistic data set."""
+"""Demo accounts: one per role (the personas of DESIGN.md), and the demo people they belong to."""
 
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ PEOPLE = [
 ]
 
 
-def demo_create(*, at: datetime) -> list[DemoAccount]:
+def accounts_create(*, at: datetime) -> list[DemoAccount]:
     """Create the demo people and accounts; a second call adds nothing that exists already."""
     created = []
     with transaction.atomic():
@@ -98,10 +98,4 @@ def demo_create(*, at: datetime) -> list[DemoAccount]:
                 **scope,
             )
             created.append(acc)
-    from dte.training import demo as training_demo  # a complete training-to-title path [P3.1]–[P4.2]
-
-    training_demo.create(at=at)
-    from dte.subsidy import demo as subsidy_demo  # eligibility facts and a fund account [A2.1], [A2.6.3]
-
-    subsidy_demo.create(at=at)
     return created

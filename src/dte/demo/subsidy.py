@@ -10,11 +10,11 @@ from django.utils import timezone
 
 from dte.accounts.models import User
 from dte.catalog.models import County
+from dte.demo.accounts import PEOPLE, demo_id_number
 from dte.people.services import find_person
 from dte.subsidy import facts
 from dte.subsidy.models import FundAccount
 from dte.subsidy.services import payment
-from dte.web.demo import PEOPLE, demo_id_number
 
 
 def _months_back(today: date, n: int) -> list[str]:

@@ -7,6 +7,9 @@ DTE := .venv/bin/dte
 setup:
 	@scripts/setup
 
+# A local demo on plain http://127.0.0.1:8000: the development profile (no HTTPS redirect, no Secure
+# cookies). Without DTE_ENV the platform runs in the production profile (README 运维).
+run: export DTE_ENV := development
 run: setup
 	@scripts/ensure-fonts
 	$(DTE) migrate --no-input -v0

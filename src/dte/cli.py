@@ -54,6 +54,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def entry() -> None:
+    # Files the platform creates (database, keys, uploads, backups) are readable by its own user only;
+    # the processes `dte serve` starts inherit this.
+    os.umask(0o077)
     sys.exit(main())
 
 

@@ -22,6 +22,11 @@ PASSWORD_HASHERS = ["dte.settings_test.QuickArgon2PasswordHasher"]
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 (whitenoise warns when it is missing)
 WHITENOISE_USE_FINDERS = True
+# The production profile (DTE_ENV) less what needs TLS: the live test server speaks plain HTTP. The
+# Content-Security-Policy stays on, so the browser tests run under it.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_SSL_REDIRECT = False
+SECURE_HSTS_SECONDS = 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = False
 # Tasks run in the test process when enqueued (huey's immediate mode, in-memory storage); the
 # scheduled jobs are called directly by their tests.
 HUEY = {**HUEY, "immediate": True}

@@ -74,7 +74,8 @@ def trainee_sign_up(*, name: str, id_number: str, phone: str, password: str, at:
     except ValidationError as exc:
         errors.update(exc.message_dict)
     try:
-        _check_password(password)
+        # Checked against the account it would be: the phone number is its username, the name the person's.
+        _check_password(password, User(username=phone, display_name=(name or "").strip()))
     except ValidationError as exc:
         errors.update(exc.message_dict)
     existing = people.find_person(id_number=id_number) if id_number else None

@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "dte.subsidy",
     "dte.reports",
     "dte.supervision",
+    "dte.ops",
 ]
 
 # dte.web.middleware.* are the named middleware, skipped for the JSON API under /api/.

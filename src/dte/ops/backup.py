@@ -1,0 +1,395 @@
+"""Backup and restore of a whole instance (README 运维).
+
+``backup`` writes, into a new directory, a consistent copy of the database taken while the platform
+keeps serving (SQLite: the online backup API in one step, a snapshot that writers do not wait for;
+PostgreSQL: ``pg_dump -Fc`` of an exported snapshot), the uploaded files under MEDIA_ROOT, and
+``manifest.json``: when, which database, the migrations applied, every file with its SHA-256, and the
+row count of every table as of the snapshot. The keys (SECRET_KEY, DTE_DATA_KEY) stay out unless
+asked: whoever holds a backup with the data key can read every ID number in it.
+
+``restore`` puts a backup into an empty instance only (a database with no data, no uploaded files),
+after checking every file against the manifest; the row counts are then compared with the manifest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+
+MANIFEST = "manifest.json"
+FORMAT = 1
+SQLITE_FILE = "database.sqlite3"
+PG_FILE = "database.pgdump"
+MEDIA_DIR = "media"
+KEYS_DIR = "keys"
+# Tables a freshly migrated instance fills by itself: their rows do not make a database "not empty".
+BOOKKEEPING = {"django_migrations", "django_content_type", "auth_permission"}
+
+
+@dataclass
+class RestoreResult:
+    manifest: dict[str, Any]
+    row_counts: dict[str, int]
+    keys_installed: list[str] = field(default_factory=list)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def key_check(secret: str) -> str:
+    """A fingerprint of the data key (reveals nothing about it): restore compares it with the instance's."""
+    return hmac.new(secret.encode(), b"dte-backup-data-key-check", hashlib.sha256).hexdigest()[:16]
+
+
+def _kind() -> str:
+    return "sqlite" if connection.vendor == "sqlite" else connection.vendor
+
+
+def _pg_env() -> tuple[list[str], dict[str, str]]:
+    s = connection.settings_dict
+    args = [
+        "-h",
+        s.get("HOST") or "127.0.0.1",
+        "-p",
+        str(s.get("PORT") or 5432),
+        "-U",
+        s.get("USER") or "postgres",
+    ]
+    env = {**os.environ}
+    if s.get("PASSWORD"):
+        env["PGPASSWORD"] = s["PASSWORD"]
+    return args, env
+
+
+def _quoted(table: str) -> str:
+    """A table name (read from the database's own catalogue) as an SQL identifier."""
+    return '"' + table.replace('"', '""') + '"'
+
+
+def _sqlite_tables(conn: sqlite3.Connection) -> list[str]:
+    rows = conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+    )
+    return [r[0] for r in rows]
+
+
+def _sqlite_facts(conn: sqlite3.Connection) -> tuple[dict[str, int], list[str]]:
+    tables = _sqlite_tables(conn)
+    counts = {t: conn.execute(f"SELECT COUNT(*) FROM {_quoted(t)}").fetchone()[0] for t in tables}  # noqa: S608
+    migrations = []
+    if "django_migrations" in tables:
+        migrations = [
+            f"{a}.{n}" for a, n in conn.execute("SELECT app, name FROM django_migrations ORDER BY id")
+        ]
+    return counts, migrations
+
+
+def _pg_tables(cursor) -> list[str]:
+    cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename")
+    return [r[0] for r in cursor.fetchall()]
+
+
+def _pg_facts(cursor) -> tuple[dict[str, int], list[str]]:
+    tables = _pg_tables(cursor)
+    counts = {}
+    for t in tables:
+        cursor.execute(f"SELECT COUNT(*) FROM {_quoted(t)}")  # noqa: S608
+        counts[t] = cursor.fetchone()[0]
+    migrations = []
+    if "django_migrations" in tables:
+        cursor.execute("SELECT app, name FROM django_migrations ORDER BY id")
+        migrations = [f"{a}.{n}" for a, n in cursor.fetchall()]
+    return counts, migrations
+
+
+def _backup_sqlite(target: Path) -> tuple[dict[str, int], list[str]]:
+    source = sqlite3.connect(connection.settings_dict["NAME"], timeout=60)
+    copy = sqlite3.connect(target / SQLITE_FILE)
+    try:
+        # pages=-1: the whole database in one step, read in one transaction. In WAL mode that is a
+        # snapshot: writers go on meanwhile, and the copy holds exactly what was committed when it began.
+        source.backup(copy, pages=-1)
+        return _sqlite_facts(copy)
+    finally:
+        copy.close()
+        source.close()
+
+
+def _backup_postgresql(target: Path) -> tuple[dict[str, int], list[str]]:
+    args, env = _pg_env()
+    # The counts and the dump read the same exported snapshot (REPEATABLE READ), so they agree.
+    with connection.cursor() as cursor:
+        cursor.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        try:
+            cursor.execute("SELECT pg_export_snapshot()")
+            snapshot = cursor.fetchone()[0]
+            counts, migrations = _pg_facts(cursor)
+            done = subprocess.run(
+                [
+                    "pg_dump",
+                    "-Fc",
+                    "--no-owner",
+                    f"--snapshot={snapshot}",
+                    *args,
+                    "-f",
+                    str(target / PG_FILE),
+                    connection.settings_dict["NAME"],
+                ],
+                env=env,
+                capture_output=True,
+                text=True,
+            )
+        finally:
+            cursor.execute("ROLLBACK")
+    if done.returncode != 0:
+        raise RuntimeError(f"pg_dump failed: {done.stderr.strip()}")
+    return counts, migrations
+
+
+def _copy_media(target: Path) -> list[Path]:
+    media = Path(settings.MEDIA_ROOT)
+    copied = []
+    if media.is_dir():
+        for path in sorted(p for p in media.rglob("*") if p.is_file()):
+            rel = path.relative_to(media)
+            dest = target / MEDIA_DIR / rel
+            dest.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            shutil.copy2(path, dest)
+            os.chmod(dest, 0o600)
+            copied.append(dest)
+    return copied
+
+
+def _copy_keys(target: Path) -> list[Path]:
+    keys = target / KEYS_DIR
+    keys.mkdir(mode=0o700)
+    written = []
+    for name, value in (("secret_key", settings.SECRET_KEY), ("data_key", settings.DATA_KEY)):
+        path = keys / name
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(value)
+        written.append(path)
+    return written
+
+
+def backup(*, target: Path, at: datetime, with_keys: bool = False) -> dict[str, Any]:
+    """Write a backup of this instance into ``target`` (a new or empty directory); return the manifest."""
+    target = Path(target)
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise ValidationError({"target": f"备份目录 {target} 已存在且不为空;请指定新的目录,以免覆盖已有备份"})
+    target.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(target, 0o700)
+    kind = _kind()
+    if kind == "sqlite":
+        counts, migrations = _backup_sqlite(target)
+        files = [target / SQLITE_FILE]
+    elif kind == "postgresql":
+        counts, migrations = _backup_postgresql(target)
+        files = [target / PG_FILE]
+    else:  # pragma: no cover
+        raise ValidationError(f"不支持备份 {kind} 数据库")
+    for path in files:
+        os.chmod(path, 0o600)
+    files += _copy_media(target)
+    if with_keys:
+        files += _copy_keys(target)
+    manifest = {
+        "format": FORMAT,
+        "created_at": at.isoformat(),
+        "database": kind,
+        "migrations": migrations,
+        "row_counts": counts,
+        "data_key_check": key_check(settings.DATA_KEY),
+        "keys_included": with_keys,
+        "files": [
+            {"path": p.relative_to(target).as_posix(), "size": p.stat().st_size, "sha256": _sha256(p)}
+            for p in files
+        ],
+    }
+    fd = os.open(target / MANIFEST, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(manifest, fh, ensure_ascii=False, indent=1)
+    _record_backup(manifest=manifest, target=target, at=at)
+    return manifest
+
+
+def read_manifest(source: Path) -> dict[str, Any]:
+    """The backup's manifest, after checking every file it lists against its size and SHA-256."""
+    source = Path(source)
+    try:
+        manifest = json.loads((source / MANIFEST).read_text())
+    except FileNotFoundError:
+        raise ValidationError({"source": f"{source} 中没有 {MANIFEST},不是平台的备份目录"}) from None
+    except ValueError:
+        raise ValidationError({"source": f"{source / MANIFEST} 已损坏(不是有效的 JSON)"}) from None
+    if manifest.get("format") != FORMAT:
+        raise ValidationError({"source": f"备份格式 {manifest.get('format')!r} 不受支持(应为 {FORMAT})"})
+    bad = []
+    for entry in manifest["files"]:
+        path = source / entry["path"]
+        if not path.is_file():
+            bad.append(f"{entry['path']}(缺失)")
+        elif path.stat().st_size != entry["size"] or _sha256(path) != entry["sha256"]:
+            bad.append(f"{entry['path']}(校验和不符)")
+    if bad:
+        raise ValidationError({"source": "备份文件校验未通过,未做任何恢复:" + "、".join(bad)})
+    return manifest
+
+
+def _current_data(kind: str) -> dict[str, int]:
+    """Rows per table in this instance's database, bookkeeping tables left out."""
+    return {t: n for t, n in _current_counts(kind).items() if n and t not in BOOKKEEPING}
+
+
+def _install_keys(source: Path, manifest: dict[str, Any]) -> list[str]:
+    if not manifest.get("keys_included"):
+        return []
+    installed = []
+    for name, env in (("secret_key", "SECRET_KEY"), ("data_key", "DTE_DATA_KEY")):
+        if os.environ.get(env):
+            continue  # the operator gives this key through the environment; theirs to set
+        dest = Path(settings.VAR_DIR) / name
+        tmp = dest.with_name(f".{name}.restore")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write((source / KEYS_DIR / name).read_text())
+        os.replace(tmp, dest)
+        installed.append(str(dest))
+    return installed
+
+
+def restore(*, source: Path, at: datetime) -> RestoreResult:
+    """Restore a backup into this instance, which must hold no data yet.
+
+    Refused, with nothing changed: a file missing or not matching its checksum; another kind of
+    database; data already in the database or files under MEDIA_ROOT; a data key other than the
+    backup's (unless the backup carries its keys)."""
+    source = Path(source)
+    manifest = read_manifest(source)
+    kind = _kind()
+    if manifest["database"] != kind:
+        raise ValidationError(
+            {"source": f"备份来自 {manifest['database']} 数据库,本实例使用 {kind},不能直接恢复"}
+        )
+    data = _current_data(kind)
+    if data:
+        shown = "、".join(f"{t}({n} 行)" for t, n in sorted(data.items())[:5])
+        raise ValidationError(
+            {"database": f"只能恢复到空实例:当前数据库已有数据({shown}…),未做任何恢复。请使用新的数据库"}
+        )
+    media = Path(settings.MEDIA_ROOT)
+    if media.is_dir() and any(p.is_file() for p in media.rglob("*")):
+        raise ValidationError({"media": f"只能恢复到空实例:{media} 中已有文件,未做任何恢复"})
+    if not manifest.get("keys_included") and manifest.get("data_key_check") != key_check(settings.DATA_KEY):
+        raise ValidationError(
+            {
+                "data_key": "本实例的数据密钥(DTE_DATA_KEY 或 var/data_key)与备份时不同,"
+                "恢复后将无法解密身份证号等个人数据;请先配置备份时的数据密钥"
+            }
+        )
+    connection.close()
+    if kind == "sqlite":
+        backup_file = sqlite3.connect(source / SQLITE_FILE)
+        live = sqlite3.connect(connection.settings_dict["NAME"], timeout=60)
+        try:
+            backup_file.backup(live, pages=-1)
+        finally:
+            live.close()
+            backup_file.close()
+    else:
+        args, env = _pg_env()
+        done = subprocess.run(
+            [
+                "pg_restore",
+                "--no-owner",
+                "--clean",
+                "--if-exists",
+                "--exit-on-error",
+                *args,
+                "-d",
+                connection.settings_dict["NAME"],
+                str(source / PG_FILE),
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"pg_restore failed: {done.stderr.strip()}")
+    for entry in manifest["files"]:
+        if entry["path"].startswith(MEDIA_DIR + "/"):
+            dest = media / entry["path"].removeprefix(MEDIA_DIR + "/")
+            dest.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            shutil.copy2(source / entry["path"], dest)
+            os.chmod(dest, 0o600)
+    keys = _install_keys(source, manifest)
+    counts = _current_counts(kind)
+    differ = {t: (counts.get(t), n) for t, n in manifest["row_counts"].items() if counts.get(t) != n}
+    if differ:
+        raise RuntimeError(f"restored row counts differ from the manifest: {differ}")
+    _record_restore(manifest=manifest, at=at)
+    return RestoreResult(manifest=manifest, row_counts=counts, keys_installed=keys)
+
+
+def _current_counts(kind: str) -> dict[str, int]:
+    if kind == "sqlite":
+        conn = sqlite3.connect(connection.settings_dict["NAME"], timeout=60)
+        try:
+            return _sqlite_facts(conn)[0]
+        finally:
+            conn.close()
+    with connection.cursor() as cursor:
+        return _pg_facts(cursor)[0]
+
+
+@transaction.atomic
+def _record_restore(*, manifest: dict[str, Any], at: datetime) -> None:
+    from dte.audit import services as audit
+
+    audit.record(
+        actor=None,
+        action="ops.restore",
+        object_type="instance",
+        object_id="",
+        after={"backup_created_at": manifest["created_at"], "database": manifest["database"]},
+        at=at,
+    )
+
+
+@transaction.atomic
+def _record_backup(*, manifest: dict[str, Any], target: Path, at: datetime) -> None:
+    """The backup, in the live instance's audit log (after the snapshot, so not in the copy)."""
+    from dte.audit import services as audit
+
+    audit.record(
+        actor=None,
+        action="ops.backup",
+        object_type="instance",
+        object_id="",
+        after={
+            "target": str(target),
+            "database": manifest["database"],
+            "files": len(manifest["files"]),
+            "keys_included": manifest["keys_included"],
+        },
+        at=at,
+    )

@@ -102,12 +102,12 @@ def _sqlite_facts(conn: sqlite3.Connection) -> tuple[dict[str, int], list[str]]:
     return counts, migrations
 
 
-def _pg_tables(cursor) -> list[str]:
+def _pg_tables(cursor: Any) -> list[str]:
     cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename")
     return [r[0] for r in cursor.fetchall()]
 
 
-def _pg_facts(cursor) -> tuple[dict[str, int], list[str]]:
+def _pg_facts(cursor: Any) -> tuple[dict[str, int], list[str]]:
     tables = _pg_tables(cursor)
     counts = {}
     for t in tables:
@@ -236,7 +236,7 @@ def read_manifest(source: Path) -> dict[str, Any]:
     """The backup's manifest, after checking every file it lists against its size and SHA-256."""
     source = Path(source)
     try:
-        manifest = json.loads((source / MANIFEST).read_text())
+        manifest: dict[str, Any] = json.loads((source / MANIFEST).read_text())
     except FileNotFoundError:
         raise ValidationError({"source": f"{source} 中没有 {MANIFEST},不是平台的备份目录"}) from None
     except ValueError:

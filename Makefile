@@ -25,9 +25,11 @@ test: setup
 	@scripts/ensure-fonts
 	.venv/bin/pytest $(PYTEST_ARGS)
 
+# ruff, then the import contracts of .importlinter (layers, a Django-free policy engine, no cycles).
 lint: setup
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	.venv/bin/lint-imports
 
 typecheck: setup
 	.venv/bin/mypy

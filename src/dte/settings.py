@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "dte.subsidy",
     "dte.reports",
     "dte.supervision",
+    "dte.demo",  # the demo and demo_oversight commands only
     "dte.ops",
 ]
 

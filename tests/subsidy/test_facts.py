@@ -10,7 +10,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from openpyxl import Workbook
 
-from dte.subsidy import facts
+from dte.subsidy import facts, selectors
 from dte.subsidy.models import FactImport, InsuranceMonth, Residence, Unemployment
 from dte.subsidy.tasks import run_fact_import
 
@@ -96,9 +96,9 @@ def test_facts_are_read_as_they_stood_on_the_claim_date(trainee, reference):
         person=person, kind="permit", valid_from=date(2024, 1, 1), valid_to=date(2024, 12, 31)
     )
     InsuranceMonth.objects.create(person=person, month=date(2025, 4, 1), county=lucheng)
-    then = facts.person_facts(person, date(2024, 6, 1))
+    then = selectors.person_facts(person, date(2024, 6, 1))
     assert then["unemployment_registered_in"] == "330302" and then["wenzhou_residence_permit"]
-    later = facts.person_facts(person, date(2025, 3, 10))
+    later = selectors.person_facts(person, date(2025, 3, 10))
     assert later["unemployment_registered_in"] is None and not later["wenzhou_residence_permit"]
     assert later["insurance_months"] == []  # April 2025 lies after the claim month
 
@@ -155,7 +155,7 @@ def test_every_kind_of_fact_is_read_with_its_type_on_both_databases(trainee, ref
     )
     for month in (date(2025, 2, 1), date(2025, 1, 1), date(2025, 4, 1)):
         InsuranceMonth.objects.create(person=person, month=month, county=ruian)
-    got = facts.person_facts(person, date(2025, 3, 10))
+    got = selectors.person_facts(person, date(2025, 3, 10))
     assert got["wenzhou_hukou"] is True and got["wenzhou_residence_permit"] is False
     assert got["unemployment_registered_in"] == "330381"
     assert got["employment"] == {
@@ -172,4 +172,4 @@ def test_every_kind_of_fact_is_read_with_its_type_on_both_databases(trainee, ref
     ]
     if person.sex == "female":
         assert got["retirement_category"] == "female_worker"
-    assert facts.person_facts(person, date(2030, 1, 2))["retired"] is True
+    assert selectors.person_facts(person, date(2030, 1, 2))["retired"] is True

@@ -1,5 +1,7 @@
 from django import forms
 
+from dte.catalog.models import County, EvaluationBody, Institution
+
 
 class LoginForm(forms.Form):
     username = forms.CharField(label="账号", max_length=150)
@@ -44,8 +46,6 @@ class StaffAccountForm(forms.Form):
     password = forms.CharField(label="初始密码(至少10位)", widget=forms.PasswordInput)
 
     def __init__(self, *args, roles, **kwargs):
-        from dte.catalog.models import County, EvaluationBody, Institution
-
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = [(r.value, r.label) for r in roles]
         self.fields["institution"].queryset = Institution.objects.filter(active=True)

@@ -1,14 +1,14 @@
 from __future__ import annotations
 
 from dte.accounts.models import Role, User
+from dte.accounts.services import CREATABLE_ROLES
+from dte.audit.models import AuditEntry
+from dte.catalog.models import County, Designation
+from dte.notifications.selectors import unread_count  # the home page's unread count (.importlinter)
 
 
 def home_summary(*, user: User) -> dict:
     """What a role's home page shows about its scope."""
-    from dte.audit.models import AuditEntry
-    from dte.catalog.models import County, Designation
-    from dte.notifications.selectors import unread_count
-
     out: dict = {"role": Role(user.role), "unread": unread_count(actor=user)}
     if user.role == Role.TRAINEE and user.person_id:
         out["person"] = user.person
@@ -27,8 +27,6 @@ def home_summary(*, user: User) -> dict:
 
 def accounts_for_manager(*, actor: User, role: str = "", q: str = ""):
     """Staff accounts the actor may manage (trainees are managed through their real-name record)."""
-    from dte.accounts.services import CREATABLE_ROLES
-
     roles = [r.value for r in CREATABLE_ROLES.get(Role(actor.role), [])]
     qs = User.objects.filter(role__in=roles).select_related("institution", "evaluation_body", "county")
     if role:

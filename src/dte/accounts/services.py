@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from dte.accounts.models import Role, User
+from dte.accounts.permissions import Cap, require
 from dte.audit import services as audit
 from dte.people import services as people
 
@@ -138,8 +139,6 @@ CREATABLE_ROLES = {
 
 
 def _require_manager(actor: User, role: str | None = None) -> None:
-    from dte.accounts.permissions import Cap, require
-
     require(actor, Cap.MANAGE_ACCOUNTS)
     if role is not None and role not in CREATABLE_ROLES.get(Role(actor.role), []):
         raise PermissionDenied(f"当前账号不能管理“{Role(role).label}”账号")

@@ -20,6 +20,8 @@ import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django.core.exceptions import ValidationError
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -102,3 +104,27 @@ def xlsx_bytes(header: Sequence[Any], rows: Iterable[Iterable[Any]], *, title: s
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+# -- reading an uploaded table --------------------------------------------------------------------
+
+
+def read_table(content: bytes, filename: str) -> list[list[Any]]:
+    """Rows of a CSV (UTF-8 or GB18030) or XLSX file, by content: an XLSX is a ZIP archive."""
+    if content[:4] == b"PK\x03\x04":
+        from openpyxl import load_workbook
+
+        try:
+            wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises several types for a damaged file
+            raise ValidationError({"file": "无法读取 XLSX 文件"}) from exc
+        return [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = content.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise ValidationError({"file": "无法识别文件编码,请使用 UTF-8"})
+    return [list(r) for r in csv.reader(io.StringIO(text))]

@@ -251,3 +251,25 @@ def anomalies(*, actor, since: date) -> list[dict]:
             }
         )
     return rows
+
+
+# -- for the subsidy claim [A2.3], [A2.5]: the evaluation app owns the level certificates ----------
+
+
+def valid_level_certificates(*, person) -> list[LevelCertificate]:
+    """The person's valid level certificates, newest first, with the training certificate each was
+    registered with (what a subsidy claim is pre-filled from)."""
+    return list(
+        LevelCertificate.objects.filter(person=person, status="valid")
+        .select_related("occupation", "level", "registration__training_certificate__institution")
+        .order_by("-issued_on", "-id")
+    )
+
+
+def level_certificate_of(*, person, pk: int) -> LevelCertificate | None:
+    """One of the person's level certificates (any status), with its training certificate and enrolment."""
+    return (
+        LevelCertificate.objects.select_related("registration__training_certificate__enrolment")
+        .filter(pk=pk, person=person)
+        .first()
+    )

@@ -22,6 +22,7 @@ from dte.core.spreadsheet import xlsx_bytes
 from dte.evaluation import forms, selectors, services
 from dte.evaluation.models import LevelCertificate, Registration
 from dte.training import documents
+from dte.training.forms import UploadForm
 from dte.training.selectors import certificates_for
 from dte.training.tables import read_table
 from dte.training.views import attempt
@@ -196,8 +197,6 @@ def results_import(request):
     """Upload results (XLSX or CSV) [P3.3] in two steps: the upload shows a preview (将登记 N 条成绩,
     将颁发 N 张证书, row by row, every bad row listed) and writes nothing; the scores are recorded and
     the certificates issued only when the body confirms. All or nothing."""
-    from dte.training.forms import UploadForm
-
     ctx: dict = {"columns": services.RESULT_COLUMNS, "back": reverse("evaluation:dashboard")}
     status = 200
     token = request.POST.get("token", "") if request.method == "POST" else ""

@@ -33,6 +33,7 @@ from dte.catalog.models import County, Level, Occupation
 from dte.evaluation.models import LevelCertificate
 from dte.policy import parameters
 from dte.policy.reference import goal
+from dte.reports.models import CountyReport
 from dte.subsidy.models import COUNTED, Claim, FundAccount, Repayment
 from dte.subsidy.models import Status as ClaimStatus
 from dte.training.models import Enrolment, TrainingCertificate
@@ -653,8 +654,6 @@ CLAIM_COLUMNS = [
 
 def reports_for(*, actor, year: int | None = None):
     """Year-end reports the actor may see: the city all of them, a county its own."""
-    from dte.reports.models import CountyReport
-
     qs = CountyReport.objects.select_related("county", "generated_by", "reviewed_by", "submitted_by")
     if not can(actor, Cap.SUPERVISE_CITY):
         if not (can(actor, Cap.VIEW_COUNTY_DASHBOARD) and actor.county_id):

@@ -1,16 +1,20 @@
 """The training and evaluation records a claim is pre-filled from [A2.3], [A2.5]: the trainee's
 专业技术等级证书 (evaluation app) and the 培训合格证书 it was registered with (training app).
 
-Those apps are read through the app registry, so that this app owns no schema of theirs; what a
-claim keeps is a frozen copy of the facts (``CertificateFacts``), as of the day the claim starts."""
+Those apps own their records and are read through their selectors (``dte.evaluation.selectors``,
+``dte.training.selectors``); what a claim keeps is a frozen copy of the facts (``CertificateFacts``),
+as of the day the claim starts."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import date
 
-from django.apps import apps
 from django.core.exceptions import ValidationError
+
+from dte.evaluation import selectors as evaluation
+from dte.training import rules as training_rules
+from dte.training import selectors as training
 
 
 @dataclass(frozen=True)
@@ -33,28 +37,14 @@ class CertificateFacts:
         return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(self).items()}
 
 
-def _level_model():
-    return apps.get_model("evaluation", "LevelCertificate")
-
-
 def level_certificates(person) -> list:
     """The person's valid level certificates, newest first."""
-    model = _level_model()
-    return list(
-        model.objects.filter(person=person, status="valid")
-        .select_related("occupation", "level", "registration__training_certificate__institution")
-        .order_by("-issued_on", "-id")
-    )
+    return evaluation.valid_level_certificates(person=person)
 
 
 def certificate_facts(*, person, level_certificate_id: int) -> CertificateFacts:
     """The facts of one of the person's valid level certificates and of its training certificate."""
-    lc = (
-        _level_model()
-        .objects.select_related("registration__training_certificate__enrolment")
-        .filter(pk=level_certificate_id, person=person)
-        .first()
-    )
+    lc = evaluation.level_certificate_of(person=person, pk=level_certificate_id)
     if lc is None:
         raise ValidationError({"level_certificate": "未找到本人的该专业技术等级证书"})
     if lc.status != "valid":
@@ -86,14 +76,7 @@ def class_anomalies(class_id: int | None) -> list[str]:
     the class's attendance."""
     if class_id is None:
         return []
-    klass = apps.get_model("training", "TrainingClass").objects.filter(pk=class_id).first()
-    if klass is None:
-        return []
-    from dte.training import rules as training_rules
-
-    counts: dict[str, int] = {}
-    for a in training_rules.anomalies(klass=klass):
-        counts[a.kind] = counts.get(a.kind, 0) + 1
+    counts = training.class_anomaly_counts(class_id=class_id)
     return [f"{training_rules.ANOMALY_KINDS[k]} {n} 条" for k, n in counts.items()]
 
 
@@ -102,12 +85,9 @@ def class_attendance_anomaly(class_id: int | None) -> str:
     30% of its attendance records are manual corrections. Returns a description, or ''."""
     if class_id is None:
         return ""
-    attendance = apps.get_model("training", "Attendance")
-    rows = attendance.objects.filter(session__klass_id=class_id)
-    total = rows.count()
+    total, manual = training.class_attendance_counts(class_id=class_id)
     if total < 10:
         return ""
-    manual = rows.filter(source="manual").count()
     if manual * 10 >= total * 3:
         return f"所属班次考勤记录{total}条中人工更正{manual}条(≥30%)"
     return ""

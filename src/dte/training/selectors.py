@@ -13,6 +13,7 @@ from django.utils import timezone
 from dte.accounts.permissions import Cap, can, require
 from dte.training import record, rules
 from dte.training.models import (
+    Attendance,
     ContinuingEducationCredit,
     Enrolment,
     Event,
@@ -380,3 +381,24 @@ def ce_hours(*, actor, year: int, occupation: str = ""):
 def ce_years() -> list[int]:
     """Years that have credits, newest first (for the year filter)."""
     return sorted(set(ContinuingEducationCredit.objects.values_list("year", flat=True)), reverse=True)
+
+
+# -- for the subsidy reviewer [P2.3]: a claimant's training class ----------------------------------
+
+
+def class_anomaly_counts(*, class_id: int) -> dict[str, int]:
+    """The attendance anomalies of one class by kind (``rules.ANOMALY_KINDS``), by the same check the
+    institution and the city see on the training pages; empty for a class that does not exist."""
+    klass = TrainingClass.objects.filter(pk=class_id).first()
+    counts: dict[str, int] = {}
+    if klass is None:
+        return counts
+    for a in rules.anomalies(klass=klass):
+        counts[a.kind] = counts.get(a.kind, 0) + 1
+    return counts
+
+
+def class_attendance_counts(*, class_id: int) -> tuple[int, int]:
+    """(all attendance records, those entered by hand) of one class."""
+    rows = Attendance.objects.filter(session__klass_id=class_id)
+    return rows.count(), rows.filter(source="manual").count()

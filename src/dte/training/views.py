@@ -13,8 +13,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dte.accounts.permissions import Cap, allows, can
+from dte.catalog.models import Institution, Occupation
 from dte.core import clock, spreadsheet
 from dte.core.forms import add_form_errors
+from dte.evaluation import selectors as evaluation  # the trainee's page: see .importlinter
 from dte.training import checkin, documents, forms, rules, selectors, services
 from dte.training.models import Enrolment, Event, Session, TrainingCertificate
 from dte.training.tables import read_table
@@ -784,8 +786,6 @@ def claim_link() -> tuple[str, bool]:
 
 @allows(Cap.VIEW_OWN_RECORDS)
 def me(request):
-    from dte.evaluation import selectors as evaluation
-
     data = selectors.my_training(actor=request.user, now=clock.now())
     level = evaluation.my_level(actor=request.user)
     url, internal = claim_link()
@@ -881,8 +881,6 @@ def _year_param(request, default: int) -> int:
 def ce_hours(request):
     """CE hours by year and occupation for the city officer and the auditor [P4.1]; ``format=csv``
     or ``format=xlsx`` exports them with full ID numbers (the export is recorded in the audit log)."""
-    from dte.catalog.models import Occupation
-
     today = timezone.localdate(clock.now())
     year = _year_param(request, today.year)
     occupation = request.GET.get("occupation", "")
@@ -942,8 +940,6 @@ ANOMALY_COLUMNS = ["培训机构", "班次", "职业", "等级", "异常类型",
 def anomalies(request):
     """City-wide attendance anomalies for the city officer and the auditor, by institution and kind
     of anomaly [P2.3]; ``format=csv`` downloads the same list."""
-    from dte.catalog.models import Institution
-
     raw = request.GET.get("institution", "")
     institution_id = int(raw) if raw.isdigit() else None
     kind = request.GET.get("kind", "")

@@ -7,6 +7,7 @@ from dte.catalog import selectors
 from dte.core import clock
 from dte.policy import parameters
 from dte.policy.reference import goal
+from dte.training import selectors as training  # [P5.3b] published fees and open classes
 
 
 def _standards() -> dict[str, dict]:
@@ -49,8 +50,6 @@ def institution(request, pk: int):
     inst = selectors.institution_detail(pk=pk)
     if inst is None:
         raise Http404("没有这个培训机构")
-    from dte.training import selectors as training  # [P5.3b] published fees and open classes
-
     return render(
         request,
         "web/institution.html",

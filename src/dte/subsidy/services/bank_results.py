@@ -17,7 +17,7 @@ from django.db import transaction
 from dte.accounts.permissions import Cap, can, require
 from dte.audit import services as audit
 from dte.core.bounds import clean_text
-from dte.subsidy import facts as fact_files
+from dte.core.spreadsheet import read_table
 from dte.subsidy.models import Claim, LedgerEntry, PaymentBatch, PaymentLine, Recovery, Status
 from dte.subsidy.services.common import county_scope, event, local_date, tell, trace
 
@@ -45,7 +45,7 @@ RESULT_LABEL = {"paid": "成功", "failed": "失败", "returned": "退票"}
 
 
 def _result_lines(content: bytes, filename: str) -> list[ResultRow]:
-    rows = fact_files.read_table(content, filename)
+    rows = read_table(content, filename)
     if not rows:
         raise ValidationError({"file": "文件为空"})
     header = [str(h or "").strip() for h in rows[0]]

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import date
 
 from dte.policy.engine import evaluate
-from dte.subsidy import facts as person_facts
 from dte.subsidy.models import ENGINE_STATUS, Claim, Status
+from dte.subsidy.selectors import person_facts
 from dte.subsidy.services.common import prior_claims
 
 
@@ -18,7 +18,7 @@ def engine_input(claim: Claim, on: date, priors: list[tuple] | None = None) -> d
     out = {
         "id": claim.pk,
         "claim_date": on.isoformat(),
-        "person": person_facts.person_facts(person, on, claim.retirement_category),
+        "person": person_facts(person, on, claim.retirement_category),
         "level_certificate": {
             "occupation": claim.occupation.code,
             "level": claim.level.code,

@@ -1,5 +1,7 @@
 from django import template
 
+from dte.core import bounds
+
 register = template.Library()
 
 
@@ -26,8 +28,6 @@ def yuan(amount):
 def bound(name: str) -> int:
     """``maxlength="{% bound 'REASON_MAX' %}"``: a limit of dte.core.bounds, so that a form says the
     same limit the service enforces (the service refuses a longer text all the same)."""
-    from dte.core import bounds
-
     value = getattr(bounds, name)
     if not isinstance(value, int) or not name.endswith("_MAX"):
         raise template.TemplateSyntaxError(f"{name} is not a limit of dte.core.bounds")

@@ -55,6 +55,7 @@ def free_port() -> int:
 def prepare_env(db: str) -> dict:
     var = tempfile.mkdtemp(prefix="dte-bench-claims-")
     env = {**os.environ, "DTE_VAR_DIR": var, "DJANGO_SETTINGS_MODULE": "dte.settings", "LOG_LEVEL": "ERROR"}
+    env["DTE_ENV"] = "development"  # the bench speaks plain HTTP to dte serve: no redirect to HTTPS
     env["PYTHONPATH"] = str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", "")
     if db == "postgres":
         import psycopg

@@ -50,6 +50,7 @@ def prepare_env(db: str) -> None:
     var = tempfile.mkdtemp(prefix="dte-bench-oversight-")
     atexit.register(shutil.rmtree, var, ignore_errors=True)  # the SQLite file and the static files
     os.environ.update({"DTE_VAR_DIR": var, "DJANGO_SETTINGS_MODULE": "dte.settings", "LOG_LEVEL": "ERROR"})
+    os.environ["DTE_ENV"] = "development"  # plain HTTP requests: no redirect to HTTPS
     if db == "postgres":
         import psycopg
 

@@ -29,7 +29,8 @@ def _get(port: int, path: str, headers: str = "") -> bytes:
 @pytest.fixture
 def served(tmp_path: Path):
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env.update(DTE_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="dte.settings")
+    # Plain HTTP on 127.0.0.1: the development profile (production would redirect to HTTPS).
+    env.update(DTE_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="dte.settings", DTE_ENV="development")
     port = _free_port()
     dte = str(Path(sys.executable).parent / "dte")
     proc = subprocess.Popen(

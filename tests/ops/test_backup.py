@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage
 from django.core.management import call_command
 from django.db import connection, connections, transaction
 
@@ -215,3 +217,19 @@ def test_a_backup_with_its_keys_restores_them_into_the_fresh_instance(tmp_path, 
     )
     assert read.stdout.strip() == person.id_number, read.stderr
     assert connection.vendor == "sqlite"
+
+
+def test_uploaded_files_travel_with_the_backup_and_come_back_private(tmp_path, make_person, settings):
+    make_person("陈晓明", seq=27)
+    settings.MEDIA_ROOT = tmp_path / "media"  # pytest-django's settings fixture: restored after the test
+    name = FileSystemStorage().save("evidence/2026/scan.pdf", ContentFile(b"%PDF-1.4 scan of a certificate"))
+    manifest = backup(target=tmp_path / "bk", at=AT)
+    entry = next(f for f in manifest["files"] if f["path"] == f"media/{name}")
+    assert entry["size"] == 30 and len(entry["sha256"]) == 64
+
+    fresh = tmp_path / "fresh-var"
+    done = _dte(fresh, "restore", str(tmp_path / "bk"), DTE_DATA_KEY=settings.DATA_KEY)
+    assert done.returncode == 0, done.stderr
+    restored = fresh / "media" / name
+    assert restored.read_bytes() == b"%PDF-1.4 scan of a certificate"
+    assert stat.S_IMODE(restored.stat().st_mode) == 0o600

@@ -6,6 +6,8 @@ from django.db import connections
 from django.urls import get_resolver
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dte.settings")
+# Whatever server loads the platform, the files it creates (uploads, database, keys) are its user's only.
+os.umask(0o077)
 application = get_wsgi_application()
 # Import every view now rather than on the first request (so that the freeze below covers them).
 get_resolver().url_patterns  # noqa: B018

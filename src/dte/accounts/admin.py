@@ -1,8 +1,8 @@
 from django.contrib import admin
 
 from dte.accounts.models import User
-from dte.accounts.permissions import Cap
 from dte.core.admin_site import CapabilityAdmin, site
+from dte.core.permissions import Cap
 
 
 @admin.register(User, site=site)

@@ -4,7 +4,7 @@ from dte.accounts.models import Role, User
 from dte.accounts.services import CREATABLE_ROLES
 from dte.audit.models import AuditEntry
 from dte.catalog.models import County, Designation
-from dte.notifications.selectors import unread_count  # the home page's unread count (.importlinter)
+from dte.notifications.selectors import unread_count
 
 
 def home_summary(*, user: User) -> dict:

@@ -9,8 +9,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from dte.accounts.models import Role, User
-from dte.accounts.permissions import Cap, require
 from dte.audit import services as audit
+from dte.core.permissions import Cap, require
 from dte.people import services as people
 
 

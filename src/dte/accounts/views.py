@@ -10,9 +10,9 @@ from django.views.decorators.http import require_POST
 from dte.accounts import selectors, services
 from dte.accounts.forms import AccountActionForm, LoginForm, PasswordChangeForm, SignUpForm, StaffAccountForm
 from dte.accounts.models import Role
-from dte.accounts.permissions import Cap, allows
 from dte.core import clock
 from dte.core.forms import add_form_errors
+from dte.core.permissions import Cap, allows
 
 
 def login_view(request):

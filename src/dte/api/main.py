@@ -6,12 +6,12 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from ninja import NinjaAPI, Schema, Status
 
-from dte.accounts.permissions import Cap, require
 from dte.audit import services as audit_services
 from dte.catalog import selectors as catalog
 from dte.catalog.models import County
 from dte.core import clock
 from dte.core.api_auth import session_auth
+from dte.core.permissions import Cap, require
 from dte.evaluation.api import router as evaluation_router
 from dte.people import services as people_services
 from dte.reports.api import router as reports_router

@@ -1,8 +1,8 @@
 from django.contrib import admin
 
-from dte.accounts.permissions import Cap
 from dte.audit.models import AuditEntry
 from dte.core.admin_site import CapabilityAdmin, site
+from dte.core.permissions import Cap
 
 
 @admin.register(AuditEntry, site=site)

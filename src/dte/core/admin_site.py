@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from dte.accounts.permissions import Cap, can
 from dte.catalog.services import catalog_save
 from dte.core import clock
+from dte.core.permissions import Cap, can
 
 
 class DteAdminSite(admin.AdminSite):

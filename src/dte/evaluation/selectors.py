@@ -11,8 +11,8 @@ from django.db.models import Count
 from django.http import Http404
 from django.utils import timezone
 
-from dte.accounts.permissions import Cap, can, require
 from dte.catalog.models import EvaluationBody
+from dte.core.permissions import Cap, can, require
 from dte.evaluation.models import PASS_MARK, LevelCertificate, Registration, TitleRecognition
 from dte.policy import parameters
 from dte.training.models import TrainingCertificate

@@ -12,8 +12,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from dte.accounts.permissions import Cap, can, require
 from dte.audit import services as audit
+from dte.core.permissions import Cap, can, require
 from dte.evaluation import conditions
 from dte.evaluation.models import (
     PASS_MARK,

@@ -15,9 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from dte.accounts.permissions import Cap, allows, can
 from dte.core import clock
 from dte.core.forms import add_form_errors
+from dte.core.permissions import Cap, allows, can
 from dte.core.spreadsheet import xlsx_bytes
 from dte.evaluation import forms, selectors, services
 from dte.evaluation.models import LevelCertificate, Registration

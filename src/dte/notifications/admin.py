@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from dte.accounts.permissions import Cap
 from dte.core.admin_site import CapabilityAdmin, site
+from dte.core.permissions import Cap
 from dte.notifications.models import Message, OutboxMessage
 
 

@@ -9,9 +9,9 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from dte.accounts.permissions import Cap, allows
 from dte.core import clock
 from dte.core.bounds import page_number
+from dte.core.permissions import Cap, allows
 from dte.notifications import selectors, services
 
 PAGE_SIZE = 50

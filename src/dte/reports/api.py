@@ -7,9 +7,9 @@ from datetime import datetime
 from django.core.exceptions import PermissionDenied
 from ninja import Router, Schema, Status
 
-from dte.accounts.permissions import Cap, can
 from dte.core import clock
 from dte.core.api_auth import session_auth
+from dte.core.permissions import Cap, can
 from dte.reports import selectors, services
 from dte.reports.views import tables
 

@@ -28,8 +28,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, IntegerField, Min, Q, Sum
 from django.db.models.functions import Coalesce
 
-from dte.accounts.permissions import Cap, can
 from dte.catalog.models import County, Level, Occupation
+from dte.core.permissions import Cap, can
 from dte.evaluation.models import LevelCertificate
 from dte.policy import parameters
 from dte.policy.reference import goal

@@ -9,9 +9,9 @@ from datetime import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from dte.accounts.permissions import Cap, require
 from dte.audit import services as audit
 from dte.catalog.models import County
+from dte.core.permissions import Cap, require
 from dte.reports import selectors
 from dte.reports.models import CountyReport
 

@@ -11,9 +11,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from dte.accounts.permissions import Cap, allows, can
 from dte.core import clock
 from dte.core.bounds import YEAR_MAX, YEAR_MIN, parse_int
+from dte.core.permissions import Cap, allows, can
 from dte.core.spreadsheet import SafeCsvWriter
 from dte.reports import exports, selectors, services
 from dte.reports.selectors import OUTSIDE, STAGES

@@ -3,8 +3,8 @@ through the services, so the audit trail and the decision trace stay complete)."
 
 from django.contrib import admin
 
-from dte.accounts.permissions import Cap
 from dte.core.admin_site import CapabilityAdmin, site
+from dte.core.permissions import Cap
 from dte.subsidy.models import (
     ApiToken,
     Claim,

@@ -13,9 +13,9 @@ from ninja import Router, Schema, Status
 from ninja.security import HttpBearer
 from pydantic import BaseModel
 
-from dte.accounts.permissions import Cap, require
 from dte.core import clock
 from dte.core.api_auth import session_auth
+from dte.core.permissions import Cap, require
 from dte.subsidy import facts, selectors, sources
 from dte.subsidy.models import ApiToken, Claim
 from dte.subsidy.services.claims import claim_discard, claim_start, claim_submit, claim_update, claim_withdraw

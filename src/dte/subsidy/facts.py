@@ -17,10 +17,10 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from dte.accounts.permissions import Cap, can
 from dte.audit import services as audit
 from dte.catalog.models import County
 from dte.core.bounds import LABEL_MAX, clean_text
+from dte.core.permissions import Cap, can
 from dte.core.spreadsheet import read_table
 from dte.people.models import Person
 from dte.subsidy import services

@@ -10,7 +10,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Q, QuerySet
 
-from dte.accounts.permissions import Cap, can
+from dte.core.permissions import Cap, can
 from dte.people.models import Person
 from dte.policy.calendar import get_calendar
 from dte.subsidy.models import OPEN_FOR_REVIEW, Claim, FundAccount, PaymentBatch, Residence, Status

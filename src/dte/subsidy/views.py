@@ -11,11 +11,11 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from dte.accounts.permissions import Cap, allows, can
 from dte.catalog.models import County, Occupation
 from dte.core import clock
 from dte.core.bounds import page_number
 from dte.core.client import client_address
+from dte.core.permissions import Cap, allows, can
 from dte.notifications import selectors as inbox_selectors
 from dte.policy.rules import RULE_IDS
 from dte.subsidy import facts, selectors, services, sources

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from dte.accounts.permissions import Cap
 from dte.core.admin_site import CapabilityAdmin, site
+from dte.core.permissions import Cap
 from dte.supervision.models import (
     DocumentRequest,
     Finding,

@@ -14,8 +14,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Case, Count, F, IntegerField, Max, Q, Sum, Value, When
 from django.http import Http404
 
-from dte.accounts.permissions import Cap, can, require
 from dte.catalog.models import Institution
+from dte.core.permissions import Cap, can, require
 from dte.supervision import services
 from dte.supervision.models import (
     QUESTIONS,

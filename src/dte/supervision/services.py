@@ -11,9 +11,9 @@ from datetime import date, datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from dte.accounts.permissions import Cap, require
 from dte.audit import services as audit
 from dte.catalog.models import Institution
+from dte.core.permissions import Cap, require
 from dte.supervision.models import (
     QUESTIONS,
     AnomalyAction,

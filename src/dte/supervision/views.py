@@ -9,8 +9,8 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from dte.accounts.permissions import Cap, allows, can
 from dte.core import clock
+from dte.core.permissions import Cap, allows, can
 from dte.core.spreadsheet import SafeCsvWriter
 from dte.evaluation import selectors as evaluation_selectors
 from dte.supervision import forms, selectors, services

@@ -3,8 +3,8 @@ through dte.training.services (and its audit entry), never through the admin."""
 
 from django.contrib import admin
 
-from dte.accounts.permissions import Cap
 from dte.core.admin_site import CapabilityAdmin, site
+from dte.core.permissions import Cap
 from dte.training import models
 
 

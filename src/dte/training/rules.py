@@ -12,7 +12,7 @@ from functools import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 
-from dte.accounts.permissions import Cap, can, require
+from dte.core.permissions import Cap, can, require
 from dte.policy import parameters
 from dte.training import record
 from dte.training.models import Attendance, Enrolment, Session, local_tz

@@ -10,7 +10,7 @@ from django.db.models import Count, F, Q
 from django.http import Http404
 from django.utils import timezone
 
-from dte.accounts.permissions import Cap, can, require
+from dte.core.permissions import Cap, can, require
 from dte.training import record, rules
 from dte.training.models import (
     Attendance,

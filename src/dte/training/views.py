@@ -12,10 +12,10 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from dte.accounts.permissions import Cap, allows, can
 from dte.catalog.models import Institution, Occupation
 from dte.core import clock, spreadsheet
 from dte.core.forms import add_form_errors
+from dte.core.permissions import Cap, allows, can
 from dte.evaluation import selectors as evaluation  # the trainee's page: see .importlinter
 from dte.training import checkin, documents, forms, rules, selectors, services
 from dte.training.models import Enrolment, Event, Session, TrainingCertificate

@@ -14,9 +14,9 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from dte.accounts.permissions import Cap, can, require
 from dte.audit import services as audit
 from dte.core.bounds import clean_text
+from dte.core.permissions import Cap, can, require
 from dte.core.spreadsheet import read_table
 from dte.subsidy.models import Claim, LedgerEntry, PaymentBatch, PaymentLine, Recovery, Status
 from dte.subsidy.services.common import county_scope, event, local_date, tell, trace

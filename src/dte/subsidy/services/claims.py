@@ -10,10 +10,10 @@ from datetime import date, datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
-from dte.accounts.permissions import Cap, require
 from dte.audit import services as audit
 from dte.catalog.models import County
 from dte.core.bounds import LABEL_MAX, REASON_MAX, clean_text
+from dte.core.permissions import Cap, require
 from dte.people import crypto
 from dte.people.services import clean_phone
 from dte.subsidy import evidence as evidence_files

@@ -12,11 +12,11 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from dte.accounts.permissions import Cap, can, require
 from dte.audit import services as audit
 from dte.catalog.models import County
 from dte.core import rows
 from dte.core.bounds import FILENAME_MAX, clean_text
+from dte.core.permissions import Cap, can, require
 from dte.notifications.services import notify
 from dte.policy import periods
 from dte.subsidy import sql as claim_sql

@@ -13,11 +13,11 @@ from datetime import date, datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from dte.accounts.permissions import Cap, can, require
 from dte.audit import services as audit
 from dte.catalog.models import County
 from dte.core import spreadsheet
 from dte.core.bounds import FINDING_MAX, REASON_MAX, clean_text
+from dte.core.permissions import Cap, can, require
 from dte.people.masking import mask_id_number, mask_name
 from dte.policy.periods import add_years
 from dte.subsidy.models import Claim, CreditEntry

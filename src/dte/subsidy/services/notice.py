@@ -9,8 +9,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from dte.accounts.permissions import Cap, can
 from dte.core.bounds import CONTACT_MAX, FINDING_MAX, REASON_MAX, clean_text
+from dte.core.permissions import Cap, can
 from dte.policy import periods
 from dte.subsidy import evidence as evidence_files
 from dte.subsidy.models import Claim, Evidence, Objection, Status

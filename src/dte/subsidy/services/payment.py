@@ -17,11 +17,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
 
-from dte.accounts.permissions import Cap, require
 from dte.audit import services as audit
 from dte.catalog.models import County
 from dte.core import spreadsheet
 from dte.core.bounds import clean_text
+from dte.core.permissions import Cap, require
 from dte.subsidy.models import Claim, FundAccount, LedgerEntry, PaymentBatch, PaymentLine, Status
 from dte.subsidy.services.common import (
     clean_account,

@@ -7,9 +7,9 @@ from datetime import date, datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from dte.accounts.permissions import Cap, require
 from dte.audit import services as audit
 from dte.core.bounds import FINDING_MAX, REASON_MAX, clean_text
+from dte.core.permissions import Cap, require
 from dte.subsidy.models import Claim, FundAccount, LedgerEntry, PaymentLine, Recovery, Repayment, Status
 from dte.subsidy.services.common import REMEDIES, county_scope, event, local_date, tell, whole_yuan
 

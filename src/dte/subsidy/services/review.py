@@ -10,8 +10,8 @@ from datetime import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from dte.accounts.permissions import Cap, require
 from dte.core.bounds import ANSWER_MAX, NOTE_MAX, REASON_MAX, clean_text
+from dte.core.permissions import Cap, require
 from dte.policy import periods
 from dte.policy.calendar import get_calendar
 from dte.policy.rules import RULE_IDS

@@ -10,8 +10,8 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from dte.accounts.permissions import Cap, require
 from dte.audit import services as audit
+from dte.core.permissions import Cap, require
 from dte.people.models import Person
 from dte.people.services import clean_id_number
 from dte.training import checkin, rules

@@ -9,8 +9,8 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from dte.accounts.permissions import Cap, can, require
 from dte.audit import services as audit
+from dte.core.permissions import Cap, can, require
 from dte.training import record, rules
 from dte.training.models import (
     ContinuingEducationCredit,

@@ -7,8 +7,8 @@ from datetime import date, datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from dte.accounts.permissions import Cap, can, require
 from dte.audit import services as audit
+from dte.core.permissions import Cap, can, require
 from dte.people.models import Person
 from dte.people.services import clean_id_number, find_person, person_register
 from dte.policy.identity import IdNumberError, parse_id_number

@@ -7,8 +7,8 @@ from datetime import date, datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from dte.accounts.permissions import Cap, require
 from dte.audit import services as audit
+from dte.core.permissions import Cap, require
 from dte.training.models import Event, EventRegistration
 from dte.training.services.common import (
     CAPACITY_MAX,

@@ -7,9 +7,9 @@ from datetime import date, datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from dte.accounts.permissions import Cap, require
 from dte.audit import services as audit
 from dte.catalog.models import Designation, EvaluationBody, Level, Occupation
+from dte.core.permissions import Cap, require
 from dte.training import record, rules
 from dte.training.models import Mode, TrainingPlan
 from dte.training.services.common import (

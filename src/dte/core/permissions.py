@@ -12,7 +12,7 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 
-from dte.accounts.models import Role
+from dte.core.roles import Role
 
 
 class Cap(StrEnum):

@@ -243,3 +243,15 @@ def test_uploaded_files_travel_with_the_backup_and_come_back_private(tmp_path, m
     restored = fresh / "media" / name
     assert restored.read_bytes() == b"%PDF-1.4 scan of a certificate"
     assert stat.S_IMODE(restored.stat().st_mode) == 0o600
+
+
+@sqlite_only
+def test_a_backup_with_its_keys_is_refused_where_the_environment_gives_another_data_key(
+    tmp_path, make_person
+):
+    make_person("陈晓明", seq=28)
+    backup(target=tmp_path / "bk", at=AT, with_keys=True)
+    fresh = tmp_path / "fresh-var"
+    done = _dte(fresh, "restore", str(tmp_path / "bk"), DTE_DATA_KEY="another-key-given-by-the-environment")
+    assert done.returncode != 0 and "与备份时不同" in done.stderr
+    assert _counts(fresh / "dte.sqlite3") == {}

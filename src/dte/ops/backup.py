@@ -299,7 +299,13 @@ def restore(*, source: Path, at: datetime) -> RestoreResult:
     media = Path(settings.MEDIA_ROOT)
     if media.is_dir() and any(p.is_file() for p in media.rglob("*")):
         raise ValidationError({"media": f"只能恢复到空实例:{media} 中已有文件,未做任何恢复"})
-    if not manifest.get("keys_included") and manifest.get("data_key_check") != key_check(settings.DATA_KEY):
+    # The data key the instance will read with: the backup's own when it carries it (installed below),
+    # unless DTE_DATA_KEY gives one, which the operator's environment keeps.
+    if manifest.get("keys_included") and not os.environ.get("DTE_DATA_KEY"):
+        data_key = (source / KEYS_DIR / "data_key").read_text()
+    else:
+        data_key = settings.DATA_KEY
+    if manifest.get("data_key_check") != key_check(data_key):
         raise ValidationError(
             {
                 "data_key": "本实例的数据密钥(DTE_DATA_KEY 或 var/data_key)与备份时不同,"

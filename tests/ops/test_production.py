@@ -18,7 +18,10 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "dte"
 
 
 def _run(code: str, var_dir: Path, **env: str) -> subprocess.CompletedProcess:
-    environ = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DEBUG", "DTE_ENV"}}
+    # The browser tests' conftest sets DJANGO_ALLOW_ASYNC_UNSAFE for the whole run (Playwright's event
+    # loop); a deployment never has it, and the deploy check rightly refuses it (async.E001).
+    dropped = {"DATABASE_URL", "DEBUG", "DTE_ENV", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    environ = {k: v for k, v in os.environ.items() if k not in dropped}
     environ.update(DJANGO_SETTINGS_MODULE="dte.settings", DTE_VAR_DIR=str(var_dir), **env)
     return subprocess.run(
         [sys.executable, "-c", code], env=environ, capture_output=True, text=True, timeout=300

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from dte.accounts.models import Role, User
 from dte.audit import services as audit
+from dte.core.bounds import REASON_MAX, clean_text
 from dte.core.permissions import Cap, require
 from dte.people import services as people
 
@@ -177,7 +178,8 @@ def account_set_active(*, actor: User, user: User, active: bool, reason: str, at
     _require_manager(actor, user.role)
     if user.pk == actor.pk:
         raise ValidationError({"active": "不能停用自己的账号"})
-    if not reason.strip():
+    reason = clean_text(reason, field="reason", label="理由", max_length=REASON_MAX)
+    if not reason:
         raise ValidationError({"reason": "请填写理由"})
     if user.is_active == active:
         return

@@ -4,7 +4,6 @@ change in the audit log inside its own transaction."""
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -13,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from dte.audit import services as audit
+from dte.core.bounds import REASON_MAX, clean_text
 from dte.core.permissions import Cap, can, require
 from dte.evaluation import conditions
 from dte.evaluation.models import (
@@ -65,23 +65,6 @@ def declaration(reg: Registration) -> conditions.Declaration:
         has_training_certificate=cert.status == TrainingCertificate.Status.VALID,
         lower_certificate=_lower_certificate(reg.person_id, reg.occupation_id, reg.level.rank),
     )
-
-
-REASON_MAX = 500
-
-
-def _clean_reason(raw: object) -> str:
-    """A reason a person typed: at most 500 characters, line breaks and tabs but no other control
-    or direction character."""
-    text = str(raw or "").strip()
-    if len(text) > REASON_MAX:
-        raise ValidationError({"insist_reason": f"坚持申报理由不能超过{REASON_MAX}个字"})
-    if any(
-        (unicodedata.category(ch) in ("Cc", "Cf") and ch not in "\n\r\t") or ch in "\u061c\u200e\u200f"
-        for ch in text
-    ):
-        raise ValidationError({"insist_reason": "坚持申报理由含有控制字符或文字方向控制符,请删除后重试"})
-    return text
 
 
 INSIST_HINT = "如确认符合条件,可勾选「坚持申报」并填写理由:申报将提交评价机构,并标记报市人力社保局"
@@ -137,7 +120,9 @@ def registration_create(
             lower_certificate=_lower_certificate(cert.person_id, cert.occupation_id, cert.level.rank),
         )
     )
-    insist_reason = _clean_reason(insist_reason)
+    insist_reason = clean_text(
+        insist_reason, field="insist_reason", label="坚持申报理由", max_length=REASON_MAX
+    )
     if outcome.met:
         insist, insist_reason = False, ""
     elif not insist:
@@ -346,13 +331,14 @@ def level_certificate_revoke(
         require_body(actor, cert.evaluation_body_id)
     if cert.status == LevelCertificate.Status.REVOKED:
         raise ValidationError("该证书已撤销")
-    if not reason.strip():
+    reason = clean_text(reason, field="reason", label="撤销理由", max_length=REASON_MAX)
+    if not reason:
         raise ValidationError({"reason": "请填写撤销理由"})
     cert.status, cert.revoked_at, cert.revoked_by, cert.revoke_reason = (
         LevelCertificate.Status.REVOKED,
         at,
         actor,
-        reason.strip(),
+        reason,
     )
     cert.save(update_fields=["status", "revoked_at", "revoked_by", "revoke_reason"])
     TitleRecognition.objects.filter(certificate=cert).update(void=True)

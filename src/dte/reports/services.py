@@ -11,6 +11,7 @@ from django.db import transaction
 
 from dte.audit import services as audit
 from dte.catalog.models import County
+from dte.core.bounds import REASON_MAX, clean_text
 from dte.core.permissions import Cap, require
 from dte.reports import selectors
 from dte.reports.models import CountyReport
@@ -80,7 +81,8 @@ def report_correct(*, actor, county: County, year: int, reason: str, at: datetim
     """[P5.3a] A correction of a submitted report: a new version, generated afresh, with the reason."""
     require(actor, Cap.PREPARE_COUNTY_REPORT)
     _own_county(actor, county)
-    if not reason.strip():
+    reason = clean_text(reason, field="reason", label="更正理由", max_length=REASON_MAX)
+    if not reason:
         raise ValidationError({"reason": ["请填写更正理由"]})
     latest = (
         CountyReport.objects.select_for_update().filter(county=county, year=year).order_by("-version").first()
@@ -96,7 +98,7 @@ def report_correct(*, actor, county: County, year: int, reason: str, at: datetim
         generated_by=actor,
         generated_at=at,
         correction_of=latest,
-        correction_reason=reason.strip(),
+        correction_reason=reason,
     )
     audit.record(
         actor=actor,

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from dte.audit import services as audit
+from dte.core.bounds import REASON_MAX, clean_text
 from dte.core.permissions import Cap, can, require
 from dte.training import record, rules
 from dte.training.models import (
@@ -198,13 +199,14 @@ def certificate_revoke(
         rules.require_institution(actor, cert.institution_id)
     if cert.status == TrainingCertificate.Status.REVOKED:
         raise ValidationError("该证书已撤销")
-    if not reason.strip():
+    reason = clean_text(reason, field="reason", label="撤销理由", max_length=REASON_MAX)
+    if not reason:
         raise ValidationError({"reason": "请填写撤销理由"})
     cert.status, cert.revoked_at, cert.revoked_by, cert.revoke_reason = (
         TrainingCertificate.Status.REVOKED,
         at,
         actor,
-        reason.strip(),
+        reason,
     )
     cert.save(update_fields=["status", "revoked_at", "revoked_by", "revoke_reason"])
     ContinuingEducationCredit.objects.filter(certificate=cert).update(

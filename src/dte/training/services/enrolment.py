@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from dte.audit import services as audit
+from dte.core.bounds import REASON_MAX, clean_text
 from dte.core.permissions import Cap, can, require
 from dte.people.models import Person
 from dte.people.services import clean_id_number, find_person, person_register
@@ -276,7 +277,8 @@ def enrolment_withdraw(*, actor, enrolment: Enrolment, reason: str = "", at: dat
     elif e.status != Enrolment.Status.APPLIED:
         raise ValidationError(f"报名状态为「{e.get_status_display()}」,不能撤回")
     before = e.status
-    e.status, e.reason, e.left_at, e.left_by = Enrolment.Status.WITHDRAWN, reason.strip(), at, actor
+    reason = clean_text(reason, field="reason", label="撤回理由", max_length=REASON_MAX)
+    e.status, e.reason, e.left_at, e.left_by = Enrolment.Status.WITHDRAWN, reason, at, actor
     e.save(update_fields=["status", "reason", "left_at", "left_by"])
     audit.record(
         actor=actor,
@@ -308,9 +310,10 @@ def enrolment_drop(*, actor, enrolment: Enrolment, reason: str, at: datetime) ->
         raise ValidationError("花名册正在市人力社保局审核中,请在审核完成后办理 [P2.3]")
     if klass.roster_status != TrainingClass.RosterStatus.APPROVED:
         raise ValidationError("花名册尚未提交市局审核,请直接撤回报名")
-    if not reason.strip():
+    reason = clean_text(reason, field="reason", label="退学理由", max_length=REASON_MAX)
+    if not reason:
         raise ValidationError({"reason": "请填写退学理由"})
-    e.status, e.reason, e.left_at, e.left_by = Enrolment.Status.DROPPED, reason.strip(), at, actor
+    e.status, e.reason, e.left_at, e.left_by = Enrolment.Status.DROPPED, reason, at, actor
     e.save(update_fields=["status", "reason", "left_at", "left_by"])
     audit.record(
         actor=actor,
@@ -329,9 +332,10 @@ def enrolment_refuse(*, actor, enrolment: Enrolment, reason: str, at: datetime) 
     rules.require_institution(actor, e.klass.plan.institution_id)
     if e.status != Enrolment.Status.APPLIED:
         raise ValidationError(f"报名状态为「{e.get_status_display()}」,不能不予录取")
-    if not reason.strip():
+    reason = clean_text(reason, field="reason", label="不予录取的理由", max_length=REASON_MAX)
+    if not reason:
         raise ValidationError({"reason": "请填写不予录取的理由"})
-    e.status, e.decided_by, e.decided_at, e.reason = Enrolment.Status.REFUSED, actor, at, reason.strip()
+    e.status, e.decided_by, e.decided_at, e.reason = Enrolment.Status.REFUSED, actor, at, reason
     e.save(update_fields=["status", "decided_by", "decided_at", "reason"])
     audit.record(
         actor=actor,

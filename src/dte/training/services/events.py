@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from dte.audit import services as audit
+from dte.core.bounds import REASON_MAX, clean_text
 from dte.core.permissions import Cap, require
 from dte.training.models import Event, EventRegistration
 from dte.training.services.common import (
@@ -144,7 +145,8 @@ def event_withdraw(*, actor, event: Event, reason: str, at: datetime) -> Event:
     ev = Event.objects.select_for_update().get(pk=event.pk)
     if not ev.published:
         raise ValidationError("该活动已撤下")
-    if not reason.strip():
+    reason = clean_text(reason, field="reason", label="撤下理由", max_length=REASON_MAX)
+    if not reason:
         raise ValidationError({"reason": "请填写撤下理由"})
     ev.published = False
     ev.save(update_fields=["published"])
@@ -153,7 +155,7 @@ def event_withdraw(*, actor, event: Event, reason: str, at: datetime) -> Event:
         action="training.event.withdraw",
         obj=ev,
         changes={"published": [True, False]},
-        reason=reason.strip(),
+        reason=reason,
         at=at,
     )
     return ev

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from dte.audit import services as audit
 from dte.catalog.models import Designation, EvaluationBody, Level, Occupation
+from dte.core.bounds import REASON_MAX, clean_text
 from dte.core.permissions import Cap, require
 from dte.training import record, rules
 from dte.training.models import Mode, TrainingPlan
@@ -238,10 +239,11 @@ def plan_return(*, actor, plan: TrainingPlan, reason: str, at: datetime) -> Trai
     plan = TrainingPlan.objects.select_for_update().get(pk=plan.pk)
     if plan.status != TrainingPlan.Status.SUBMITTED:
         raise ValidationError(f"只有已提交的计划可以退回(当前:{plan.get_status_display()})")
-    if not reason.strip():
+    reason = clean_text(reason, field="reason", label="退回理由", max_length=REASON_MAX)
+    if not reason:
         raise ValidationError({"reason": "请填写退回理由"})
     plan.status, plan.decided_by, plan.decided_at = TrainingPlan.Status.RETURNED, actor, at
-    plan.return_reason = reason.strip()
+    plan.return_reason = reason
     plan.save(update_fields=["status", "decided_by", "decided_at", "return_reason"])
     audit.record(
         actor=actor,

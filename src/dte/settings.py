@@ -164,8 +164,8 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # (connections persist, CONN_MAX_AGE): PostgreSQL then plans the submission's seven-table read
     # once per connection instead of on every request (measured: 125 → 155 claims/s).
     DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=2)
-if DATABASES["default"]["ENGINE"] == "dte.sqlite":
-    _private_file(SQLITE_PATH)
+if DATABASES["default"]["ENGINE"] == "dte.sqlite" and DATABASES["default"]["NAME"] not in ("", ":memory:"):
+    _private_file(Path(DATABASES["default"]["NAME"]))  # the database DATABASE_URL names, or var/'s
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- tasks (huey) -------------------------------------------------------------------------------

@@ -255,3 +255,14 @@ def test_a_backup_with_its_keys_is_refused_where_the_environment_gives_another_d
     done = _dte(fresh, "restore", str(tmp_path / "bk"), DTE_DATA_KEY="another-key-given-by-the-environment")
     assert done.returncode != 0 and "与备份时不同" in done.stderr
     assert _counts(fresh / "dte.sqlite3") == {}
+
+
+@pytest.mark.parametrize("listed", ["media/../../outside.txt", "/etc/passwd", "notes.txt", "keys/../../x"])
+def test_a_manifest_listing_a_path_outside_the_backup_is_refused_before_any_file_is_read(tmp_path, listed):
+    from dte.ops import backup as ops_backup
+
+    (tmp_path / "manifest.json").write_text(
+        json.dumps({"format": ops_backup.FORMAT, "files": [{"path": listed, "size": 0, "sha256": ""}]})
+    )
+    with pytest.raises(ValidationError, match="备份清单中的文件路径"):
+        ops_backup.read_manifest(tmp_path)

@@ -77,10 +77,7 @@ def xlsx_append(ws, row: Iterable[Any]) -> None:
     r = ws.max_row
     for i, v in enumerate(values, start=1):
         if is_formula_like(v):
-            cell = ws.cell(row=r, column=i)
-            cell.value = v
-            cell.data_type = "s"
-            cell.quotePrefix = True
+            xlsx_set(ws.cell(row=r, column=i), v)
 
 
 def xlsx_set(cell, value: Any) -> None:

@@ -22,7 +22,7 @@ import sqlite3
 import subprocess
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from django.conf import settings
@@ -232,6 +232,18 @@ def backup(*, target: Path, at: datetime, with_keys: bool = False) -> dict[str, 
     return manifest
 
 
+def _listed_path_ok(path: str) -> bool:
+    """A path the manifest may list: relative, without ``..``, and one of the files a backup writes
+    (the database, or a file under media/ or keys/). A manifest is read before anything is trusted:
+    ``media/../../x`` or an absolute path would otherwise be read, or written, outside the backup."""
+    parts = PurePosixPath(path).parts
+    if not parts or PurePosixPath(path).is_absolute() or ".." in parts or "\\" in path:
+        return False
+    if len(parts) == 1:
+        return parts[0] in (SQLITE_FILE, PG_FILE)
+    return parts[0] in (MEDIA_DIR, KEYS_DIR)
+
+
 def read_manifest(source: Path) -> dict[str, Any]:
     """The backup's manifest, after checking every file it lists against its size and SHA-256."""
     source = Path(source)
@@ -243,6 +255,11 @@ def read_manifest(source: Path) -> dict[str, Any]:
         raise ValidationError({"source": f"{source / MANIFEST} 已损坏(不是有效的 JSON)"}) from None
     if manifest.get("format") != FORMAT:
         raise ValidationError({"source": f"备份格式 {manifest.get('format')!r} 不受支持(应为 {FORMAT})"})
+    for entry in manifest["files"]:
+        if not _listed_path_ok(str(entry.get("path", ""))):
+            raise ValidationError(
+                {"source": f"备份清单中的文件路径 {entry.get('path')!r} 不合法,未做任何恢复"}
+            )
     bad = []
     for entry in manifest["files"]:
         path = source / entry["path"]

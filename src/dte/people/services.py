@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from dte.audit import services as audit
 from dte.core import clock
+from dte.core.bounds import BIDI
 from dte.people import crypto
 from dte.people.models import ID_CONTEXT, Person
 from dte.policy import identity
@@ -37,9 +38,7 @@ def clean_phone(raw: str) -> str:
     return phone
 
 
-# Bidirectional controls (embeddings, overrides, isolates, marks): U+202E turns "exe.txt" into
-# "txt.exe" on screen. Most are format characters (Cf); listed so that the rule reads in one place.
-BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Bidirectional controls (dte.core.bounds.BIDI: U+202E turns "exe.txt" into "txt.exe" on screen).
 # Control (Cc), format (Cf: zero-width space/joiners, BOM, soft hyphen), line/paragraph separators,
 # private-use, surrogate and unassigned code points: nothing a printed name holds.
 _NOT_IN_NAMES = frozenset({"Cc", "Cf", "Zl", "Zp", "Co", "Cs", "Cn"})

@@ -18,7 +18,7 @@ from dte.core.api_auth import session_auth
 from dte.core.permissions import Cap, require
 from dte.subsidy import facts, selectors, sources
 from dte.subsidy.models import ApiToken, Claim
-from dte.subsidy.services.claims import claim_discard, claim_start, claim_submit, claim_update, claim_withdraw
+from dte.subsidy.services.claims import claim_start, claim_submit, claim_update, claim_withdraw
 from dte.subsidy.services.decision import precheck
 from dte.subsidy.services.review import claim_approve, claim_reject, review_pass, review_request_info
 
@@ -173,12 +173,8 @@ class ReasonIn(Schema):
 )
 def withdraw_claim(request, pk: int, payload: ReasonIn):
     """A submitted claim is withdrawn (200, the claim); a draft is discarded (204, nothing left)."""
-    c = _claim(request, pk)
-    if c.status == "draft":
-        claim_discard(actor=request.auth, claim=c, reason=payload.reason, at=clock.now())
-        return Status(204, None)
-    c = claim_withdraw(actor=request.auth, claim=c, reason=payload.reason, at=clock.now())
-    return _out(c)
+    c = claim_withdraw(actor=request.auth, claim=_claim(request, pk), reason=payload.reason, at=clock.now())
+    return Status(204, None) if c.status == "discarded" else _out(c)
 
 
 class ReviewIn(Schema):

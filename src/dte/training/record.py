@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from dte.policy import parameters, retirement
+from dte.policy import identity, parameters, retirement
 from dte.training.models import (
     Enrolment,
     RecordException,
@@ -32,22 +32,9 @@ def last_session(klass: TrainingClass) -> Session | None:
     return klass.sessions.order_by("-date", "-end", "-id").first()
 
 
-def last_session_end(klass: TrainingClass) -> datetime | None:
-    """When the class's last scheduled session ends (None: no session scheduled)."""
-    s = last_session(klass)
-    return s.ends_at if s is not None else None
-
-
 def end_date_over(klass: TrainingClass) -> datetime:
     """The first moment after the class's end date (local midnight of the next day)."""
     return datetime.combine(klass.end_date + timedelta(days=1), time(0), tzinfo=local_tz())
-
-
-def class_end(klass: TrainingClass) -> datetime | None:
-    """The class's end [P3.2]: its end date has passed and its last session has ended; None while it
-    has no session."""
-    last = last_session_end(klass)
-    return None if last is None else max(last, end_date_over(klass))
 
 
 def teaching_missing(klass: TrainingClass, *, at: datetime) -> str:
@@ -90,11 +77,9 @@ def exception(enrolment: Enrolment, kind: str) -> RecordException | None:
 
 # --- age and retirement [A2.1] ------------------------------------------------------------------
 def age_on(birth: date, on: date) -> int:
-    """Full years of age on ``on`` (a birthday on 29 February falls on 28 February in a common year)."""
-    years = on.year - birth.year
-    if (on.month, on.day) < (birth.month, birth.day):
-        years -= 1
-    return years
+    """Full years of age on ``on``, as the policy engine counts them (``identity.age_on``: a birthday on
+    29 February falls on 28 February in a common year); 0 before the birth."""
+    return 0 if on < birth else identity.age_on(birth, on)
 
 
 @dataclass(frozen=True)
@@ -203,14 +188,11 @@ def certificate_anomalies(
     institution_id: int | None = None,
     klass_id: int | None = None,
     min_hours: int | None = None,
-    on: date | None = None,
 ) -> list[CertificateAnomaly]:
     """Valid certificates issued less than ``min_hours`` (default: training_record.yaml in force on
-    ``on``, default today) after their class's last session ended, or before it: too little time for
-    a completion assessment [P3.2]. Certificates recorded before the issue time was kept count from
-    the start of their issue date."""
-    on = on or timezone.localdate()
-    hours = certificate_min_hours(on=on) if min_hours is None else min_hours
+    the certificate's issue date) after their class's last session ended, or before it: too little
+    time for a completion assessment [P3.2]. Certificates recorded before the issue time was kept
+    count from the start of their issue date."""
     certs = TrainingCertificate.objects.filter(status=TrainingCertificate.Status.VALID).select_related(
         "person",
         "enrolment__klass__plan__institution",
@@ -232,6 +214,7 @@ def certificate_anomalies(
         if ended is None:
             continue
         issued = c.issued_at or datetime.combine(c.issued_on, time(0), tzinfo=local_tz())
+        hours = certificate_min_hours(on=c.issued_on) if min_hours is None else min_hours
         if issued - ended < timedelta(hours=hours):
             out.append(
                 CertificateAnomaly(

@@ -7,7 +7,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from functools import cache
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
@@ -51,11 +50,19 @@ def _time(value: object) -> time:
     return time.fromisoformat(str(value))
 
 
-@cache
+# Rules built per date, with the parameter they were read from: a reloaded parameter
+# (parameters.clear_cache()) is a new object, so its rules are built again.
+_built: dict[date, tuple[object, AttendanceRules]] = {}
+
+
 def attendance_rules(*, on: date) -> AttendanceRules:
-    dv = parameters.get("attendance").at(on)
+    param = parameters.get("attendance")
+    hit = _built.get(on)
+    if hit is not None and hit[0] is param:
+        return hit[1]
+    dv = param.at(on)
     v = dv.value
-    return AttendanceRules(
+    built = AttendanceRules(
         reference=dv.reference,
         tolerance=timedelta(minutes=int(v["check_tolerance_minutes"])),
         day_start=_time(v["day_start"]),
@@ -74,16 +81,8 @@ def attendance_rules(*, on: date) -> AttendanceRules:
         burst_identical_min=int(v["burst_identical_min"]),
         burst_fast_percent=int(v["burst_fast_percent"]),
     )
-
-
-def clear_cache() -> None:
-    """Forget the rules read (after parameters.clear_cache())."""
-    attendance_rules.cache_clear()
-
-
-# The default check-in tolerance (the value in force from 2024-02-01); the rules of a session's date
-# are read with ``attendance_rules(on=session.date).tolerance``.
-CHECK_TOLERANCE = timedelta(minutes=30)
+    _built[on] = (param, built)
+    return built
 
 
 def local_at(d: date, t: time) -> datetime:

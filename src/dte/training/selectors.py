@@ -263,7 +263,7 @@ def certificate_for(*, actor, pk: int) -> TrainingCertificate:
     return cert
 
 
-def city_queue(*, actor, now: datetime | None = None):
+def city_queue(*, actor, now: datetime):
     """The city's training desk: plans to file, rosters to review (each with how many trainees are
     at or past the statutory retirement age [A2.1]), the exceptions to the order of the record the
     city has granted, and certificates issued too soon after their class's end [P3.2], [P2.3]."""
@@ -273,9 +273,8 @@ def city_queue(*, actor, now: datetime | None = None):
             "plan__institution", "plan__occupation", "plan__level"
         )
     )
-    if now is not None:
-        for k in rosters:
-            k.retired_count = roster_flags(klass=k, now=now)
+    for k in rosters:
+        k.retired_count = roster_flags(klass=k, now=now)
     return {
         "plans": TrainingPlan.objects.filter(status=TrainingPlan.Status.SUBMITTED).select_related(
             "institution", "occupation", "level"

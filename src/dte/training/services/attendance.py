@@ -16,7 +16,7 @@ from dte.people.models import Person
 from dte.people.services import clean_id_number
 from dte.training import checkin, rules
 from dte.training.models import Attendance, Enrolment, Mode, Session, TrainingClass
-from dte.training.services.common import lock_class
+from dte.training.services.common import local_date, lock_class
 from dte.training.tables import ImportReport, Row, parse_datetime
 
 
@@ -357,7 +357,7 @@ def online_records_import(
     for row in rows:
         number, name, sid = row.text("身份证号"), row.text("姓名"), row.text("课次编号")
         try:
-            clean_id_number(number)
+            clean_id_number(number, today=local_date(at))
         except ValidationError:
             report.error(row.line, f"身份证号「{number}」无效")
             continue

@@ -216,7 +216,7 @@ def enrolment_on_behalf(
     rules.require_institution(actor, klass.plan.institution_id)
     _check_enrolling(klass, at)
     errors: dict[str, list[str]] = {}
-    ident = clean_id_number(id_number)
+    ident = clean_id_number(id_number, today=local_date(at))
     person = find_person(id_number=ident.number)
     if person is not None and name.strip() and name.strip() != person.name:
         errors["name"] = ["姓名与该身份证号码的实名信息不一致,请核对 [P4.3]"]

@@ -28,7 +28,7 @@ def yuan(amount):
 def bound(name: str) -> int:
     """``maxlength="{% bound 'REASON_MAX' %}"``: a limit of dte.core.bounds, so that a form says the
     same limit the service enforces (the service refuses a longer text all the same)."""
-    value = getattr(bounds, name)
+    value = getattr(bounds, name, None)
     if not isinstance(value, int) or not name.endswith("_MAX"):
         raise template.TemplateSyntaxError(f"{name} is not a limit of dte.core.bounds")
     return value

@@ -117,3 +117,17 @@ def test_a_roster_without_retirees_shows_no_flag(institution_staff, klass, train
     h.admit(institution_staff, klass, trainee)
     page = client_as(institution_staff).get(f"/training/classes/{klass.pk}/manage/").content.decode()
     assert 'id="retirement-flag"' not in page
+
+
+def test_a_29_february_birthday_counts_on_28_february_in_a_common_year_as_the_policy_engine_counts_it():
+    from datetime import date
+
+    from dte.policy import identity
+    from dte.training import record
+
+    assert record.age_on(date(2008, 2, 29), date(2024, 2, 28)) == 15  # 2024 is a leap year
+    assert record.age_on(date(2008, 2, 29), date(2025, 2, 28)) == 17
+    assert record.age_on(date(2008, 2, 29), date(2025, 2, 28)) == identity.age_on(
+        date(2008, 2, 29), date(2025, 2, 28)
+    )
+    assert record.age_on(date(2008, 2, 29), date(2000, 1, 1)) == 0

@@ -1,7 +1,7 @@
 from django.urls import include, path
 
 from dte.api.main import api
-from dte.core.admin_site import site as admin_site
+from dte.audit.admin_site import site as admin_site
 
 # The API first: its requests (the busiest, claim submission among them) resolve without trying
 # every page's pattern before it.

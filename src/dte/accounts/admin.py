@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from dte.accounts.models import User
-from dte.core.admin_site import CapabilityAdmin, site
+from dte.audit.admin_site import CapabilityAdmin, site
 from dte.core.permissions import Cap
 
 

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
+from dte.audit.admin_site import CapabilityAdmin, site
 from dte.audit.models import AuditEntry
-from dte.core.admin_site import CapabilityAdmin, site
 from dte.core.permissions import Cap
 
 

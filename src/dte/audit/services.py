@@ -192,3 +192,24 @@ def verify(*, chunk: int = 2000) -> VerifyResult:
             prev = e.hash
             checked += 1
             last_id = e.pk
+
+
+@transaction.atomic
+def admin_save(*, obj, actor, changed_fields: list[str], at: datetime) -> None:
+    """Save a row edited in the admin (catalogues by the city bureau), with its audit entry in the
+    same transaction."""
+    creating = obj.pk is None
+    before = (
+        {} if creating else dict(type(obj).objects.filter(pk=obj.pk).values(*changed_fields).first() or {})
+    )
+    obj.full_clean()
+    obj.save()
+    after = {f: getattr(obj, obj._meta.get_field(f).attname) for f in changed_fields}
+    record(
+        actor=actor,
+        action="catalog.create" if creating else "catalog.change",
+        obj=obj,
+        before=before,
+        after=after,
+        at=at,
+    )

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
+from dte.audit.admin_site import CapabilityAdmin, site
 from dte.catalog import models
-from dte.core.admin_site import CapabilityAdmin, site
 
 
 @admin.register(models.Occupation, site=site)

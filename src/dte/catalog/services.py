@@ -101,23 +101,3 @@ def reference_load(*, actor=None, at: datetime, reference: Reference | None = No
             at=at,
         )
     return report
-
-
-@transaction.atomic
-def catalog_save(*, obj, actor, changed_fields: list[str], at: datetime) -> None:
-    """Save a catalogue row edited by the city bureau in the admin, with its audit entry."""
-    creating = obj.pk is None
-    before = (
-        {} if creating else dict(type(obj).objects.filter(pk=obj.pk).values(*changed_fields).first() or {})
-    )
-    obj.full_clean()
-    obj.save()
-    after = {f: getattr(obj, obj._meta.get_field(f).attname) for f in changed_fields}
-    audit.record(
-        actor=actor,
-        action="catalog.create" if creating else "catalog.change",
-        obj=obj,
-        before=before,
-        after=after,
-        at=at,
-    )

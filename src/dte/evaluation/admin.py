@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from dte.core.admin_site import site
+from dte.audit.admin_site import site
 from dte.evaluation import models
 from dte.training.admin import ReadOnly
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from dte.core.admin_site import CapabilityAdmin, site
+from dte.audit.admin_site import CapabilityAdmin, site
 from dte.core.permissions import Cap
 from dte.notifications.models import Message, OutboxMessage
 

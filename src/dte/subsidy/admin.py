@@ -3,7 +3,7 @@ through the services, so the audit trail and the decision trace stay complete)."
 
 from django.contrib import admin
 
-from dte.core.admin_site import CapabilityAdmin, site
+from dte.audit.admin_site import CapabilityAdmin, site
 from dte.core.permissions import Cap
 from dte.subsidy.models import (
     ApiToken,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from dte.core.admin_site import CapabilityAdmin, site
+from dte.audit.admin_site import CapabilityAdmin, site
 from dte.core.permissions import Cap
 from dte.supervision.models import (
     DocumentRequest,

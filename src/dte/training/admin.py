@@ -3,7 +3,7 @@ through dte.training.services (and its audit entry), never through the admin."""
 
 from django.contrib import admin
 
-from dte.core.admin_site import CapabilityAdmin, site
+from dte.audit.admin_site import CapabilityAdmin, site
 from dte.core.permissions import Cap
 from dte.training import models
 

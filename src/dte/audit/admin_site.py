@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from dte.catalog.services import catalog_save
+from dte.audit.services import admin_save
 from dte.core import clock
 from dte.core.permissions import Cap, can
 
@@ -46,4 +46,4 @@ class CapabilityAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        catalog_save(obj=obj, actor=request.user, changed_fields=form.changed_data, at=clock.now())
+        admin_save(obj=obj, actor=request.user, changed_fields=form.changed_data, at=clock.now())

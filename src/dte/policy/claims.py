@@ -18,7 +18,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -152,14 +152,8 @@ def _occupation(v: Any, field: str, policy: CompiledPolicy) -> int:
 # -- a claim -------------------------------------------------------------------------------------
 
 
-def parse_claim(raw: Any, policy: CompiledPolicy) -> Row:
-    """Check one claim (a JSON object of the contract) and turn it into a ``Row``."""
-    c = _obj(raw, "claim")
-    if "id" not in c:
-        raise ClaimError("id", "is required")
-    claim = _date(_get(c, "claim_date", "", required=True), "claim_date")
-
-    person = _obj(_get(c, "person", "", required=True), "person")
+def _identity(person: Mapping[str, Any]) -> tuple[int, bool, int]:
+    """Birth (day index), female, retirement group: from the ID number and the declared category."""
     try:
         ident = parse_id_number(_get(person, "id_number", "person.", required=True))
     except IdNumberError as exc:
@@ -179,16 +173,20 @@ def parse_claim(raw: Any, policy: CompiledPolicy) -> Row:
         raise ClaimError(
             "person.retirement_category", f"the ID number shows a man: must be null or 'male', got {cat!r}"
         )
-    ret_group = GROUPS.index(cat) if female else 0
+    return days.to_index(ident.birth), female, GROUPS.index(cat) if female else 0
 
-    unemp = person.get("unemployment_registered_in")
-    unemp_county = 0 if unemp is None else _county(unemp, "person.unemployment_registered_in")
 
+def _employment(person: Mapping[str, Any]) -> tuple[Mapping[str, Any], int]:
+    """The employment object and its status code."""
     emp = _obj(_get(person, "employment", "person.", default={}), "person.employment")
     status = _get(emp, "status", "person.employment.", default="none")
     if status not in EMPLOYMENT:
         raise ClaimError("person.employment.status", f"{status!r} is not one of {'|'.join(EMPLOYMENT)}")
+    return emp, EMPLOYMENT.index(status)
 
+
+def _insurance(person: Mapping[str, Any], policy: CompiledPolicy) -> list[tuple[int, int]]:
+    """The insurance months as (month index, county code), sorted, one per month (the last given)."""
     months = _get(person, "insurance_months", "person.", default=[])
     if not isinstance(months, list):
         raise ClaimError("person.insurance_months", "must be a list of {month, county}")
@@ -201,49 +199,66 @@ def parse_claim(raw: Any, policy: CompiledPolicy) -> Row:
         if not policy.county_names.get(str(county)) or county == 330300:
             raise ClaimError(path + ".county", f"{county} is not a Wenzhou county code")
         by_month[m] = county
+    return sorted(by_month.items())
 
+
+def _graduate(person: Mapping[str, Any]) -> tuple[bool, int]:
+    """Studied in Wenzhou, graduation date (day index, -1 = none)."""
     grad = _get(person, "graduate", "person.")
-    grad_wz, grad_date = False, -1
-    if grad is not None:
-        grad = _obj(grad, "person.graduate")
-        grad_wz = _bool(grad, "school_in_wenzhou", "person.graduate.")
-        gd = grad.get("graduation_date")
-        grad_date = -1 if gd is None else _date(gd, "person.graduate.graduation_date")
+    if grad is None:
+        return False, -1
+    grad = _obj(grad, "person.graduate")
+    grad_wz = _bool(grad, "school_in_wenzhou", "person.graduate.")
+    gd = grad.get("graduation_date")
+    return grad_wz, -1 if gd is None else _date(gd, "person.graduate.graduation_date")
 
-    tr_inst, tr_name, tr_occ, tr_level, tr_hours, tr_cert = -1, None, -1, -1, 0, -1
+
+class _Training(NamedTuple):
+    inst: int = -1
+    name: str | None = None
+    occ: int = -1
+    level: int = -1
+    hours: int = 0
+    cert: int = -1
+
+
+def _training(c: Mapping[str, Any], policy: CompiledPolicy) -> _Training:
     tr = _get(c, "training", "")
-    if tr is not None:
-        tr = _obj(tr, "training")
-        name = tr.get("institution")
-        if name is not None and not isinstance(name, str):
-            raise ClaimError("training.institution", f"must be the institution's name, got {name!r}")
-        tr_name = name
-        tr_inst = policy.institutions.index(name) if name in policy.institutions else -1
-        if tr.get("occupation") is not None:
-            tr_occ = _occupation(tr["occupation"], "training.occupation", policy)
-        if tr.get("level") is not None:
-            tr_level = _level(tr["level"], "training.level")
-        h = tr.get("hours", 0) or 0
-        if not isinstance(h, int) or isinstance(h, bool) or h < 0:
-            raise ClaimError("training.hours", f"must be a whole number of hours ≥ 0, got {h!r}")
-        tr_hours = h
-        if tr.get("certificate_date") is not None:
-            tr_cert = _date(tr["certificate_date"], "training.certificate_date")
+    if tr is None:
+        return _Training()
+    tr = _obj(tr, "training")
+    name = tr.get("institution")
+    if name is not None and not isinstance(name, str):
+        raise ClaimError("training.institution", f"must be the institution's name, got {name!r}")
+    inst = policy.institutions.index(name) if name in policy.institutions else -1
+    occ = level = cert = -1
+    if tr.get("occupation") is not None:
+        occ = _occupation(tr["occupation"], "training.occupation", policy)
+    if tr.get("level") is not None:
+        level = _level(tr["level"], "training.level")
+    h = tr.get("hours", 0) or 0
+    if not isinstance(h, int) or isinstance(h, bool) or h < 0:
+        raise ClaimError("training.hours", f"must be a whole number of hours ≥ 0, got {h!r}")
+    if tr.get("certificate_date") is not None:
+        cert = _date(tr["certificate_date"], "training.certificate_date")
+    return _Training(inst, name, occ, level, h, cert)
 
-    lc_occ, lc_level, lc_issued = -1, -1, -1
+
+def _level_certificate(c: Mapping[str, Any], policy: CompiledPolicy) -> tuple[int, int, int]:
+    """Occupation, level, issue date (day index); all -1 without a level certificate."""
     lc = _get(c, "level_certificate", "")
-    if lc is not None:
-        lc = _obj(lc, "level_certificate")
-        lc_occ = _occupation(
-            _get(lc, "occupation", "level_certificate.", required=True),
-            "level_certificate.occupation",
-            policy,
-        )
-        lc_level = _level(_get(lc, "level", "level_certificate.", required=True), "level_certificate.level")
-        lc_issued = _date(
-            _get(lc, "issued_on", "level_certificate.", required=True), "level_certificate.issued_on"
-        )
+    if lc is None:
+        return -1, -1, -1
+    lc = _obj(lc, "level_certificate")
+    path = "level_certificate."
+    occ = _occupation(_get(lc, "occupation", path, required=True), path + "occupation", policy)
+    level = _level(_get(lc, "level", path, required=True), path + "level")
+    issued = _date(_get(lc, "issued_on", path, required=True), path + "issued_on")
+    return occ, level, issued
 
+
+def _prior_claims(c: Mapping[str, Any], policy: CompiledPolicy) -> list[tuple[int, int, int, int]]:
+    """The prior claims as (occupation, level, date, status)."""
     priors = _get(c, "prior_claims", "", default=[])
     if not isinstance(priors, list):
         raise ClaimError("prior_claims", "must be a list")
@@ -262,29 +277,50 @@ def parse_claim(raw: Any, policy: CompiledPolicy) -> Row:
                 STATUSES.index(st),
             )
         )
+    return prior
 
+
+def parse_claim(raw: Any, policy: CompiledPolicy) -> Row:
+    """Check one claim (a JSON object of the contract) and turn it into a ``Row``. The facts are
+    checked in this order, and the first ill-formed one is reported: id, claim date, the person
+    (ID number, retirement category, unemployment registration, employment, insurance months,
+    graduate), training, level certificate, prior claims, then the person's yes/no facts."""
+    c = _obj(raw, "claim")
+    if "id" not in c:
+        raise ClaimError("id", "is required")
+    claim = _date(_get(c, "claim_date", "", required=True), "claim_date")
+    person = _obj(_get(c, "person", "", required=True), "person")
+    birth, female, ret_group = _identity(person)
+    unemp = person.get("unemployment_registered_in")
+    unemp_county = 0 if unemp is None else _county(unemp, "person.unemployment_registered_in")
+    emp, emp_status = _employment(person)
+    ins = _insurance(person, policy)
+    grad_wz, grad_date = _graduate(person)
+    tr = _training(c, policy)
+    lc_occ, lc_level, lc_issued = _level_certificate(c, policy)
+    prior = _prior_claims(c, policy)
     return Row(
         id=c["id"],
         claim=claim,
-        birth=days.to_index(ident.birth),
+        birth=birth,
         female=female,
         ret_group=ret_group,
         retired=_bool(person, "retired", "person."),
         hukou=_bool(person, "wenzhou_hukou", "person."),
         permit=_bool(person, "wenzhou_residence_permit", "person."),
         unemp_county=unemp_county,
-        emp_status=EMPLOYMENT.index(status),
+        emp_status=emp_status,
         emp_in_wz=_bool(emp, "in_wenzhou", "person.employment."),
         public_staff=_bool(emp, "public_institution_staff", "person.employment."),
-        ins=sorted(by_month.items()),
+        ins=ins,
         grad_wz=grad_wz,
         grad_date=grad_date,
-        tr_inst=tr_inst,
-        tr_inst_name=tr_name,
-        tr_occ=tr_occ,
-        tr_level=tr_level,
-        tr_hours=tr_hours,
-        tr_cert=tr_cert,
+        tr_inst=tr.inst,
+        tr_inst_name=tr.name,
+        tr_occ=tr.occ,
+        tr_level=tr.level,
+        tr_hours=tr.hours,
+        tr_cert=tr.cert,
         lc_occ=lc_occ,
         lc_level=lc_level,
         lc_issued=lc_issued,

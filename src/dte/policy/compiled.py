@@ -109,23 +109,22 @@ class CompiledPolicy:
         return f"{self.occupation_names.get(code, code)}({code})"
 
 
-def compile_policy() -> CompiledPolicy:
-    """Compile the parameters as they stand now (shipped files merged with overrides)."""
-    starts_set: set[date] = set()
-    for name in PARAMETERS:
-        starts_set.update(v.start for v in parameters.get(name).values)
-    starts = tuple(sorted(starts_set))
-    values = tuple({name: _value_at(name, s) for name in PARAMETERS} for s in starts)
-
+def _occupation_codes() -> list[str]:
+    """Every occupation code ever named, in order of first appearance; the index is the column code."""
     occupations: list[str] = []
-    names: dict[str, str] = {}
-    institutions: list[str] = []
-    county_names: dict[str, str] = {}
     for name in ("occupations", "designations", "subsidy_standards"):
         for v in parameters.get(name).values:
             for code in v.value:
                 if str(code) not in occupations:
                     occupations.append(str(code))
+    return occupations
+
+
+def _names() -> tuple[dict[str, str], list[str], dict[str, str]]:
+    """Occupation names, designated institutions (the index is the column code), county names."""
+    names: dict[str, str] = {}
+    institutions: list[str] = []
+    county_names: dict[str, str] = {}
     for v in parameters.get("occupations").values:
         names.update({str(c): str(o["name"]) for c, o in v.value.items()})
     for v in parameters.get("designations").values:
@@ -134,55 +133,35 @@ def compile_policy() -> CompiledPolicy:
     for v in parameters.get("counties").values:
         county_names.update({str(c): str(n) for c, n in v.value["counties"].items()})
         county_names[str(v.value["city"]["code"])] = str(v.value["city"]["name"])
+    return names, institutions, county_names
 
-    n_e, n_o, n_i = len(starts), len(occupations), len(institutions)
-    amount = np.full((n_e, n_o * 3), -1, dtype=np.int32)
-    hours = np.full((n_e, n_o * 3), -1, dtype=np.int32)
-    designated = np.zeros((n_e, (n_i + 1) * n_o), dtype=np.bool_)
-    wz = np.zeros((n_e, 100), dtype=np.bool_)
-    counted = np.zeros(n_e, dtype=np.int32)
-    ret_age = np.zeros((n_e, 3 * days.N_MONTHS), dtype=np.int16)
-    ret_rules = []
-    scalars: dict[str, list[Any]] = {
-        k: []
-        for k in (
-            "in_force",
-            "min_age",
-            "min_run",
-            "strict",
-            "window",
-            "ext",
-            "limit",
-            "old",
-            "first",
-            "step",
-            "max",
-        )
-    }
-    for e, vals in enumerate(values):
-        for code, levels in vals["subsidy_standards"].value.items():
-            for lvl, std in levels.items():
-                k = occupations.index(str(code)) * 3 + LEVELS.index(level_code(str(lvl)))
-                if not isinstance(std.get("amount"), int) or std["amount"] < 0:
-                    raise parameters.ParameterError(
-                        f"subsidy_standards: {code} {lvl}: amount must be integer yuan"
-                    )
-                amount[e, k] = std["amount"]
-                hours[e, k] = -1 if std.get("hours") is None else int(std["hours"])
-        for code, insts in vals["designations"].value.items():
-            o = occupations.index(str(code))
-            for inst in insts:
-                designated[e, institutions.index(str(inst)) * n_o + o] = True
-        for code in vals["counties"].value["counties"]:
-            off = int(code) - CITY_BASE
-            if not 0 < off < 99:
-                raise parameters.ParameterError(f"counties: {code!r} is not a Wenzhou county code")
-            wz[e, off] = True
+
+class _Tables:
+    """The per-epoch tables being filled, one epoch at a time (``fill``)."""
+
+    SCALARS = ("in_force", "min_age", "min_run", "strict", "window", "ext", "limit")
+
+    def __init__(self, n_epochs: int, occupations: list[str], institutions: list[str]) -> None:
+        n_o, n_i = len(occupations), len(institutions)
+        self.occupations, self.institutions = occupations, institutions
+        self.amount = np.full((n_epochs, n_o * 3), -1, dtype=np.int32)
+        self.hours = np.full((n_epochs, n_o * 3), -1, dtype=np.int32)
+        self.designated = np.zeros((n_epochs, (n_i + 1) * n_o), dtype=np.bool_)
+        self.wz = np.zeros((n_epochs, 100), dtype=np.bool_)
+        self.counted = np.zeros(n_epochs, dtype=np.int32)
+        self.ret_age = np.zeros((n_epochs, 3 * days.N_MONTHS), dtype=np.int16)
+        self.ret_rules: list[Any] = []
+        self.scalars: dict[str, list[Any]] = {k: [] for k in self.SCALARS}
+
+    def fill(self, e: int, vals: dict[str, parameters.DatedValue]) -> None:
+        self._standards(e, vals["subsidy_standards"].value)
+        self._designations(e, vals["designations"].value)
+        self._counties(e, vals["counties"].value)
         lim = vals["yearly_limit"].value
         for s in lim["counted_statuses"]:
             if s not in STATUSES:
                 raise parameters.ParameterError(f"yearly_limit: unknown status {s!r}")
-            counted[e] |= 1 << STATUSES.index(s)
+            self.counted[e] |= 1 << STATUSES.index(s)
         el = vals["eligibility"].value
         if el["retirement_reading"] not in READINGS:
             raise parameters.ParameterError(
@@ -190,10 +169,11 @@ def compile_policy() -> CompiledPolicy:
             )
         cw = vals["claim_window"].value
         rr = rule_from(vals["retirement"])
-        ret_rules.append(rr)
-        ret_age[e] = age_table(rr)
+        self.ret_rules.append(rr)
+        self.ret_age[e] = age_table(rr)
         if int(el["min_consecutive_insurance_months"]) < 1:
             raise parameters.ParameterError("eligibility: min_consecutive_insurance_months must be ≥ 1")
+        scalars = self.scalars
         scalars["in_force"].append(days.to_index(_as_date(vals["in_force"].value["date"], "in_force")))
         scalars["min_age"].append(int(el["min_age_years"]) * 12)
         scalars["min_run"].append(int(el["min_consecutive_insurance_months"]))
@@ -202,9 +182,47 @@ def compile_policy() -> CompiledPolicy:
         scalars["ext"].append(int(cw["graduate_extension_months"]))
         scalars["limit"].append(int(lim["limit"]))
 
-    def i32(k: str) -> npt.NDArray[np.int32]:
-        return np.array(scalars[k], dtype=np.int32)
+    def _standards(self, e: int, value: Any) -> None:
+        for code, levels in value.items():
+            for lvl, std in levels.items():
+                k = self.occupations.index(str(code)) * 3 + LEVELS.index(level_code(str(lvl)))
+                if not isinstance(std.get("amount"), int) or std["amount"] < 0:
+                    raise parameters.ParameterError(
+                        f"subsidy_standards: {code} {lvl}: amount must be integer yuan"
+                    )
+                self.amount[e, k] = std["amount"]
+                self.hours[e, k] = -1 if std.get("hours") is None else int(std["hours"])
 
+    def _designations(self, e: int, value: Any) -> None:
+        n_o = len(self.occupations)
+        for code, insts in value.items():
+            o = self.occupations.index(str(code))
+            for inst in insts:
+                self.designated[e, self.institutions.index(str(inst)) * n_o + o] = True
+
+    def _counties(self, e: int, value: Any) -> None:
+        for code in value["counties"]:
+            off = int(code) - CITY_BASE
+            if not 0 < off < 99:
+                raise parameters.ParameterError(f"counties: {code!r} is not a Wenzhou county code")
+            self.wz[e, off] = True
+
+    def i32(self, k: str) -> npt.NDArray[np.int32]:
+        return np.array(self.scalars[k], dtype=np.int32)
+
+
+def compile_policy() -> CompiledPolicy:
+    """Compile the parameters as they stand now (shipped files merged with overrides)."""
+    starts_set: set[date] = set()
+    for name in PARAMETERS:
+        starts_set.update(v.start for v in parameters.get(name).values)
+    starts = tuple(sorted(starts_set))
+    values = tuple({name: _value_at(name, s) for name in PARAMETERS} for s in starts)
+    occupations = _occupation_codes()
+    names, institutions, county_names = _names()
+    t = _Tables(len(starts), occupations, institutions)
+    for e, vals in enumerate(values):
+        t.fill(e, vals)
     return CompiledPolicy(
         starts=starts,
         start_idx=np.array([days.to_index(s) for s in starts], dtype=np.int32),
@@ -212,21 +230,21 @@ def compile_policy() -> CompiledPolicy:
         occupations=tuple(occupations),
         occupation_names=names,
         institutions=tuple(institutions),
-        in_force=i32("in_force"),
-        min_age_months=i32("min_age"),
-        min_run=i32("min_run"),
-        strict=np.array(scalars["strict"], dtype=np.bool_),
-        window=i32("window"),
-        graduate_extension=i32("ext"),
-        limit=i32("limit"),
-        counted_mask=counted,
-        amount=amount,
-        hours=hours,
-        designated=designated,
-        wenzhou_county=wz,
+        in_force=t.i32("in_force"),
+        min_age_months=t.i32("min_age"),
+        min_run=t.i32("min_run"),
+        strict=np.array(t.scalars["strict"], dtype=np.bool_),
+        window=t.i32("window"),
+        graduate_extension=t.i32("ext"),
+        limit=t.i32("limit"),
+        counted_mask=t.counted,
+        amount=t.amount,
+        hours=t.hours,
+        designated=t.designated,
+        wenzhou_county=t.wz,
         county_names=county_names,
-        ret_age=ret_age,
-        ret_rules=tuple(ret_rules),
+        ret_age=t.ret_age,
+        ret_rules=tuple(t.ret_rules),
     )
 
 

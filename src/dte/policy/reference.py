@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from dte.policy import parameters
 
@@ -65,6 +66,53 @@ def level_code(value: str) -> str:
     raise parameters.ParameterError(f"unknown level {value!r} (junior|intermediate|senior or 初级|中级|高级)")
 
 
+def _occupations(value: Any) -> dict[str, Occupation]:
+    return {
+        str(code): Occupation(code=str(code), name=str(o["name"]), field=str(o["field"]))
+        for code, o in value.items()
+    }
+
+
+def _levels(value: Any) -> dict[str, Level]:
+    return {
+        str(code): Level(
+            code=str(code),
+            name=str(v["name"]),
+            rank=int(v["rank"]),
+            title=str(v["title"]),
+            title_route=str(v["title_route"]),
+        )
+        for code, v in value.items()
+    }
+
+
+def _designations(value: Any, occupations: dict[str, Occupation]) -> tuple[list[str], set[tuple[str, str]]]:
+    """The institutions in order of first appearance, and the (institution, occupation) pairs; a
+    designation naming an unknown occupation code is an error."""
+    institutions: list[str] = []
+    designations: set[tuple[str, str]] = set()
+    for code, names in value.items():
+        code = str(code)
+        if code not in occupations:
+            raise parameters.ParameterError(f"designations: unknown occupation code {code!r}")
+        for name in names:
+            name = str(name)
+            if name not in institutions:
+                institutions.append(name)
+            designations.add((name, code))
+    return institutions, designations
+
+
+def _counties(value: Any) -> dict[str, County]:
+    counties = {}
+    for code, name in value["counties"].items():
+        code = str(code)
+        if len(code) != 6 or not code.isdigit() or not code.startswith("3303"):
+            raise parameters.ParameterError(f"counties: {code!r} is not a Wenzhou county code")
+        counties[code] = County(code=code, name=str(name))
+    return counties
+
+
 def load_reference(at: date | None = None) -> Reference:
     """The catalogues in force on ``at`` (default: the latest values). Validates cross-references:
     a designation naming an unknown occupation code is an error."""
@@ -76,37 +124,10 @@ def load_reference(at: date | None = None) -> Reference:
     occ_v, lvl_v, des_v, cty_v, eval_v = (
         pick(n) for n in ("occupations", "levels", "designations", "counties", "evaluation_bodies")
     )
-    occupations = {
-        str(code): Occupation(code=str(code), name=str(o["name"]), field=str(o["field"]))
-        for code, o in occ_v.value.items()
-    }
-    levels = {
-        str(code): Level(
-            code=str(code),
-            name=str(v["name"]),
-            rank=int(v["rank"]),
-            title=str(v["title"]),
-            title_route=str(v["title_route"]),
-        )
-        for code, v in lvl_v.value.items()
-    }
-    institutions: list[str] = []
-    designations: set[tuple[str, str]] = set()
-    for code, names in des_v.value.items():
-        code = str(code)
-        if code not in occupations:
-            raise parameters.ParameterError(f"designations: unknown occupation code {code!r}")
-        for name in names:
-            name = str(name)
-            if name not in institutions:
-                institutions.append(name)
-            designations.add((name, code))
-    counties = {}
-    for code, name in cty_v.value["counties"].items():
-        code = str(code)
-        if len(code) != 6 or not code.isdigit() or not code.startswith("3303"):
-            raise parameters.ParameterError(f"counties: {code!r} is not a Wenzhou county code")
-        counties[code] = County(code=code, name=str(name))
+    occupations = _occupations(occ_v.value)
+    levels = _levels(lvl_v.value)
+    institutions, designations = _designations(des_v.value, occupations)
+    counties = _counties(cty_v.value)
     city = County(code=str(cty_v.value["city"]["code"]), name=str(cty_v.value["city"]["name"]))
     bodies = {str(c): EvaluationBody(code=str(c), name=str(b["name"])) for c, b in eval_v.value.items()}
     return Reference(

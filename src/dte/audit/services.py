@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -89,6 +90,27 @@ _FIELDS = (
 )
 
 
+def _chain_tail() -> str:
+    """The hash of the last entry, the chain held for the caller's transaction."""
+    conn = rows.db()
+    if conn.vendor == "postgresql":
+        with conn.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK])
+    # SQLite runs every transaction IMMEDIATE: writers are already serialised.
+    # Plain SQL for the two statements: every write of the platform runs them (the ORM's query
+    # building costs more than the database's work here; see dte.core.rows).
+    table = rows.quote(AuditEntry._meta.db_table)
+    with conn.cursor() as cur:
+        cur.execute(f"SELECT hash FROM {table} ORDER BY id DESC LIMIT 1")  # noqa: S608
+        last = cur.fetchone()
+    return last[0] if last else GENESIS
+
+
+def _actor_label(actor) -> str:
+    label = str(actor) if actor is not None else "system"
+    return getattr(actor, "username", None) or label
+
+
 def record(
     *,
     actor,
@@ -115,21 +137,9 @@ def record(
     if changes is None:
         changes = diff(before, after)
     changes = _jsonable(changes)
-    conn = rows.db()
-    if conn.vendor == "postgresql":
-        with conn.cursor() as cur:
-            cur.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK])
-    # SQLite runs every transaction IMMEDIATE: writers are already serialised.
-    # Plain SQL for the two statements: every write of the platform runs them (the ORM's query
-    # building costs more than the database's work here; see dte.core.rows).
-    table = rows.quote(AuditEntry._meta.db_table)
-    with conn.cursor() as cur:
-        cur.execute(f"SELECT hash FROM {table} ORDER BY id DESC LIMIT 1")  # noqa: S608
-        last = cur.fetchone()
-    prev_hash = last[0] if last else GENESIS
+    prev_hash = _chain_tail()
     actor_id = getattr(actor, "pk", None)
-    actor_label = str(actor) if actor is not None else "system"
-    actor_label = getattr(actor, "username", None) or actor_label
+    actor_label = _actor_label(actor)
     h = entry_hash(
         prev_hash=prev_hash,
         at=at,
@@ -195,21 +205,61 @@ def verify(*, chunk: int = 2000) -> VerifyResult:
 
 
 @transaction.atomic
+def audited_save(
+    *,
+    obj,
+    actor,
+    action: str,
+    at: datetime,
+    values: Mapping[str, Any] | None = None,
+    changed_fields: Iterable[str] | None = None,
+    audited: Iterable[str] | None = None,
+    noted: Mapping[str, Any] | None = None,
+    reason: str = "",
+    clean: bool = False,
+):
+    """Save one row and record the change with its audit entry, in the same transaction.
+
+    Either ``values`` (field: new value) are set here, the before-values read from the object first
+    and only those fields saved; or the caller has already set ``changed_fields`` (an admin form),
+    the before-values are read from the database and the whole row is saved. The entry records
+    ``audited`` (by default every changed field) before and after, plus ``noted`` (values that are
+    no field of their own, or did not change) in the after-values; ``clean`` runs ``full_clean``
+    before saving. Returns the object."""
+    creating = obj.pk is None
+    fields = list(values) if values is not None else list(changed_fields or ())
+    audited = list(audited) if audited is not None else fields
+    if creating:
+        before: dict[str, Any] = {}
+    elif values is None:
+        before = dict(type(obj)._base_manager.filter(pk=obj.pk).values(*audited).first() or {})
+    else:
+        before = _field_values(obj, audited)
+    for name, value in (values or {}).items():
+        setattr(obj, name, value)
+    if clean:
+        obj.full_clean()
+    if creating or values is None:
+        obj.save()
+    else:
+        obj.save(update_fields=fields)
+    after = {**_field_values(obj, audited), **(noted or {})}
+    record(actor=actor, action=action, obj=obj, before=before, after=after, reason=reason, at=at)
+    return obj
+
+
+def _field_values(obj, names: Iterable[str]) -> dict[str, Any]:
+    return {name: getattr(obj, obj._meta.get_field(name).attname) for name in names}
+
+
 def admin_save(*, obj, actor, changed_fields: list[str], at: datetime) -> None:
     """Save a row edited in the admin (catalogues by the city bureau), with its audit entry in the
     same transaction."""
-    creating = obj.pk is None
-    before = (
-        {} if creating else dict(type(obj).objects.filter(pk=obj.pk).values(*changed_fields).first() or {})
-    )
-    obj.full_clean()
-    obj.save()
-    after = {f: getattr(obj, obj._meta.get_field(f).attname) for f in changed_fields}
-    record(
-        actor=actor,
-        action="catalog.create" if creating else "catalog.change",
+    audited_save(
         obj=obj,
-        before=before,
-        after=after,
+        actor=actor,
+        action="catalog.change" if obj.pk is not None else "catalog.create",
         at=at,
+        changed_fields=changed_fields,
+        clean=True,
     )

@@ -164,9 +164,16 @@ def anomalies(*, actor, since: date) -> list[dict]:
     and the ids concerned (registration_ids, certificate_ids)."""
     require(actor, Cap.SUPERVISE_CITY)
     bodies = {b.pk: b for b in EvaluationBody.objects.all()}
-    rows: list[dict] = []
+    return [
+        *_pass_rate_anomalies(bodies, since),
+        *_volume_anomalies(bodies, since),
+        *_insisted_anomalies(actor, since),
+    ]
 
-    # pass rate per body and quarter
+
+def _pass_rate_anomalies(bodies: dict, since: date) -> list[dict]:
+    """A body's pass rate per calendar quarter at or above the threshold."""
+    rows: list[dict] = []
     first_quarter = date(since.year, (since.month - 1) // 3 * 3 + 1, 1)
     scored: dict[tuple[int, tuple[int, int]], list[tuple[int, bool]]] = defaultdict(list)
     for pk, body_id, exam_date, theory, ability in Registration.objects.filter(
@@ -196,8 +203,12 @@ def anomalies(*, actor, since: date) -> list[dict]:
                 "certificate_ids": [],
             }
         )
+    return rows
 
-    # certificates per body and day
+
+def _volume_anomalies(bodies: dict, since: date) -> list[dict]:
+    """A body's level certificates of one day above the threshold."""
+    rows: list[dict] = []
     busy = (
         LevelCertificate.objects.filter(issued_on__gte=since)
         .values("evaluation_body_id", "issued_on")
@@ -230,8 +241,12 @@ def anomalies(*, actor, since: date) -> list[dict]:
                 "certificate_ids": sorted(ids),
             }
         )
+    return rows
 
-    # applications insisted on against the conditions
+
+def _insisted_anomalies(actor, since: date) -> list[dict]:
+    """Applications registered although they meet no route of the conditions."""
+    rows: list[dict] = []
     start = timezone.make_aware(datetime.combine(since, time.min))
     for reg in insisted_registrations(actor=actor).filter(registered_at__gte=start).order_by("registered_at"):
         rows.append(

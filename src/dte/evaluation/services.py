@@ -89,46 +89,17 @@ def registration_create(
     An application whose declared facts meet no route of the conditions (policy-facts §6) is refused
     with the reason, unless the institution insists (``insist`` with a reason): it is then submitted,
     marked ``insisted`` and flagged to the city (``selectors.insisted_registrations``, ``anomalies``)."""
-    cert = (
-        TrainingCertificate.objects.select_for_update()
-        .select_related("enrolment__klass__plan", "occupation", "level")
-        .get(pk=certificate.pk)
-    )
-    training_rules.require_institution(actor, cert.institution_id)
-    if cert.status != TrainingCertificate.Status.VALID:
-        raise ValidationError("培训合格证书已撤销,不能申报等级考核 [P3.3]")
-    if Registration.objects.filter(training_certificate=cert, status__in=OPEN_STATUSES).exists():
-        raise ValidationError("该证书持有人已申报,不能重复申报")
-    errors = {}
-    if education not in Education.values:
-        errors["education"] = ["请选择学历"]
-    if title_held not in TitleHeld.values:
-        errors["title_held"] = ["请选择已有职称"]
-    if years_in_occupation < 0 or years_in_occupation > 60:
-        errors["years_in_occupation"] = ["从事本职业年限应为0至60年"]
-    if errors:
-        raise ValidationError(errors)
-    outcome = conditions.check(
-        conditions.Declaration(
-            level=cert.level.code,
-            education=education,
-            education_related=education_related,
-            graduating_student=graduating_student,
-            title_held=title_held,
-            years_in_occupation=years_in_occupation,
-            has_training_certificate=True,
-            lower_certificate=_lower_certificate(cert.person_id, cert.occupation_id, cert.level.rank),
-        )
-    )
-    insist_reason = clean_text(
-        insist_reason, field="insist_reason", label="坚持申报理由", max_length=REASON_MAX
-    )
-    if outcome.met:
-        insist, insist_reason = False, ""
-    elif not insist:
-        raise ValidationError(f"{outcome.summary}。{INSIST_HINT}", code="conditions")
-    elif not insist_reason:
-        raise ValidationError({"insist_reason": "坚持申报须填写理由(说明为何符合申报条件)"}, code="required")
+    cert = _registrable_certificate(actor, certificate)
+    declared = {
+        "education": education,
+        "education_related": education_related,
+        "graduating_student": graduating_student,
+        "title_held": title_held,
+        "years_in_occupation": years_in_occupation,
+    }
+    _check_declared(declared)
+    outcome = conditions.check(_declaration_of(cert, declared))
+    insist, insist_reason = _insist_decision(outcome, insist=insist, insist_reason=insist_reason)
     reg = Registration.objects.create(
         training_certificate=cert,
         person_id=cert.person_id,
@@ -136,11 +107,7 @@ def registration_create(
         evaluation_body_id=cert.enrolment.klass.plan.evaluation_body_id,
         occupation=cert.occupation,
         level=cert.level,
-        education=education,
-        education_related=education_related,
-        graduating_student=graduating_student,
-        title_held=title_held,
-        years_in_occupation=years_in_occupation,
+        **declared,
         insisted=insist,
         insist_reason=insist_reason,
         registered_by=actor,
@@ -165,6 +132,58 @@ def registration_create(
     return reg
 
 
+def _registrable_certificate(actor, certificate: TrainingCertificate) -> TrainingCertificate:
+    """The certificate, locked, once its institution may register it and it has no open application."""
+    cert = (
+        TrainingCertificate.objects.select_for_update()
+        .select_related("enrolment__klass__plan", "occupation", "level")
+        .get(pk=certificate.pk)
+    )
+    training_rules.require_institution(actor, cert.institution_id)
+    if cert.status != TrainingCertificate.Status.VALID:
+        raise ValidationError("培训合格证书已撤销,不能申报等级考核 [P3.3]")
+    if Registration.objects.filter(training_certificate=cert, status__in=OPEN_STATUSES).exists():
+        raise ValidationError("该证书持有人已申报,不能重复申报")
+    return cert
+
+
+def _check_declared(declared: dict) -> None:
+    errors = {}
+    if declared["education"] not in Education.values:
+        errors["education"] = ["请选择学历"]
+    if declared["title_held"] not in TitleHeld.values:
+        errors["title_held"] = ["请选择已有职称"]
+    if declared["years_in_occupation"] < 0 or declared["years_in_occupation"] > 60:
+        errors["years_in_occupation"] = ["从事本职业年限应为0至60年"]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _declaration_of(cert: TrainingCertificate, declared: dict) -> conditions.Declaration:
+    """What the institution declares for the holder of a valid training certificate."""
+    return conditions.Declaration(
+        level=cert.level.code,
+        **declared,
+        has_training_certificate=True,
+        lower_certificate=_lower_certificate(cert.person_id, cert.occupation_id, cert.level.rank),
+    )
+
+
+def _insist_decision(outcome: conditions.Outcome, *, insist: bool, insist_reason: str) -> tuple[bool, str]:
+    """Whether the application goes ahead insisted on, and the reason: refused when it meets no
+    route of the conditions and the institution does not insist with a reason."""
+    insist_reason = clean_text(
+        insist_reason, field="insist_reason", label="坚持申报理由", max_length=REASON_MAX
+    )
+    if outcome.met:
+        return False, ""
+    if not insist:
+        raise ValidationError(f"{outcome.summary}。{INSIST_HINT}", code="conditions")
+    if not insist_reason:
+        raise ValidationError({"insist_reason": "坚持申报须填写理由(说明为何符合申报条件)"}, code="required")
+    return True, insist_reason
+
+
 def _lock(reg: Registration) -> Registration:
     return (
         Registration.objects.select_for_update()
@@ -187,18 +206,20 @@ def registration_check(
     if accept and not outcome.met:
         raise ValidationError(outcome.summary)
     note = note.strip() or outcome.summary
-    reg.status = Registration.Status.ACCEPTED if accept else Registration.Status.REJECTED
-    reg.checked_by, reg.checked_at, reg.check_note = actor, at, note
-    reg.save(update_fields=["status", "checked_by", "checked_at", "check_note"])
-    audit.record(
+    return audit.audited_save(
+        obj=reg,
         actor=actor,
         action="evaluation.registration.accept" if accept else "evaluation.registration.reject",
-        obj=reg,
-        changes={"status": ["registered", reg.status]},
-        reason=note,
         at=at,
+        values={
+            "status": Registration.Status.ACCEPTED if accept else Registration.Status.REJECTED,
+            "checked_by": actor,
+            "checked_at": at,
+            "check_note": note,
+        },
+        audited=("status",),
+        reason=note,
     )
-    return reg
 
 
 def exam_date_problem(reg: Registration, exam_date: date, *, today: date) -> str:
@@ -245,20 +266,22 @@ def scores_record(
     problem = exam_date_problem(reg, exam_date, today=timezone.localdate(at))
     if problem:
         raise ValidationError({"exam_date": problem})
-    before = {"theory_score": reg.theory_score, "ability_score": reg.ability_score, "status": reg.status}
-    reg.theory_score, reg.ability_score, reg.exam_date = theory_score, ability_score, exam_date
-    reg.status = Registration.Status.PASSED if reg.passed_both else Registration.Status.FAILED
-    reg.scored_by, reg.scored_at = actor, at
-    reg.save(update_fields=["theory_score", "ability_score", "exam_date", "status", "scored_by", "scored_at"])
-    audit.record(
+    passed = theory_score >= PASS_MARK and ability_score >= PASS_MARK
+    return audit.audited_save(
+        obj=reg,
         actor=actor,
         action="evaluation.scores.record",
-        obj=reg,
-        before=before,
-        after={"theory_score": theory_score, "ability_score": ability_score, "status": reg.status},
         at=at,
+        values={
+            "theory_score": theory_score,
+            "ability_score": ability_score,
+            "exam_date": exam_date,
+            "status": Registration.Status.PASSED if passed else Registration.Status.FAILED,
+            "scored_by": actor,
+            "scored_at": at,
+        },
+        audited=("theory_score", "ability_score", "status"),
     )
-    return reg
 
 
 @transaction.atomic
@@ -334,22 +357,21 @@ def level_certificate_revoke(
     reason = clean_text(reason, field="reason", label="撤销理由", max_length=REASON_MAX)
     if not reason:
         raise ValidationError({"reason": "请填写撤销理由"})
-    cert.status, cert.revoked_at, cert.revoked_by, cert.revoke_reason = (
-        LevelCertificate.Status.REVOKED,
-        at,
-        actor,
-        reason,
-    )
-    cert.save(update_fields=["status", "revoked_at", "revoked_by", "revoke_reason"])
-    TitleRecognition.objects.filter(certificate=cert).update(void=True)
-    audit.record(
+    audit.audited_save(
+        obj=cert,
         actor=actor,
         action="evaluation.certificate.revoke",
-        obj=cert,
-        changes={"status": ["valid", "revoked"]},
-        reason=cert.revoke_reason,
         at=at,
+        values={
+            "status": LevelCertificate.Status.REVOKED,
+            "revoked_at": at,
+            "revoked_by": actor,
+            "revoke_reason": reason,
+        },
+        audited=("status",),
+        reason=reason,
     )
+    TitleRecognition.objects.filter(certificate=cert).update(void=True)
     return cert
 
 
@@ -442,65 +464,75 @@ def _plan_results(*, actor, rows: list[Row], at: datetime) -> ResultsPlan:
     require(actor, Cap.MANAGE_EVALUATION)
     today = timezone.localdate(at)
     plan = ResultsPlan()
-    report = plan.report
     seen: dict[int, int] = {}
     for row in rows:
         if all(not row.text(key) for key in SCORE_COLUMNS):
             plan.skipped.append(row.line)
             continue
-        rid = row.text("申报编号")
-        reg = (
-            Registration.objects.select_related("person", "level", "training_certificate")
-            .filter(pk=int(rid))
-            .first()
-            if rid.isascii() and rid.isdigit() and len(rid) <= 18
-            else None
-        )
-        if reg is None or reg.evaluation_body_id != actor.evaluation_body_id:
-            report.error(row.line, f"申报编号「{rid}」不是本评价机构受理的申报")
-            continue
-        if row.text("身份证号").upper() != reg.person.id_number:
-            report.error(row.line, "身份证号与申报人不一致")
-            continue
-        if row.text("姓名") != reg.person.name:
-            report.error(row.line, "姓名与申报人不一致")
-            continue
-        theory, ability = _int_cell(row, "理论成绩"), _int_cell(row, "能力成绩")
-        if theory is None or ability is None or theory > 100 or ability > 100:
-            report.error(row.line, "理论成绩和能力成绩应为0至100的整数")
-            continue
-        exam_date = parse_date(row.values.get("考核日期"))
-        if exam_date is None:
-            report.error(row.line, "考核日期格式应为 YYYY-MM-DD")
-            continue
-        if reg.pk in seen:
-            report.error(row.line, f"与第 {seen[reg.pk]} 行重复(同一申报)")
-            continue
-        seen[reg.pk] = row.line
-        same = (reg.theory_score, reg.ability_score, reg.exam_date) == (theory, ability, exam_date)
-        if reg.status == Registration.Status.CERTIFIED:
-            if not same:
-                report.error(row.line, "该申报已发证,成绩不能更改")
-                continue
-        elif reg.status not in (
-            Registration.Status.ACCEPTED,
-            Registration.Status.PASSED,
-            Registration.Status.FAILED,
-        ):
-            report.error(row.line, f"申报状态为「{reg.get_status_display()}」,不能登记成绩(须先通过条件审核)")
-            continue
-        if not same:
-            problem = exam_date_problem(reg, exam_date, today=today)
-            if problem:
-                report.error(row.line, problem)
-                continue
-        passed = theory >= PASS_MARK and ability >= PASS_MARK
-        issue = passed and reg.status != Registration.Status.CERTIFIED
-        if issue and reg.training_certificate.status != TrainingCertificate.Status.VALID:
-            report.error(row.line, "培训合格证书已撤销,不能颁发等级证书 [P3.3]")
-            continue
-        plan.lines.append(ResultLine(row.line, reg, theory, ability, exam_date, record=not same, issue=issue))
+        checked = _result_line(row, actor=actor, seen=seen, today=today)
+        if isinstance(checked, str):
+            plan.report.error(row.line, checked)
+        else:
+            plan.lines.append(checked)
     return plan
+
+
+def _result_registration(row: Row, actor) -> Registration | str:
+    """The application a row names, once its ID number and name match; else what is wrong."""
+    rid = row.text("申报编号")
+    reg = (
+        Registration.objects.select_related("person", "level", "training_certificate")
+        .filter(pk=int(rid))
+        .first()
+        if rid.isascii() and rid.isdigit() and len(rid) <= 18
+        else None
+    )
+    if reg is None or reg.evaluation_body_id != actor.evaluation_body_id:
+        return f"申报编号「{rid}」不是本评价机构受理的申报"
+    if row.text("身份证号").upper() != reg.person.id_number:
+        return "身份证号与申报人不一致"
+    if row.text("姓名") != reg.person.name:
+        return "姓名与申报人不一致"
+    return reg
+
+
+def _result_line(row: Row, *, actor, seen: dict[int, int], today: date) -> ResultLine | str:
+    """One row checked: what confirming the import will do with it, or what is wrong with it.
+    ``seen`` maps each application already met to its line."""
+    reg = _result_registration(row, actor)
+    if isinstance(reg, str):
+        return reg
+    theory, ability = _int_cell(row, "理论成绩"), _int_cell(row, "能力成绩")
+    if theory is None or ability is None or theory > 100 or ability > 100:
+        return "理论成绩和能力成绩应为0至100的整数"
+    exam_date = parse_date(row.values.get("考核日期"))
+    if exam_date is None:
+        return "考核日期格式应为 YYYY-MM-DD"
+    if reg.pk in seen:
+        return f"与第 {seen[reg.pk]} 行重复(同一申报)"
+    seen[reg.pk] = row.line
+    same = (reg.theory_score, reg.ability_score, reg.exam_date) == (theory, ability, exam_date)
+    problem = _score_change_problem(reg, same=same, exam_date=exam_date, today=today)
+    if problem:
+        return problem
+    passed = theory >= PASS_MARK and ability >= PASS_MARK
+    issue = passed and reg.status != Registration.Status.CERTIFIED
+    if issue and reg.training_certificate.status != TrainingCertificate.Status.VALID:
+        return "培训合格证书已撤销,不能颁发等级证书 [P3.3]"
+    return ResultLine(row.line, reg, theory, ability, exam_date, record=not same, issue=issue)
+
+
+def _score_change_problem(reg: Registration, *, same: bool, exam_date: date, today: date) -> str:
+    """Why the row's scores cannot be recorded on the application, or ``""``."""
+    if reg.status == Registration.Status.CERTIFIED:
+        return "" if same else "该申报已发证,成绩不能更改"
+    if reg.status not in (
+        Registration.Status.ACCEPTED,
+        Registration.Status.PASSED,
+        Registration.Status.FAILED,
+    ):
+        return f"申报状态为「{reg.get_status_display()}」,不能登记成绩(须先通过条件审核)"
+    return "" if same else exam_date_problem(reg, exam_date, today=today)
 
 
 def results_preview(*, actor, rows: list[Row], at: datetime) -> ResultsPlan:

@@ -9,6 +9,7 @@ from django.urls import reverse
 from openpyxl import Workbook
 
 from dte.audit.models import AuditEntry
+from dte.core.bounds import IMPORT_BYTES_MAX
 from dte.evaluation import services
 from dte.evaluation.models import LevelCertificate, Registration
 from tests.training import helpers as h
@@ -114,6 +115,20 @@ def test_a_preview_with_a_bad_row_lists_it_and_offers_no_confirmation(
     assert page.status_code == 422 and "考核日期2099-06-01晚于今天" in html
     assert "import-confirm" not in html and "token" not in page.context
     assert not uploads.exists() or not any(uploads.iterdir())
+
+
+def test_an_oversized_results_file_is_refused_with_the_limit_and_changes_nothing(
+    client_as, evaluation_staff, accepted, uploads
+):
+    upload = SimpleUploadedFile("results.xlsx", b"x" * (IMPORT_BYTES_MAX + 1))
+    page = client_as(evaluation_staff).post(reverse("evaluation:results_import"), {"file": upload})
+    assert page.status_code == 422
+    assert page.context["form"].errors["file"] == ["文件大小超过 20 MB 上限,未导入任何成绩;请拆分后分批上传"]
+    assert "plan" not in page.context and "token" not in page.context
+    assert not uploads.exists() or not any(uploads.iterdir())
+    accepted.refresh_from_db()
+    assert accepted.theory_score is None and not LevelCertificate.objects.exists()
+    assert not AuditEntry.objects.filter(action__startswith="evaluation.results").exists()
 
 
 def test_an_exam_date_in_the_future_entered_by_hand_stays_beside_its_field(

@@ -35,6 +35,9 @@ MESSAGE_SUBJECT_MAX = 120  # notifications.Message.subject max_length=120
 MESSAGE_BODY_MAX = 8000  # an inbox message's body: the platform's text around a person's bounded text
 AUDIT_REASON_MAX = 2000  # the reason recorded in an audit entry (the longest reason above, with room)
 
+# -- files (bytes) ----------------------------------------------------------------------------
+IMPORT_BYTES_MAX = 20 * 1024 * 1024  # an uploaded table to import (XLSX/CSV), as subsidy's data facts
+
 # -- integers ---------------------------------------------------------------------------------
 YEAR_MIN, YEAR_MAX = 2000, 2100  # a year a person may ask for (the programme runs from 2024 [P5.4])
 INT_DIGITS_MAX = 32  # longer digit strings are not read as numbers at all

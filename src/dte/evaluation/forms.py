@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django import forms
 
+from dte.core.bounds import IMPORT_BYTES_MAX
 from dte.evaluation.models import Education, TitleHeld
-from dte.training.forms import DateInput
+from dte.training.forms import DateInput, UploadForm
 
 
 class RegistrationForm(forms.Form):
@@ -30,3 +31,15 @@ class ScoresForm(forms.Form):
     theory_score = forms.IntegerField(label="理论知识考试成绩", min_value=0, max_value=100)
     ability_score = forms.IntegerField(label="专业能力考核成绩", min_value=0, max_value=100)
     exam_date = forms.DateField(label="考核日期", widget=DateInput)
+
+
+class ResultsUploadForm(UploadForm):
+    """A results file, refused above the platform's import size before anything reads it."""
+
+    def clean_file(self):
+        f = self.cleaned_data["file"]
+        if f.size > IMPORT_BYTES_MAX:
+            raise forms.ValidationError(
+                f"文件大小超过 {IMPORT_BYTES_MAX // (1024 * 1024)} MB 上限,未导入任何成绩;请拆分后分批上传"
+            )
+        return f

@@ -22,7 +22,6 @@ from dte.core.spreadsheet import xlsx_bytes
 from dte.evaluation import forms, selectors, services
 from dte.evaluation.models import LevelCertificate, Registration
 from dte.training import documents
-from dte.training.forms import UploadForm
 from dte.training.selectors import certificates_for
 from dte.training.tables import read_table
 from dte.training.views import attempt
@@ -201,7 +200,7 @@ def results_import(request):
     status = 200
     token = request.POST.get("token", "") if request.method == "POST" else ""
     if token:
-        form = UploadForm()
+        form = forms.ResultsUploadForm()
         kept = _kept_upload(request, token)
         if kept is None:
             ctx["errors"] = ["预览已失效或已导入,请重新上传文件"]
@@ -227,7 +226,7 @@ def results_import(request):
                 else:  # something changed since the preview: nothing was written
                     status = 422
     else:
-        form = UploadForm(request.POST or None, request.FILES or None)
+        form = forms.ResultsUploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             f = form.cleaned_data["file"]
             content = f.read()

@@ -1,0 +1,92 @@
+"""Training certificates: public verification, the certificate page and PDF, revocation [P3.2]."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from dte.core import clock
+from dte.core.permissions import Cap, allows, can
+from dte.training import documents, selectors, services
+from dte.training.models import TrainingCertificate
+from dte.training.views.common import attempt
+
+
+def verify(request, code: str):
+    """Public verification of a 培训合格证书: status and the holder's masked name only [P3.2]."""
+    cert = selectors.certificate_by_code(code=code)
+    return render(request, "training/verify.html", {"cert": cert})
+
+
+def verify_qr(request, code: str):
+    cert = selectors.certificate_by_code(code=code)
+    url = request.build_absolute_uri(reverse("training:verify", args=[cert.code]))
+    return HttpResponse(documents.qr_png(url), content_type="image/png")
+
+
+@allows(Cap.SIGNED_IN)
+def certificate_detail(request, pk: int):
+    cert = selectors.certificate_for(actor=request.user, pk=pk)
+    can_revoke = cert.status == TrainingCertificate.Status.VALID and (
+        can(request.user, Cap.FILE_TRAINING_PLANS)
+        or (can(request.user, Cap.MANAGE_INSTITUTION) and request.user.institution_id == cert.institution_id)
+    )
+    return render(
+        request,
+        "training/certificate.html",
+        {
+            "cert": cert,
+            "can_revoke": can_revoke,
+            "exceptions": selectors.certificate_exceptions(actor=request.user, certificate=cert),
+        },
+    )
+
+
+def training_certificate_doc(request, cert: TrainingCertificate) -> documents.CertificateDoc:
+    plan = cert.enrolment.klass.plan
+    return documents.CertificateDoc(
+        heading="培训合格证书",
+        number=cert.number,
+        holder_name=cert.person.name,
+        holder_id_masked=cert.person.masked_id_number,
+        body=(
+            f"{cert.person.name}同志参加{cert.institution.name}举办的{cert.occupation.name}"
+            f"({cert.level.name}{'·' + plan.direction if plan.direction else ''})培训,完成规定学时和内容,"
+            "经结业考核合格,特发此证。"
+        ),
+        facts=[
+            ("职业(工种)", f"{cert.occupation.name}({cert.occupation.code})"),
+            ("等级", cert.level.name),
+            ("培训学时", f"理论 {cert.theory_hours} 学时,实操 {cert.practice_hours} 学时"),
+            ("培训班次", cert.enrolment.klass.name),
+        ],
+        issuer=cert.institution.name,
+        issued_on=cert.issued_on,
+        verify_url=request.build_absolute_uri(reverse("training:verify", args=[cert.code])),
+        revoked=cert.status == TrainingCertificate.Status.REVOKED,
+    )
+
+
+@allows(Cap.SIGNED_IN)
+def certificate_pdf(request, pk: int):
+    cert = selectors.certificate_for(actor=request.user, pk=pk)
+    pdf = documents.certificate_pdf(training_certificate_doc(request, cert))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{cert.number}.pdf"'
+    return response
+
+
+@require_POST
+@allows(Cap.SIGNED_IN)
+def certificate_revoke(request, pk: int):
+    cert = selectors.certificate_for(actor=request.user, pk=pk)
+    attempt(
+        request,
+        lambda: services.certificate_revoke(
+            actor=request.user, certificate=cert, reason=request.POST.get("reason", ""), at=clock.now()
+        ),
+        "证书已撤销。",
+    )
+    return redirect("training:certificate", pk=pk)

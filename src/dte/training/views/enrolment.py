@@ -1,0 +1,181 @@
+"""Enrolment: applying, admission, enrolment on behalf, withdrawal, drop-out, the completion
+assessment, the certificate and the record exceptions [P2.3], [P3.2], [P4.3]."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from dte.core import clock
+from dte.core.forms import add_form_errors
+from dte.core.permissions import Cap, allows, can
+from dte.training import forms, selectors, services
+from dte.training.models import Enrolment
+from dte.training.views.common import attempt
+
+
+@allows(Cap.ENROL_IN_TRAINING)
+def apply(request, pk: int):
+    klass = selectors.public_class(pk=pk)
+    form = forms.ApplyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.enrolment_apply(actor=request.user, klass=klass, at=clock.now(), **form.cleaned_data)
+        except ValidationError as exc:
+            add_form_errors(form, exc)
+        else:
+            messages.success(request, "报名已提交,请等待培训机构审核录取。")
+            return redirect("training:me")
+    return render(
+        request,
+        "training/class_public.html",
+        {
+            "klass": klass,
+            "plan": klass.plan,
+            "mine": None,
+            "form": form,
+            "can_apply": True,
+            "sessions": klass.sessions.all(),
+        },
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+def _enrolment_for(request, pk: int) -> Enrolment:
+    e = get_object_or_404(Enrolment.objects.select_related("klass__plan"), pk=pk)
+    selectors.class_for(actor=request.user, pk=e.klass_id)  # scope check
+    return e
+
+
+@require_POST
+@allows(Cap.MANAGE_INSTITUTION)
+def enrolment_admit(request, pk: int):
+    e = _enrolment_for(request, pk)
+    attempt(
+        request,
+        lambda: services.enrolment_admit(actor=request.user, enrolment=e, at=clock.now()),
+        f"已录取 {e.person.name}。",
+    )
+    return redirect("training:class_manage", pk=e.klass_id)
+
+
+@require_POST
+@allows(Cap.MANAGE_INSTITUTION)
+def enrolment_refuse(request, pk: int):
+    e = _enrolment_for(request, pk)
+    attempt(
+        request,
+        lambda: services.enrolment_refuse(
+            actor=request.user, enrolment=e, reason=request.POST.get("reason", ""), at=clock.now()
+        ),
+        f"已不予录取 {e.person.name}。",
+    )
+    return redirect("training:class_manage", pk=e.klass_id)
+
+
+@allows(Cap.MANAGE_INSTITUTION)
+def enrol_on_behalf(request, pk: int):
+    """Staff enrol a real-name person found (or registered) by ID number [P4.3], [P2.3]."""
+    klass = selectors.class_for(actor=request.user, pk=pk)
+    form = forms.OnBehalfForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            e = services.enrolment_on_behalf(
+                actor=request.user, klass=klass, at=clock.now(), **form.cleaned_data
+            )
+        except ValidationError as exc:
+            add_form_errors(form, exc)
+        else:
+            messages.success(request, f"已为 {e.person.name} 代报名并录取,花名册仍须经市人力社保局审核。")
+            return redirect("training:class_manage", pk=klass.pk)
+    return render(
+        request,
+        "training/form_page.html",
+        {
+            "form": form,
+            "title": f"代学员报名:{klass.name}",
+            "lead": "按身份证号码查找实名信息;尚未登记的人员请同时填写姓名,将一并实名登记 [P4.3]。"
+            "代报名即录取,仍受不得录取到时间重叠班次的限制,并须经市人力社保局花名册审核 [P2.3]。",
+            "back": reverse("training:class_manage", args=[klass.pk]),
+        },
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@require_POST
+@allows(Cap.ENROL_IN_TRAINING)
+def enrolment_withdraw(request, pk: int):
+    e = selectors.enrolment_for(actor=request.user, pk=pk)
+    attempt(
+        request,
+        lambda: services.enrolment_withdraw(
+            actor=request.user, enrolment=e, reason=request.POST.get("reason", ""), at=clock.now()
+        ),
+        f"已撤回「{e.klass.name}」的报名。",
+    )
+    return redirect("training:me")
+
+
+@require_POST
+@allows(Cap.SIGNED_IN)
+def enrolment_drop(request, pk: int):
+    e = selectors.enrolment_for(actor=request.user, pk=pk)
+    attempt(
+        request,
+        lambda: services.enrolment_drop(
+            actor=request.user, enrolment=e, reason=request.POST.get("reason", ""), at=clock.now()
+        ),
+        f"已办理 {e.person.name} 的退学,已有考勤记录保留。",
+    )
+    if can(request.user, Cap.ENROL_IN_TRAINING):
+        return redirect("training:me")
+    return redirect("training:class_manage", pk=e.klass_id)
+
+
+@require_POST
+@allows(Cap.MANAGE_INSTITUTION)
+def enrolment_assess(request, pk: int):
+    e = _enrolment_for(request, pk)
+    passed = request.POST.get("passed") == "1"
+    attempt(
+        request,
+        lambda: services.completion_assess(
+            actor=request.user, enrolment=e, passed=passed, note=request.POST.get("note", ""), at=clock.now()
+        ),
+        f"已记录 {e.person.name} 的结业考核:{'合格' if passed else '不合格'}。",
+    )
+    return redirect("training:class_manage", pk=e.klass_id)
+
+
+@require_POST
+@allows(Cap.MANAGE_INSTITUTION)
+def enrolment_certify(request, pk: int):
+    e = _enrolment_for(request, pk)
+    attempt(
+        request,
+        lambda: services.certificate_issue(actor=request.user, enrolment=e, at=clock.now()),
+        f"已为 {e.person.name} 颁发培训合格证书。",
+    )
+    return redirect("training:class_manage", pk=e.klass_id)
+
+
+@require_POST
+@allows(Cap.FILE_TRAINING_PLANS)
+def enrolment_exception(request, pk: int):
+    """The city allows one trainee an exception to the order of the record, with its reason [P3.2]."""
+    e = _enrolment_for(request, pk)
+    form = forms.RecordExceptionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请选择例外类型并填写理由(不超过500字)")
+    else:
+        attempt(
+            request,
+            lambda: services.record_exception_grant(
+                actor=request.user, enrolment=e, at=clock.now(), **form.cleaned_data
+            ),
+            f"已为 {e.person.name} 办理例外:{dict(form.fields['kind'].choices)[form.cleaned_data['kind']]}。",
+        )
+    return redirect("training:class_manage", pk=e.klass_id)

@@ -6,8 +6,8 @@ value per claim. One claim and a million claims go through the same code. What a
 the way (a deadline, a retirement date, a county) it leaves in ``run.aux`` for the decision and for
 the message.
 
-Messages (Chinese, naming the facts used) are rendered on demand, for the rows asked for, from the
-columns — never for a million rows at once.
+``decide`` runs them all and returns the decisions as columns (``Results``); ``Results.decision(i)``
+renders one row as a typed ``Decision`` with its messages (``messages``), for the rows asked for.
 
 Readings adopted (policy-facts.md): F1, G1–G5, S1, D1, D2, L1, L2, W1; see docs/policy.md.
 """
@@ -17,73 +17,20 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
-from dte.policy import POLICY, days
+from dte.policy import days
 from dte.policy.calendar import WorkCalendar, get_calendar
-from dte.policy.claims import MONTH_PAD, Claims
-from dte.policy.compiled import (
-    CITY_BASE,
-    EMPLOYMENT,
-    EMPLOYMENT_NAMES,
-    LEVEL_NAMES,
-    LEVELS,
-    STATUS_NAMES,
-    STATUSES,
-    CompiledPolicy,
-    get_policy,
-)
+from dte.policy.claims import Claims
+from dte.policy.compiled import CITY_BASE, EMPLOYMENT, CompiledPolicy, get_policy
+from dte.policy.decision import Decision, Finding
+from dte.policy.messages import MESSAGES
 from dte.policy.periods import month_period_end_idx
-from dte.policy.retirement import GROUP_NAMES, GROUPS, age_text
-
-Arr = npt.NDArray[Any]
-
-
-class Run:
-    """One evaluation: claims, compiled policy, calendar, each row's epoch, and the rules' findings."""
-
-    def __init__(self, claims: Claims, policy: CompiledPolicy, calendar: WorkCalendar) -> None:
-        self.c, self.p, self.cal = claims, policy, calendar
-        self.aux: dict[str, Any] = {}
-        self.epoch: Arr | None = None
-        self.e0 = 0
-        if policy.n_epochs > 1 and claims.n:
-            e = (claims.claim >= policy.start_idx[1]).astype(np.int32)
-            for s in policy.start_idx[2:]:
-                e += claims.claim >= s
-            lo, hi = int(e.min()), int(e.max())
-            if lo == hi:
-                self.e0 = lo
-            else:
-                self.epoch = e
-
-    def pe(self, table: Arr) -> Any:
-        """Each row's value of a per-epoch parameter: a scalar when all rows share one epoch or the
-        parameter has the same value in every epoch, else a column."""
-        if self.epoch is None:
-            return table[self.e0]
-        if (table == table[0]).all():
-            return table[0]
-        return np.take(table, self.epoch)
-
-    def pek(self, table: Arr, key: Any) -> Any:
-        """Each row's entry ``key`` of a per-epoch table of shape (epochs, width)."""
-        if self.epoch is None:
-            return np.take(table[self.e0], key)
-        if (table == table[0]).all():
-            return np.take(table[0], key)
-        return np.take(table, self.epoch * table.shape[1] + key)
-
-    def epoch_of(self, i: int) -> int:
-        return self.e0 if self.epoch is None else int(self.epoch[i])
-
+from dte.policy.run import Arr, Run
 
 RuleFn = Callable[[Run], Arr]
-MessageFn = Callable[["Results", int], str]
 
 
 @dataclass(frozen=True)
@@ -94,20 +41,11 @@ class Rule:
 
 
 RULES: list[Rule] = []
-MESSAGES: dict[str, MessageFn] = {}
 
 
 def rule(rule_id: str, clause: str) -> Callable[[RuleFn], RuleFn]:
     def register(fn: RuleFn) -> RuleFn:
         RULES.append(Rule(rule_id, clause, fn))
-        return fn
-
-    return register
-
-
-def message(rule_id: str) -> Callable[[MessageFn], MessageFn]:
-    def register(fn: MessageFn) -> MessageFn:
-        MESSAGES[rule_id] = fn
         return fn
 
     return register
@@ -305,43 +243,6 @@ RULE_BY_ID = {x.id: x for x in RULES}
 # -- decisions -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Finding:
-    rule: str
-    clause: str
-    passed: bool
-    message: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"rule": self.rule, "clause": self.clause, "passed": self.passed, "message": self.message}
-
-
-@dataclass(frozen=True)
-class Decision:
-    id: Any
-    eligible: bool
-    amount: int
-    claim_deadline: date | None
-    route_to: str | None
-    failed: list[str]
-    provisional: bool
-    findings: list[Finding]
-    policy: str = POLICY
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "eligible": self.eligible,
-            "amount": self.amount,
-            "claim_deadline": None if self.claim_deadline is None else self.claim_deadline.isoformat(),
-            "route_to": self.route_to,
-            "failed": self.failed,
-            "provisional": self.provisional,
-            "policy": self.policy,
-            "findings": [f.to_dict() for f in self.findings],
-        }
-
-
 @dataclass
 class Results:
     """The decisions of a batch, as columns; ``decision(i)`` renders one row with its messages."""
@@ -359,8 +260,8 @@ class Results:
     def claims(self) -> Claims:
         return self.run.c
 
-    def failed(self, i: int) -> list[str]:
-        return sorted(rid for rid in RULE_IDS if not self.passed[rid][i])
+    def failed(self, i: int) -> tuple[str, ...]:
+        return tuple(sorted(rid for rid in RULE_IDS if not self.passed[rid][i]))
 
     def decision(self, i: int) -> Decision:
         d = int(self.deadline[i])
@@ -373,10 +274,12 @@ class Results:
             route_to=str(route) if route else None,
             failed=self.failed(i),
             provisional=bool(self.provisional[i]),
-            findings=[
-                Finding(x.id, x.clause, bool(self.passed[x.id][i]), MESSAGES[x.id](self, i)) for x in RULES
-            ],
+            findings=tuple(self.finding(x, i) for x in RULES),
         )
+
+    def finding(self, x: Rule, i: int) -> Finding:
+        passed = bool(self.passed[x.id][i])
+        return Finding(x.id, x.clause, passed, MESSAGES[x.id](self.run, i, passed))
 
     def decisions(self) -> Iterator[Decision]:
         for i in range(self.claims.n):
@@ -415,237 +318,3 @@ def decide(
         provisional=run.aux["provisional"],
         timings=spent,
     )
-
-
-# -- messages ------------------------------------------------------------------------------------
-
-
-def _d(i: Any) -> str:
-    return days.iso(int(i))
-
-
-def _county(res: Results, code: int) -> str:
-    name = res.run.p.county_names.get(str(code))
-    return f"{name}({code})" if name else str(code)
-
-
-def _qualification(res: Results, occ: int, level: int) -> str:
-    return f"{res.run.p.occupation_label(occ)}{LEVEL_NAMES[LEVELS[level]]}"
-
-
-def _value(res: Results, i: int, name: str) -> Any:
-    return res.run.p.values[res.run.epoch_of(i)][name]
-
-
-@message("P5.4")
-def _in_force_message(res: Results, i: int) -> str:
-    c = res.claims
-    start = _value(res, i, "in_force").value["date"]
-    start_s = start.isoformat() if isinstance(start, date) else str(start)
-    if res.passed["P5.4"][i]:
-        return f"申领日期{_d(c.claim[i])}不早于本方案施行日期{start_s},适用本方案 [P5.4]"
-    return f"申领日期{_d(c.claim[i])}早于本方案施行日期{start_s},不属本方案补贴范围 [P5.4]"
-
-
-def _run_length(months: list[int], end: int) -> int:
-    have = set(months)
-    n = 0
-    while end - n in have:
-        n += 1
-    return n
-
-
-@message("A2.1-group")
-def _group_message(res: Results, i: int) -> str:
-    c, a = res.claims, res.run.aux
-    need = int(res.run.p.min_run[res.run.epoch_of(i)])
-    cm = int(days.YM[c.claim[i]])
-    months = [int(m) for m in c.ins_month[:, i] if m != MONTH_PAD]
-    run_end = cm if a["run_cm"][i] else cm - 1
-    residence = "温州户籍" if c.hukou[i] else ("温州居住证" if c.permit[i] else "无温州户籍或居住证")
-    unemp = int(c.unemp_county[i])
-    if not unemp:
-        reg = "未办理失业登记"
-    elif a["unemp_registered"][i]:
-        reg = f"在{_county(res, unemp)}办理失业登记"
-    elif unemp == CITY_BASE:
-        # The city's own code names no county: the registration cannot route the claim (G5).
-        city = res.run.p.county_names.get(str(CITY_BASE)) or "温州市"
-        reg = f"失业登记地为{city}本级代码{CITY_BASE},不是县(市、区)代码,无法确定受理地 [A2.5]"
-    else:
-        reg = f"失业登记地{unemp}不在温州"
-    status = EMPLOYMENT_NAMES[EMPLOYMENT[int(c.emp_status[i])]]
-    run = _run_length(months, cm) or _run_length(months, cm - 1)
-    run_from = cm if _run_length(months, cm) else cm - 1
-    if a["g2"][i]:
-        n = _run_length(months, run_end)
-        return (
-            f"在温就业创业人员[A2.1b]:就业状态{status},在温州就业,非机关事业单位在编人员,"
-            f"截至{days.month_iso(run_end)}连续缴纳温州社会保险费{n}个月(不少于{need}个月);"
-            f"按社保参保属地由{_county(res, int(res.route[i]))}受理 [A2.5]"
-        )
-    if a["g1"][i]:
-        return f"失业人员[A2.1a]:{residence},{reg};按失业登记地由{_county(res, unemp)}受理 [A2.5]"
-    b_reasons = []
-    if EMPLOYMENT[int(c.emp_status[i])] not in ("employed", "self_employed"):
-        b_reasons.append(f"就业状态为{status}")
-    elif not c.emp_in_wz[i]:
-        b_reasons.append("不在温州就业创业")
-    if c.public_staff[i]:
-        b_reasons.append("系机关事业单位在编人员")
-    if not a["run_ok"][i]:
-        tail = f"(截至{days.month_iso(run_from)}连续{run}个月)" if run else "(申领当月及上月均无缴费)"
-        b_reasons.append(f"申领当月或上月止连续缴纳温州社会保险费不满{need}个月{tail}")
-    return (
-        f"不属补贴对象:非失业人员对象[A2.1a]({residence},{reg});"
-        f"非在温就业创业人员对象[A2.1b]({'、'.join(b_reasons)})"
-    )
-
-
-@message("A2.1-age")
-def _age_message(res: Results, i: int) -> str:
-    c = res.claims
-    birth, claim = days.from_index(int(c.birth[i])), days.from_index(int(c.claim[i]))
-    years = claim.year - birth.year - ((claim.month, claim.day) < (birth.month, birth.day))
-    need = int(res.run.p.min_age_months[res.run.epoch_of(i)]) // 12
-    when = _d(res.run.aux["min_age_date"][i])
-    if res.passed["A2.1-age"][i]:
-        return f"出生日期{birth}(据身份证号),申领日{claim}已满{years}周岁,年满{need}周岁(自{when}) [A2.1c]"
-    return f"出生日期{birth}(据身份证号),申领日{claim}未满{need}周岁({when}方满{need}周岁) [A2.1c]"
-
-
-@message("A2.1-retirement")
-def _retirement_message(res: Results, i: int) -> str:
-    c, a = res.claims, res.run.aux
-    group = GROUPS[int(c.ret_group[i])]
-    e = res.run.epoch_of(i)
-    strict = bool(res.run.p.strict[e])
-    ret, age = _d(a["retirement_date"][i]), age_text(int(a["retirement_age"][i]))
-    retired = bool(c.retired[i])
-    reached = int(c.claim[i]) >= int(a["retirement_date"][i])
-    facts = (
-        f"{'已' if retired else '未'}办理退休手续;{GROUP_NAMES[group]}法定退休年龄{age},"
-        f"法定退休日期{ret},申领日{_d(c.claim[i])}{'已' if reached else '未'}达到"
-    )
-    reading = "严格解读:须未退休且未达法定退休年龄" if strict else "字面解读:未退休或未达法定退休年龄之一即可"
-    verdict = "符合" if res.passed["A2.1-retirement"][i] else "不符合"
-    return f"{facts};{verdict}年龄上限条件({reading},G3) [A2.1c]"
-
-
-@message("A2.2-standard")
-def _standard_message(res: Results, i: int) -> str:
-    c = res.claims
-    if c.lc_issued[i] < 0:
-        return "未提供专业技术等级证书,无法确定补贴标准 [A2.2]"
-    q = _qualification(res, int(c.lc_occ[i]), int(c.lc_level[i]))
-    if res.passed["A2.2-standard"][i]:
-        return f"{q}补贴标准{int(res.run.aux['amount'][i])}元 [A2.2]"
-    return f"{q}尚无补贴标准(其他职业的补贴标准尚未制订出台) [A2.2]"
-
-
-@message("A2.2-hours")
-def _hours_message(res: Results, i: int) -> str:
-    c = res.claims
-    hours = int(c.tr_hours[i])
-    if not res.run.aux["has_standard"][i]:
-        return f"培训学时{hours};无适用的补贴标准,学时要求不适用 [A2.2]"
-    required = int(res.run.aux["required_hours"][i])
-    q = _qualification(res, int(c.lc_occ[i]), int(c.lc_level[i]))
-    if required < 0:
-        return f"培训学时{hours};{q}学时要求待确认(S1),暂不作为申领条件 [A2.2]"
-    if res.passed["A2.2-hours"][i]:
-        return f"培训学时{hours},不少于{q}要求的{required}学时 [A2.2]"
-    return f"培训学时{hours},少于{q}要求的{required}学时 [A2.2]"
-
-
-@message("A2.3-institution")
-def _institution_message(res: Results, i: int) -> str:
-    c, p = res.claims, res.run.p
-    names = c.inst_names
-    inst = int(c.tr_inst[i])
-    name = names[i] if names is not None else (p.institutions[inst] if inst >= 0 else None)
-    if not name:
-        return "未提供培训机构,无法确认经定点培训机构培训 [A2.3]"
-    if c.tr_occ[i] < 0:
-        return f"培训机构{name},未注明培训职业 [A2.3]"
-    occ = p.occupation_label(int(c.tr_occ[i]))
-    if res.passed["A2.3-institution"][i]:
-        return f"{name}是{occ}的定点培训机构(附件1) [A2.3]"
-    return f"{name}不是{occ}的定点培训机构(附件1) [A2.3]"
-
-
-@message("A2.3-certificates")
-def _certificates_message(res: Results, i: int) -> str:
-    c = res.claims
-    claim = int(c.claim[i])
-    parts, problems = [], []
-    tc, lc = int(c.tr_cert[i]), int(c.lc_issued[i])
-    tq = (
-        _qualification(res, int(c.tr_occ[i]), int(c.tr_level[i]))
-        if c.tr_occ[i] >= 0 and c.tr_level[i] >= 0
-        else "(未注明职业等级)"
-    )
-    if tc < 0:
-        problems.append("无培训合格证书")
-    else:
-        parts.append(f"培训合格证书{tq}({_d(tc)})")
-        if tc > claim:
-            problems.append(f"培训合格证书{_d(tc)}晚于申领日")
-    if lc < 0:
-        problems.append("无专业技术等级证书")
-    else:
-        lq = _qualification(res, int(c.lc_occ[i]), int(c.lc_level[i]))
-        parts.append(f"专业技术等级证书{lq}({_d(lc)})")
-        if lc > claim:
-            problems.append(f"专业技术等级证书{_d(lc)}晚于申领日")
-        if tc >= 0 and (c.tr_occ[i] != c.lc_occ[i] or c.tr_level[i] != c.lc_level[i]):
-            problems.append("培训与等级证书的职业或等级不一致")
-    held = "、".join(parts)
-    if res.passed["A2.3-certificates"][i]:
-        return f"已取得{held},职业与等级一致 [A2.3]"
-    return f"{held + ';' if held else ''}{'、'.join(problems)} [A2.3]"
-
-
-@message("A2.4a-deadline")
-def _deadline_message(res: Results, i: int) -> str:
-    c, a = res.claims, res.run.aux
-    if c.lc_issued[i] < 0:
-        return "未提供专业技术等级证书,无法确定申领期限 [A2.4a]"
-    months = int(a["deadline_months"] if np.ndim(a["deadline_months"]) == 0 else a["deadline_months"][i])
-    raw, end = int(a["deadline_raw"][i]), int(a["deadline"][i])
-    text = f"专业技术等级证书{_d(c.lc_issued[i])}核发,申领期限{months}个月"
-    if a["extended"][i]:
-        text += f"(在温就读毕业生在校期间取证,延期至{months}个月,毕业日期{_d(c.grad_date[i])})"
-    text += f",至{_d(raw)}"
-    if raw != end:
-        kind = "法定节假日" if res.run.cal.holiday[raw] else "休息日"
-        text += f"({kind},顺延至{_d(end)})"
-    if a["provisional"][i]:
-        text += "(该年度节假日安排尚未公布,暂按周一至周五为工作日计算,W1)"
-    verdict = "在期限内" if res.passed["A2.4a-deadline"][i] else "已超过申领期限,不再受理"
-    return f"{text};申领日{_d(c.claim[i])}{verdict} [A2.4a]"
-
-
-@message("A2.4b-yearly-limit")
-def _yearly_message(res: Results, i: int) -> str:
-    c = res.claims
-    year = days.from_index(int(c.claim[i])).year
-    limit = int(res.run.p.limit[res.run.epoch_of(i)])
-    n = int(res.run.aux["claims_this_year"][i])
-    if res.passed["A2.4b-yearly-limit"][i]:
-        return f"{year}年已计入申领{n}次,本次为第{n + 1}次,未超过每人每年{limit}次 [A2.4b]"
-    return f"{year}年已计入申领{n}次(待审核、已审批或已发放),已达每人每年{limit}次上限 [A2.4b]"
-
-
-@message("A2.4c-no-repeat")
-def _repeat_message(res: Results, i: int) -> str:
-    c = res.claims
-    if c.lc_issued[i] < 0:
-        return "未提供专业技术等级证书,无从比对重复申领 [A2.4c]"
-    q = _qualification(res, int(c.lc_occ[i]), int(c.lc_level[i]))
-    hits = np.flatnonzero(res.run.aux["repeat"][:, i])
-    if not len(hits):
-        return f"此前未申领过{q}补贴(不含未通过、已撤回、已取消的申领) [A2.4c]"
-    s = int(hits[0])
-    status = STATUS_NAMES[STATUSES[int(c.p_status[s, i])]]
-    return f"已于{_d(c.p_date[s, i])}申领{q}补贴({status}),同一职业同一等级不得重复申领 [A2.4c]"

@@ -14,13 +14,12 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from dte.audit import queries
 from dte.audit.models import AuditEntry
 from dte.core import rows
 from dte.core.bounds import AUDIT_REASON_MAX
 
 GENESIS = "0" * 64
-# Any constant: the PostgreSQL advisory lock that serialises appends to the chain.
-_CHAIN_LOCK = 0x445445_41554449
 
 
 def _jsonable(value: Any) -> Any:
@@ -91,19 +90,9 @@ _FIELDS = (
 
 
 def _chain_tail() -> str:
-    """The hash of the last entry, the chain held for the caller's transaction."""
-    conn = rows.db()
-    if conn.vendor == "postgresql":
-        with conn.cursor() as cur:
-            cur.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK])
-    # SQLite runs every transaction IMMEDIATE: writers are already serialised.
-    # Plain SQL for the two statements: every write of the platform runs them (the ORM's query
-    # building costs more than the database's work here; see dte.core.rows).
-    table = rows.quote(AuditEntry._meta.db_table)
-    with conn.cursor() as cur:
-        cur.execute(f"SELECT hash FROM {table} ORDER BY id DESC LIMIT 1")  # noqa: S608
-        last = cur.fetchone()
-    return last[0] if last else GENESIS
+    """The hash of the last entry, the chain held for the caller's transaction (plain SQL:
+    dte.audit.queries, which says why)."""
+    return queries.chain_tail() or GENESIS
 
 
 def _actor_label(actor) -> str:

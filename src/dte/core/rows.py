@@ -1,14 +1,24 @@
-"""Model instances from hand-written SQL, for the few hot paths where building the query through
-the ORM costs more than the database's answer (claim submission, session and user loading).
+"""The one helper of the platform's hand-written SQL: every cursor, every quoted name and every
+difference between the two databases the platform runs on (SQLite and PostgreSQL) is here. The
+statements themselves live in each app's ``queries.py``, which says why each one is not the ORM and
+the measured figure that justifies it; ruff's banned-api rule (TID251) keeps ``django.db.connection``
+and ``RawSQL`` out of every other module.
 
 ``Loader`` takes a model's concrete columns from its metadata, so a renamed field cannot silently
 drift from the statement, and applies the converters the ORM itself would (dates, datetimes and
-JSON come back as text on SQLite, booleans as integers)."""
+JSON come back as text on SQLite, booleans as integers). ``table`` and ``column`` quote names read
+from the models' metadata; values are always bound parameters."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
 from functools import cache
+from typing import Any
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Model
@@ -20,10 +30,111 @@ def db() -> BaseDatabaseWrapper:
     return connections[DEFAULT_DB_ALIAS]
 
 
+def vendor() -> str:
+    """``"sqlite"`` or ``"postgresql"``: the cache key of statements built once per database."""
+    return db().vendor
+
+
 @cache
 def quote(name: str) -> str:
     # SQLite and PostgreSQL, the two databases the platform runs on, quote names alike.
     return connection.ops.quote_name(name)
+
+
+def table(model: type[Model]) -> str:
+    """The model's table name, quoted."""
+    return quote(model._meta.db_table)
+
+
+def column(model: type[Model], field: str) -> str:
+    """The column of one of the model's fields (a name or an attname), quoted."""
+    return quote(model._meta.get_field(field).column)
+
+
+# -- running statements --------------------------------------------------------------------------
+
+
+def fetchall(sql: str, params: list | tuple = ()) -> list[tuple]:
+    with db().cursor() as cur:
+        cur.execute(sql, params)
+        return cur.fetchall()
+
+
+def fetchone(sql: str, params: list | tuple = ()) -> tuple | None:
+    with db().cursor() as cur:
+        cur.execute(sql, params)
+        return cur.fetchone()
+
+
+def values(sql: str, params: list | tuple = ()) -> list:
+    """The first column of every row."""
+    return [row[0] for row in fetchall(sql, params)]
+
+
+def datetime_param(value: datetime) -> Any:
+    """A datetime as the database compares it with a stored one (UTC text on SQLite)."""
+    return db().ops.adapt_datetimefield_value(value)
+
+
+def as_date(value: Any) -> date | None:
+    """A date column read outside a model: SQLite gives text (from a compound select, a
+    subquery or an aggregate), PostgreSQL a date."""
+    return date.fromisoformat(value[:10]) if isinstance(value, str) else value
+
+
+# -- where SQLite and PostgreSQL differ -----------------------------------------------------------
+
+
+def row_lock() -> str:
+    """The clause that locks the rows a SELECT reads: ``FOR UPDATE`` on PostgreSQL; SQLite's
+    IMMEDIATE transaction already holds the write lock."""
+    return " FOR UPDATE" if vendor() == "postgresql" else ""
+
+
+def as_int(condition: str) -> str:
+    """SQL: ``condition`` as 1 or 0 (NULL when unknown), to be summed."""
+    return f"({condition})::int" if vendor() == "postgresql" else f"({condition})"
+
+
+def year_of(expression: str) -> str:
+    """SQL: the year of a date expression, as an integer."""
+    if vendor() == "postgresql":
+        return f"EXTRACT(YEAR FROM {expression})::int"
+    return f"CAST(substr({expression}, 1, 4) AS integer)"
+
+
+def local_date_on_or_before(stamp: str, due: str) -> tuple[str, list]:
+    """SQL and its parameters: 1 when the local date (``TIME_ZONE``) of timestamp column ``stamp``
+    is on or before date column ``due``, 0 when after, NULL when either is missing. On SQLite,
+    timestamps are UTC text: the local date is on or before ``due`` exactly when the UTC time is
+    before ``due`` + (24 h − UTC offset), a plain text comparison (no date function per row)."""
+    if vendor() == "postgresql":
+        return f"(({stamp} AT TIME ZONE %s)::date <= {due})::int", [settings.TIME_ZONE]
+    hours = int(datetime(2000, 1, 1, tzinfo=ZoneInfo(settings.TIME_ZONE)).utcoffset().total_seconds() // 3600)
+    return f"({stamp} < {due} || ' {24 - hours:02d}:00:00')", []
+
+
+def advisory_lock(key: int) -> None:
+    """Serialise the writers of one resource until the transaction ends: a PostgreSQL advisory
+    lock; nothing on SQLite, whose IMMEDIATE transactions already serialise every writer."""
+    if vendor() == "postgresql":
+        with db().cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
+@contextmanager
+def scan_cursor() -> Iterator[Any]:
+    """A cursor for one large read. On SQLite it reads the file through memory-mapped I/O (a third
+    faster on the dashboard's million claims, bench/oversight_dashboard.py); this changes only how
+    this connection reads the file."""
+    conn = db()
+    with conn.cursor() as cur:
+        if conn.vendor == "sqlite":
+            cur.execute("PRAGMA mmap_size=268435456")
+        yield cur
+
+
+# -- model rows ----------------------------------------------------------------------------------
 
 
 class Loader:
@@ -63,9 +174,7 @@ class Loader:
         return f"SELECT {self.columns} FROM {quote(self.model._meta.db_table)} {alias} WHERE {where}"
 
     def one(self, sql: str, params: list) -> Model | None:
-        with db().cursor() as cur:
-            cur.execute(sql, params)
-            row = cur.fetchone()
+        row = fetchone(sql, params)
         return self.build(row) if row is not None else None
 
 

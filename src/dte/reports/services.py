@@ -56,24 +56,22 @@ def report_generate(*, actor, county: County, year: int, at: datetime) -> County
             after={"county": county.code, "year": year, "version": 1, "figures": figures},
         )
         return report
-    before = {"status": latest.status, "figures": latest.figures}
-    latest.figures = figures
-    latest.status = CountyReport.Status.DRAFT
-    latest.generated_by = actor
-    latest.generated_at = at
-    latest.reviewed_by = None
-    latest.reviewed_at = None
-    latest.review_note = ""
-    latest.save()
-    audit.record(
+    return audit.audited_save(
+        obj=latest,
         actor=actor,
         action="reports.county_report.regenerate",
-        obj=latest,
         at=at,
-        before=before,
-        after={"status": latest.status, "figures": figures},
+        values={
+            "figures": figures,
+            "status": CountyReport.Status.DRAFT,
+            "generated_by": actor,
+            "generated_at": at,
+            "reviewed_by": None,
+            "reviewed_at": None,
+            "review_note": "",
+        },
+        audited=("status", "figures"),
     )
-    return latest
 
 
 @transaction.atomic
@@ -129,20 +127,21 @@ def report_review(*, actor, report: CountyReport, note: str = "", at: datetime) 
     _own_county(actor, report.county)
     if report.status != CountyReport.Status.DRAFT:
         raise ValidationError(f"当前状态为“{report.get_status_display()}”,不能复核")
-    report.status = CountyReport.Status.REVIEWED
-    report.reviewed_by = actor
-    report.reviewed_at = at
-    report.review_note = note.strip()
-    report.save()
-    audit.record(
+    note = note.strip()
+    return audit.audited_save(
+        obj=report,
         actor=actor,
         action="reports.county_report.review",
-        obj=report,
         at=at,
-        before={"status": CountyReport.Status.DRAFT},
-        after={"status": report.status, "note": report.review_note},
+        values={
+            "status": CountyReport.Status.REVIEWED,
+            "reviewed_by": actor,
+            "reviewed_at": at,
+            "review_note": note,
+        },
+        audited=("status",),
+        noted={"note": note},
     )
-    return report
 
 
 @transaction.atomic
@@ -156,16 +155,12 @@ def report_submit(*, actor, report: CountyReport, at: datetime) -> CountyReport:
         raise ValidationError("报告须先经复核才能报送")
     if report.reviewed_by_id == actor.pk:
         raise ValidationError("复核人与报送人不能为同一人(双人经办)")
-    report.status = CountyReport.Status.SUBMITTED
-    report.submitted_by = actor
-    report.submitted_at = at
-    report.save()
-    audit.record(
+    return audit.audited_save(
+        obj=report,
         actor=actor,
         action="reports.county_report.submit",
-        obj=report,
         at=at,
-        before={"status": CountyReport.Status.REVIEWED},
-        after={"status": report.status, "version": report.version},
+        values={"status": CountyReport.Status.SUBMITTED, "submitted_by": actor, "submitted_at": at},
+        audited=("status",),
+        noted={"version": report.version},
     )
-    return report

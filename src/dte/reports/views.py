@@ -44,16 +44,18 @@ def _pct(v) -> str:
 def tables(d: selectors.Dashboard) -> dict[str, dict]:
     """Every table of a dashboard: title, headers and rows (the last row of a grouped table is the
     total). The HTML tables, the CSV downloads and the charts all read these."""
-    stage_labels = [label for _, label in STAGES]
-    keys = [k for k, _ in STAGES]
+    total = dict(_sum_rows(d.service))
+    return {
+        **_goal_tables(d.goal),
+        **_funnel_tables(d),
+        "service": _service_table(d, total),
+        "queue": _queue_table(total),
+        "fund": _fund_table(d),
+    }
 
-    def grouped(title: str, first: str, groups: dict[str, dict[str, int]], label=lambda k: k) -> dict:
-        rows = [[label(k)] + [g.get(s, 0) for s in keys] for k, g in groups.items()]
-        rows.append(["合计"] + [d.funnel[s] for s in keys])
-        return {"title": title, "headers": [first, *stage_labels], "rows": rows}
 
-    g = d.goal
-    out = {
+def _goal_tables(g: dict) -> dict[str, dict]:
+    return {
         "goal": {
             "title": "取得等级证书人数(去重)[P1]",
             "headers": ["年度", "当年新增(人)", "累计(人)"],
@@ -66,6 +68,19 @@ def tables(d: selectors.Dashboard) -> dict[str, dict]:
             "headers": ["年度", "预测累计(人)", "目标(人)"],
             "rows": [[y, n, g["goal"]] for y, n in g["projection"]],
         },
+    }
+
+
+def _funnel_tables(d: selectors.Dashboard) -> dict[str, dict]:
+    stage_labels = [label for _, label in STAGES]
+    keys = [k for k, _ in STAGES]
+
+    def grouped(title: str, first: str, groups: dict[str, dict[str, int]], label=lambda k: k) -> dict:
+        rows = [[label(k)] + [g.get(s, 0) for s in keys] for k, g in groups.items()]
+        rows.append(["合计"] + [d.funnel[s] for s in keys])
+        return {"title": title, "headers": [first, *stage_labels], "rows": rows}
+
+    return {
         "funnel": {
             "title": "培育全流程(人次)",
             "headers": ["环节", "人次"],
@@ -75,51 +90,52 @@ def tables(d: selectors.Dashboard) -> dict[str, dict]:
         "funnel_occupation": grouped("按职业", "职业", d.by_occupation),
         "funnel_level": grouped("按等级", "等级", d.by_level),
     }
-    service_rows = []
-    total: dict[str, int] = {}
-    for k, row in d.service.items():
-        for kk, v in row.items():
-            total[kk] = total.get(kk, 0) + v
-        service_rows.append((_label(d, k), row))
-    service_rows.append(("合计", total))
-    out["service"] = {
-        "title": "办理时限达标情况 [A2.6.1] [A2.6.2]",
-        "headers": [
-            "县(市、区)",
-            "已审核(件)",
-            "按时审核(件)",
-            "审核按时率(%)",
-            "已审批(件)",
-            "按时审批(件)",
-            "审批按时率(%)",
-            "已拨付(件)",
-            "按时拨付(件)",
-            "拨付按时率(%)",
-            "当前逾期未审核",
-            "当前逾期未审批",
-            "当前逾期未拨付",
-        ],
-        "rows": [
-            [
-                name,
-                r.get("reviewed", 0),
-                r.get("reviewed_on_time", 0),
-                _pct(selectors.service_rates(r)["review"]),
-                r.get("decided", 0),
-                r.get("decided_on_time", 0),
-                _pct(selectors.service_rates(r)["approval"]),
-                r.get("paid_due", 0),
-                r.get("paid_on_time", 0),
-                _pct(selectors.service_rates(r)["payment"]),
-                r.get("overdue_review", 0),
-                r.get("overdue_approval", 0),
-                r.get("overdue_payment", 0),
-            ]
-            for name, r in service_rows
-        ],
-    }
-    queue = total
-    out["queue"] = {
+
+
+SERVICE_HEADERS = [
+    "县(市、区)",
+    "已审核(件)",
+    "按时审核(件)",
+    "审核按时率(%)",
+    "已审批(件)",
+    "按时审批(件)",
+    "审批按时率(%)",
+    "已拨付(件)",
+    "按时拨付(件)",
+    "拨付按时率(%)",
+    "当前逾期未审核",
+    "当前逾期未审批",
+    "当前逾期未拨付",
+]
+
+
+def _service_row(name: str, r: dict[str, int]) -> list:
+    rates = selectors.service_rates(r)
+    return [
+        name,
+        r.get("reviewed", 0),
+        r.get("reviewed_on_time", 0),
+        _pct(rates["review"]),
+        r.get("decided", 0),
+        r.get("decided_on_time", 0),
+        _pct(rates["approval"]),
+        r.get("paid_due", 0),
+        r.get("paid_on_time", 0),
+        _pct(rates["payment"]),
+        r.get("overdue_review", 0),
+        r.get("overdue_approval", 0),
+        r.get("overdue_payment", 0),
+    ]
+
+
+def _service_table(d: selectors.Dashboard, total: dict[str, int]) -> dict:
+    rows = [_service_row(_label(d, k), r) for k, r in d.service.items()]
+    rows.append(_service_row("合计", total))
+    return {"title": "办理时限达标情况 [A2.6.1] [A2.6.2]", "headers": list(SERVICE_HEADERS), "rows": rows}
+
+
+def _queue_table(queue: dict[str, int]) -> dict:
+    return {
         "title": "当前待办队列",
         "headers": ["环节", "件数", "其中逾期"],
         "rows": [
@@ -130,17 +146,19 @@ def tables(d: selectors.Dashboard) -> dict[str, dict]:
             ["待拨付/拨付中", queue.get("q_payable", 0), queue.get("overdue_payment", 0)],
         ],
     }
+
+
+def _fund_table(d: selectors.Dashboard) -> dict:
     fund_rows = [
         [_label(d, k), r["budget"], r["committed"], r["paid"], r["recovered"], r["available"]]
         for k, r in d.fund.items()
     ]
     fund_rows.append(["合计"] + [sum(r[i] for r in fund_rows) for i in range(1, 6)])
-    out["fund"] = {
+    return {
         "title": f"{d.fund_year}年度专账资金使用(元)[A2.6.3]",
         "headers": ["县(市、区)", "年度预算", "已承诺未拨付", "本年已拨付", "本年追回", "可用余额"],
         "rows": fund_rows,
     }
-    return out
 
 
 def _csv(name: str, table: dict) -> HttpResponse:

@@ -422,3 +422,39 @@ def test_the_city_opens_an_ad_hoc_check_and_the_admin_lists_it_read_only(classes
     assert Inspection.objects.filter(klass=classes[0], plan__isnull=True).exists()
     assert client.get("/admin/supervision/inspection/").status_code == 200
     assert client.get("/admin/supervision/inspection/add/").status_code == 403
+
+
+def test_the_inspection_page_records_finds_requires_and_closes_each_with_its_audit_entry(
+    classes, city_officer, client_as, monkeypatch
+):
+    monkeypatch.setattr("dte.core.clock.now", lambda: AT)
+    client = client_as(city_officer)
+    inspection = services.inspection_open(actor=city_officer, klass=classes[0], at=AT)
+    url = f"/supervision/inspections/{inspection.pk}/"
+    record = {"visited_on": "2025-03-09", "inspectors": "王, 李", "present_count": 18, "summary": "到课正常"}
+    client.post(url + "record/", {**record, "observed_fee": 200})
+    client.post(url + "finding/", {"topic": "fees", "severity": "minor", "description": "收费公示不全"})
+    finding = inspection.findings.get()
+    client.post(url + "follow-up/", {"action": "补齐公示", "due_on": "2025-04-10", "finding": finding.pk})
+    follow_up = inspection.follow_ups.get()
+    client.post(url + "close/", {"follow_up": follow_up.pk, "note": "  已公示  "})
+    inspection.refresh_from_db()
+    follow_up.refresh_from_db()
+    assert inspection.status == Inspection.Status.RECORDED and inspection.inspectors == "王, 李"
+    assert follow_up.finding == finding and follow_up.status == "done" and follow_up.closed_note == "已公示"
+    recorded = AuditEntry.objects.get(action="supervision.inspection.record")
+    assert recorded.changes == {
+        "status": ["planned", "recorded"],
+        "visited_on": [None, "2025-03-09"],
+        "summary": ["", "到课正常"],
+        "present_count": [None, 18],
+        "observed_fee": [None, 200],
+    }
+    closed = AuditEntry.objects.get(action="supervision.follow_up.close")
+    assert closed.changes == {"status": ["open", "done"], "note": [None, "已公示"]}
+
+    page = client.post(url + "record/", {**record, "visited_on": ""}, follow=True).content.decode()
+    assert "检查日期" in page and "这个字段是必填项" in page
+    page = client.post(url + "unknown/", follow=True).content.decode()
+    assert "未知操作" in page
+    assert AuditEntry.objects.filter(action="supervision.inspection.record").count() == 1

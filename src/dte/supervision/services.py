@@ -140,37 +140,23 @@ def inspection_record(
         errors["summary"] = ["请填写检查情况"]
     if errors:
         raise ValidationError(errors)
-    before = {
-        "status": inspection.status,
-        "visited_on": inspection.visited_on,
-        "summary": inspection.summary,
-        "present_count": inspection.present_count,
-        "observed_fee": inspection.observed_fee,
-    }
-    inspection.status = Inspection.Status.RECORDED
-    inspection.visited_on = visited_on
-    inspection.inspectors = inspectors.strip()
-    inspection.summary = summary.strip()
-    inspection.present_count = present_count
-    inspection.observed_fee = observed_fee
-    inspection.recorded_by = actor
-    inspection.recorded_at = at
-    inspection.save()
-    audit.record(
+    return audit.audited_save(
+        obj=inspection,
         actor=actor,
         action="supervision.inspection.record",
-        obj=inspection,
         at=at,
-        before=before,
-        after={
-            "status": inspection.status,
+        values={
+            "status": Inspection.Status.RECORDED,
             "visited_on": visited_on,
-            "summary": inspection.summary,
+            "inspectors": inspectors.strip(),
+            "summary": summary.strip(),
             "present_count": present_count,
             "observed_fee": observed_fee,
+            "recorded_by": actor,
+            "recorded_at": at,
         },
+        audited=("status", "visited_on", "summary", "present_count", "observed_fee"),
     )
-    return inspection
 
 
 @transaction.atomic
@@ -296,20 +282,16 @@ def follow_up_close(*, actor, follow_up: FollowUp, note: str, at: datetime) -> F
         raise ValidationError("该整改事项已完成")
     if not note.strip():
         raise ValidationError({"note": ["请填写整改情况"]})
-    f.status = FollowUp.Status.DONE
-    f.closed_note = note.strip()
-    f.closed_by = actor
-    f.closed_at = at
-    f.save()
-    audit.record(
+    note = note.strip()
+    return audit.audited_save(
+        obj=f,
         actor=actor,
         action="supervision.follow_up.close",
-        obj=f,
         at=at,
-        before={"status": FollowUp.Status.OPEN},
-        after={"status": f.status, "note": f.closed_note},
+        values={"status": FollowUp.Status.DONE, "closed_note": note, "closed_by": actor, "closed_at": at},
+        audited=("status",),
+        noted={"note": note},
     )
-    return f
 
 
 # --- document requests (调阅资料) [P2.3] -------------------------------------------------------------

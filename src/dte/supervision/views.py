@@ -125,65 +125,90 @@ def inspection_open(request):
     return redirect("supervision:inspection", pk=inspection.pk)
 
 
+# Each action on an inspection page: validate its form, call its service, say what was done; the
+# form is returned so that the view reports its errors.
+def _act_record(request, inspection, at):
+    form = forms.RecordForm(request.POST)
+    if form.is_valid():
+        services.inspection_record(actor=request.user, inspection=inspection, at=at, **form.cleaned_data)
+        messages.success(request, "检查情况已记录")
+    return form
+
+
+def _act_finding(request, inspection, at):
+    form = forms.FindingForm(request.POST)
+    if form.is_valid():
+        services.finding_add(actor=request.user, inspection=inspection, at=at, **form.cleaned_data)
+        messages.success(request, "已添加检查发现")
+    return form
+
+
+def _act_photo(request, inspection, at):
+    form = forms.PhotoForm(request.POST, request.FILES)
+    if form.is_valid():
+        f = form.cleaned_data["photo"]
+        services.photo_add(
+            actor=request.user,
+            inspection=inspection,
+            filename=f.name,
+            content=f.read(),
+            caption=form.cleaned_data["caption"],
+            at=at,
+        )
+        messages.success(request, "照片已上传")
+    return form
+
+
+def _act_follow_up(request, inspection, at):
+    form = forms.FollowUpForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        finding = (
+            Finding.objects.filter(pk=data["finding"], inspection=inspection).first()
+            if data["finding"]
+            else None
+        )
+        services.follow_up_add(
+            actor=request.user,
+            inspection=inspection,
+            action=data["action"],
+            due_on=data["due_on"],
+            finding=finding,
+            at=at,
+        )
+        messages.success(request, "已下达整改要求")
+    return form
+
+
+def _act_close(request, inspection, at):
+    form = forms.CloseForm(request.POST)
+    follow_up = FollowUp.objects.filter(pk=request.POST.get("follow_up") or 0, inspection=inspection).first()
+    if form.is_valid() and follow_up is not None:
+        services.follow_up_close(
+            actor=request.user, follow_up=follow_up, note=form.cleaned_data["note"], at=at
+        )
+        messages.success(request, "整改事项已销号")
+    return form
+
+
+INSPECTION_ACTIONS = {
+    "record": _act_record,
+    "finding": _act_finding,
+    "photo": _act_photo,
+    "follow-up": _act_follow_up,
+    "close": _act_close,
+}
+
+
 @require_POST
 @allows(Cap.INSPECT_INSTITUTIONS)
 def inspection_act(request, pk: int, what: str):
-    actor, now = request.user, clock.now()
-    inspection = selectors.inspection(actor=actor, pk=pk)
+    inspection = selectors.inspection(actor=request.user, pk=pk)
+    act = INSPECTION_ACTIONS.get(what)
     try:
-        if what == "record":
-            form = forms.RecordForm(request.POST)
-            if form.is_valid():
-                services.inspection_record(actor=actor, inspection=inspection, at=now, **form.cleaned_data)
-                messages.success(request, "检查情况已记录")
-        elif what == "finding":
-            form = forms.FindingForm(request.POST)
-            if form.is_valid():
-                services.finding_add(actor=actor, inspection=inspection, at=now, **form.cleaned_data)
-                messages.success(request, "已添加检查发现")
-        elif what == "photo":
-            form = forms.PhotoForm(request.POST, request.FILES)
-            if form.is_valid():
-                f = form.cleaned_data["photo"]
-                services.photo_add(
-                    actor=actor,
-                    inspection=inspection,
-                    filename=f.name,
-                    content=f.read(),
-                    caption=form.cleaned_data["caption"],
-                    at=now,
-                )
-                messages.success(request, "照片已上传")
-        elif what == "follow-up":
-            form = forms.FollowUpForm(request.POST)
-            if form.is_valid():
-                data = form.cleaned_data
-                finding = (
-                    Finding.objects.filter(pk=data["finding"], inspection=inspection).first()
-                    if data["finding"]
-                    else None
-                )
-                services.follow_up_add(
-                    actor=actor,
-                    inspection=inspection,
-                    action=data["action"],
-                    due_on=data["due_on"],
-                    finding=finding,
-                    at=now,
-                )
-                messages.success(request, "已下达整改要求")
-        elif what == "close":
-            form = forms.CloseForm(request.POST)
-            follow_up = FollowUp.objects.filter(
-                pk=request.POST.get("follow_up") or 0, inspection=inspection
-            ).first()
-            if form.is_valid() and follow_up is not None:
-                services.follow_up_close(
-                    actor=actor, follow_up=follow_up, note=form.cleaned_data["note"], at=now
-                )
-                messages.success(request, "整改事项已销号")
-        else:
+        if act is None:
             raise ValidationError("未知操作")
+        form = act(request, inspection, clock.now())
         if not form.is_valid():
             messages.error(request, _form_errors(form))
     except ValidationError as exc:

@@ -27,7 +27,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
+
+from dte.audit import services as audit
+from dte.ops import queries
 
 MANIFEST = "manifest.json"
 FORMAT = 1
@@ -59,12 +62,8 @@ def key_check(secret: str) -> str:
     return hmac.new(secret.encode(), b"dte-backup-data-key-check", hashlib.sha256).hexdigest()[:16]
 
 
-def _kind() -> str:
-    return "sqlite" if connection.vendor == "sqlite" else connection.vendor
-
-
 def _pg_env() -> tuple[list[str], dict[str, str]]:
-    s = connection.settings_dict
+    s = queries.database()
     args = [
         "-h",
         s.get("HOST") or "127.0.0.1",
@@ -79,55 +78,14 @@ def _pg_env() -> tuple[list[str], dict[str, str]]:
     return args, env
 
 
-def _quoted(table: str) -> str:
-    """A table name (read from the database's own catalogue) as an SQL identifier."""
-    return '"' + table.replace('"', '""') + '"'
-
-
-def _sqlite_tables(conn: sqlite3.Connection) -> list[str]:
-    rows = conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
-    )
-    return [r[0] for r in rows]
-
-
-def _sqlite_facts(conn: sqlite3.Connection) -> tuple[dict[str, int], list[str]]:
-    tables = _sqlite_tables(conn)
-    counts = {t: conn.execute(f"SELECT COUNT(*) FROM {_quoted(t)}").fetchone()[0] for t in tables}  # noqa: S608
-    migrations = []
-    if "django_migrations" in tables:
-        migrations = [
-            f"{a}.{n}" for a, n in conn.execute("SELECT app, name FROM django_migrations ORDER BY id")
-        ]
-    return counts, migrations
-
-
-def _pg_tables(cursor: Any) -> list[str]:
-    cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename")
-    return [r[0] for r in cursor.fetchall()]
-
-
-def _pg_facts(cursor: Any) -> tuple[dict[str, int], list[str]]:
-    tables = _pg_tables(cursor)
-    counts = {}
-    for t in tables:
-        cursor.execute(f"SELECT COUNT(*) FROM {_quoted(t)}")  # noqa: S608
-        counts[t] = cursor.fetchone()[0]
-    migrations = []
-    if "django_migrations" in tables:
-        cursor.execute("SELECT app, name FROM django_migrations ORDER BY id")
-        migrations = [f"{a}.{n}" for a, n in cursor.fetchall()]
-    return counts, migrations
-
-
 def _backup_sqlite(target: Path) -> tuple[dict[str, int], list[str]]:
-    source = sqlite3.connect(connection.settings_dict["NAME"], timeout=60)
+    source = sqlite3.connect(queries.database()["NAME"], timeout=60)
     copy = sqlite3.connect(target / SQLITE_FILE)
     try:
         # pages=-1: the whole database in one step, read in one transaction. In WAL mode that is a
         # snapshot: writers go on meanwhile, and the copy holds exactly what was committed when it began.
         source.backup(copy, pages=-1)
-        return _sqlite_facts(copy)
+        return queries.sqlite_facts(copy)
     finally:
         copy.close()
         source.close()
@@ -136,29 +94,22 @@ def _backup_sqlite(target: Path) -> tuple[dict[str, int], list[str]]:
 def _backup_postgresql(target: Path) -> tuple[dict[str, int], list[str]]:
     args, env = _pg_env()
     # The counts and the dump read the same exported snapshot (REPEATABLE READ), so they agree.
-    with connection.cursor() as cursor:
-        cursor.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        try:
-            cursor.execute("SELECT pg_export_snapshot()")
-            snapshot = cursor.fetchone()[0]
-            counts, migrations = _pg_facts(cursor)
-            done = subprocess.run(
-                [
-                    "pg_dump",
-                    "-Fc",
-                    "--no-owner",
-                    f"--snapshot={snapshot}",
-                    *args,
-                    "-f",
-                    str(target / PG_FILE),
-                    connection.settings_dict["NAME"],
-                ],
-                env=env,
-                capture_output=True,
-                text=True,
-            )
-        finally:
-            cursor.execute("ROLLBACK")
+    with queries.pg_snapshot() as (snapshot, (counts, migrations)):
+        done = subprocess.run(
+            [
+                "pg_dump",
+                "-Fc",
+                "--no-owner",
+                f"--snapshot={snapshot}",
+                *args,
+                "-f",
+                str(target / PG_FILE),
+                queries.database()["NAME"],
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
     if done.returncode != 0:
         raise RuntimeError(f"pg_dump failed: {done.stderr.strip()}")
     return counts, migrations
@@ -198,7 +149,7 @@ def backup(*, target: Path, at: datetime, with_keys: bool = False) -> dict[str, 
         raise ValidationError({"target": f"备份目录 {target} 已存在且不为空;请指定新的目录,以免覆盖已有备份"})
     target.mkdir(mode=0o700, parents=True, exist_ok=True)
     os.chmod(target, 0o700)
-    kind = _kind()
+    kind = queries.kind()
     if kind == "sqlite":
         counts, migrations = _backup_sqlite(target)
         files = [target / SQLITE_FILE]
@@ -302,7 +253,26 @@ def restore(*, source: Path, at: datetime) -> RestoreResult:
     backup's (unless the backup carries its keys)."""
     source = Path(source)
     manifest = read_manifest(source)
-    kind = _kind()
+    kind = queries.kind()
+    _check_empty_instance(manifest, kind)
+    _check_data_key(source, manifest)
+    queries.close()
+    if kind == "sqlite":
+        _restore_sqlite(source)
+    else:
+        _restore_postgresql(source)
+    _restore_media(source, manifest)
+    keys = _install_keys(source, manifest)
+    counts = _current_counts(kind)
+    differ = {t: (counts.get(t), n) for t, n in manifest["row_counts"].items() if counts.get(t) != n}
+    if differ:
+        raise RuntimeError(f"restored row counts differ from the manifest: {differ}")
+    _record_restore(manifest=manifest, at=at)
+    return RestoreResult(manifest=manifest, row_counts=counts, keys_installed=keys)
+
+
+def _check_empty_instance(manifest: dict[str, Any], kind: str) -> None:
+    """Refuse a backup of another kind of database, and an instance with data or uploaded files."""
     if manifest["database"] != kind:
         raise ValidationError(
             {"source": f"备份来自 {manifest['database']} 数据库,本实例使用 {kind},不能直接恢复"}
@@ -316,8 +286,12 @@ def restore(*, source: Path, at: datetime) -> RestoreResult:
     media = Path(settings.MEDIA_ROOT)
     if media.is_dir() and any(p.is_file() for p in media.rglob("*")):
         raise ValidationError({"media": f"只能恢复到空实例:{media} 中已有文件,未做任何恢复"})
-    # The data key the instance will read with: the backup's own when it carries it (installed below),
-    # unless DTE_DATA_KEY gives one, which the operator's environment keeps.
+
+
+def _check_data_key(source: Path, manifest: dict[str, Any]) -> None:
+    """Refuse a backup whose data key is not the one the instance will read with: the backup's own
+    when it carries it (installed by the restore), unless DTE_DATA_KEY gives one, which the
+    operator's environment keeps."""
     if manifest.get("keys_included") and not os.environ.get("DTE_DATA_KEY"):
         data_key = (source / KEYS_DIR / "data_key").read_text()
     else:
@@ -329,65 +303,62 @@ def restore(*, source: Path, at: datetime) -> RestoreResult:
                 "恢复后将无法解密身份证号等个人数据;请先配置备份时的数据密钥"
             }
         )
-    connection.close()
-    if kind == "sqlite":
-        backup_file = sqlite3.connect(source / SQLITE_FILE)
-        live = sqlite3.connect(connection.settings_dict["NAME"], timeout=60)
-        try:
-            backup_file.backup(live, pages=-1)
-        finally:
-            live.close()
-            backup_file.close()
-    else:
-        args, env = _pg_env()
-        done = subprocess.run(
-            [
-                "pg_restore",
-                "--no-owner",
-                "--clean",
-                "--if-exists",
-                "--exit-on-error",
-                *args,
-                "-d",
-                connection.settings_dict["NAME"],
-                str(source / PG_FILE),
-            ],
-            env=env,
-            capture_output=True,
-            text=True,
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"pg_restore failed: {done.stderr.strip()}")
+
+
+def _restore_sqlite(source: Path) -> None:
+    backup_file = sqlite3.connect(source / SQLITE_FILE)
+    live = sqlite3.connect(queries.database()["NAME"], timeout=60)
+    try:
+        backup_file.backup(live, pages=-1)
+    finally:
+        live.close()
+        backup_file.close()
+
+
+def _restore_postgresql(source: Path) -> None:
+    args, env = _pg_env()
+    done = subprocess.run(
+        [
+            "pg_restore",
+            "--no-owner",
+            "--clean",
+            "--if-exists",
+            "--exit-on-error",
+            *args,
+            "-d",
+            queries.database()["NAME"],
+            str(source / PG_FILE),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"pg_restore failed: {done.stderr.strip()}")
+
+
+def _restore_media(source: Path, manifest: dict[str, Any]) -> None:
+    media = Path(settings.MEDIA_ROOT)
     for entry in manifest["files"]:
         if entry["path"].startswith(MEDIA_DIR + "/"):
             dest = media / entry["path"].removeprefix(MEDIA_DIR + "/")
             dest.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             shutil.copy2(source / entry["path"], dest)
             os.chmod(dest, 0o600)
-    keys = _install_keys(source, manifest)
-    counts = _current_counts(kind)
-    differ = {t: (counts.get(t), n) for t, n in manifest["row_counts"].items() if counts.get(t) != n}
-    if differ:
-        raise RuntimeError(f"restored row counts differ from the manifest: {differ}")
-    _record_restore(manifest=manifest, at=at)
-    return RestoreResult(manifest=manifest, row_counts=counts, keys_installed=keys)
 
 
 def _current_counts(kind: str) -> dict[str, int]:
     if kind == "sqlite":
-        conn = sqlite3.connect(connection.settings_dict["NAME"], timeout=60)
+        conn = sqlite3.connect(queries.database()["NAME"], timeout=60)
         try:
-            return _sqlite_facts(conn)[0]
+            return queries.sqlite_facts(conn)[0]
         finally:
             conn.close()
-    with connection.cursor() as cursor:
-        return _pg_facts(cursor)[0]
+    return queries.pg_facts()[0]
 
 
 @transaction.atomic
 def _record_restore(*, manifest: dict[str, Any], at: datetime) -> None:
-    from dte.audit import services as audit
-
     audit.record(
         actor=None,
         action="ops.restore",
@@ -401,8 +372,6 @@ def _record_restore(*, manifest: dict[str, Any], at: datetime) -> None:
 @transaction.atomic
 def _record_backup(*, manifest: dict[str, Any], target: Path, at: datetime) -> None:
     """The backup, in the live instance's audit log (after the snapshot, so not in the copy)."""
-    from dte.audit import services as audit
-
     audit.record(
         actor=None,
         action="ops.backup",

@@ -3,6 +3,7 @@ account rules [A2.6.2]; a parameter change re-decides the open claims in one bat
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
@@ -115,18 +116,15 @@ def test_the_city_re_decides_all_open_claims_after_a_parameter_change(
 ):
     from dte.subsidy.services import redecide as svc
 
-    real = svc.evaluate
+    real = svc.decide_claims
+
+    def lower(f):
+        return replace(f, message=f.message.replace("3300", "3000")) if f.rule == "A2.2-standard" else f
 
     def with_lower_standard(claims):
-        out = real(claims)
-        for d in out:
-            d["amount"] = 3000
-            for f in d["findings"]:
-                if f["rule"] == "A2.2-standard":
-                    f["message"] = f["message"].replace("3300", "3000")
-        return out
+        return [replace(d, amount=3000, findings=tuple(lower(f) for f in d.findings)) for d in real(claims)]
 
-    monkeypatch.setattr(svc, "evaluate", with_lower_standard)
+    monkeypatch.setattr(svc, "decide_claims", with_lower_standard)
     resp = client_as(city_officer).post("/subsidy/city/redecide/", follow=True)
     assert "1件结论有变化" in resp.content.decode()
     claim = Claim.objects.get(pk=submitted.pk)

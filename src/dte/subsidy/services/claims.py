@@ -189,7 +189,7 @@ def _check_submittable(claim: Claim, evidence: list[dict]) -> None:
 
 def _decide_for_submit(claim: Claim, on: date, priors: list[tuple]) -> tuple[dict, dict, County]:
     raw = engine_input(claim, on, priors)
-    decision = decide(claim, on, raw)
+    decision = decide(claim, on, raw).to_json()
     if "error" in decision:
         raise ValidationError(decision["findings"][0]["message"])
     refused = [f for f in decision["findings"] if f["rule"] in REFUSE_ON and not f["passed"]]

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from dte.policy.engine import evaluate
+from dte.policy.decision import Decision, InvalidClaim
+from dte.policy.engine import decide_claims
 from dte.subsidy.models import ENGINE_STATUS, Claim, Status
 from dte.subsidy.selectors import person_facts
 from dte.subsidy.services.common import prior_claims
@@ -45,24 +46,14 @@ def engine_input(claim: Claim, on: date, priors: list[tuple] | None = None) -> d
     return out
 
 
-def decide(claim: Claim, on: date, raw: dict | None = None) -> dict:
+def decide(claim: Claim, on: date, raw: dict | None = None) -> Decision:
     """The engine's decision for the claim as of ``on``; an ill-formed input comes back as a
-    decision that is not eligible, with the problem as its one finding."""
-    result = evaluate([raw or engine_input(claim, on)])[0]
-    if "error" in result:
-        err = result["error"]
-        message = _input_problem(err["field"], err["message"])
-        return {
-            "id": claim.pk,
-            "eligible": False,
-            "amount": 0,
-            "claim_deadline": None,
-            "route_to": None,
-            "failed": ["input"],
-            "provisional": False,
-            "findings": [{"rule": "input", "clause": "", "passed": False, "message": message}],
-            "error": err,
-        }
+    decision that is not eligible, with the problem as its one finding. A claim stores it as
+    ``to_json()``."""
+    (result,) = decide_claims([raw or engine_input(claim, on)])
+    if isinstance(result, InvalidClaim):
+        message = _input_problem(result.error.field, result.error.message)
+        return Decision.input_problem(claim.pk, result.error, message)
     return result
 
 
@@ -73,5 +64,6 @@ def _input_problem(field: str, message: str) -> str:
 
 
 def precheck(claim: Claim, on: date) -> dict:
-    """The engine's pre-check shown to the claimant before submitting (nothing is written)."""
-    return decide(claim, on)
+    """The engine's pre-check shown to the claimant before submitting (nothing is written), as JSON:
+    the form a submitted claim keeps."""
+    return decide(claim, on).to_json()

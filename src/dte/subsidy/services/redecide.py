@@ -9,7 +9,8 @@ from datetime import datetime
 from django.db import transaction
 
 from dte.audit import services as audit
-from dte.policy.engine import evaluate
+from dte.policy.decision import Decision, InvalidClaim
+from dte.policy.engine import decide_claims
 from dte.subsidy.models import OPEN_FOR_REVIEW, Claim
 from dte.subsidy.services.common import CLAIM_RELATED, event, trace
 from dte.subsidy.services.decision import engine_input
@@ -26,34 +27,22 @@ def claims_redecide(*, person_ids: Iterable[int] | None = None, reason: str, at:
     claims = list(qs)
     if not claims:
         return 0
-    results = evaluate([engine_input(c, c.claim_date) for c in claims])
+    results = decide_claims([engine_input(c, c.claim_date) for c in claims])
     changed = 0
     for claim, result in zip(claims, results, strict=True):
-        if "error" in result:
+        if isinstance(result, InvalidClaim):
             continue
-        old = {f["rule"]: f for f in claim.decision.get("findings", [])}
-        diffs = [
-            {
-                "rule": f["rule"],
-                "before": old[f["rule"]]["passed"] if f["rule"] in old else None,
-                "after": f["passed"],
-                "message": f["message"],
-            }
-            for f in result["findings"]
-            if f["rule"] not in old
-            or old[f["rule"]]["passed"] != f["passed"]
-            or old[f["rule"]]["message"] != f["message"]
-        ]
+        diffs = findings_changed(claim.decision, result)
         if not diffs:
             continue
         with transaction.atomic():
             c = Claim.objects.select_for_update().get(pk=claim.pk)
             if c.status not in OPEN_FOR_REVIEW:
                 continue
-            c.decision = result
-            c.eligible = result["eligible"]
-            c.amount = result["amount"]
-            c.failed_rules = result["failed"]
+            c.decision = result.to_json()
+            c.eligible = result.eligible
+            c.amount = result.amount
+            c.failed_rules = list(result.failed)
             c.findings_changed = diffs
             c.save()
             event(c, action="redecided", label=f"因{reason}重新判定,{len(diffs)}项结论变化", at=at)
@@ -67,3 +56,19 @@ def claims_redecide(*, person_ids: Iterable[int] | None = None, reason: str, at:
             )
             changed += 1
     return changed
+
+
+def findings_changed(stored: dict, decision: Decision) -> list[dict]:
+    """The findings of ``decision`` that differ from the stored decision (JSON): new, or with another
+    outcome or message; each as {rule, before, after, message}."""
+    old = {f["rule"]: f for f in stored.get("findings", [])}
+    return [
+        {
+            "rule": f.rule,
+            "before": old[f.rule]["passed"] if f.rule in old else None,
+            "after": f.passed,
+            "message": f.message,
+        }
+        for f in decision.findings
+        if f.rule not in old or old[f.rule]["passed"] != f.passed or old[f.rule]["message"] != f.message
+    ]

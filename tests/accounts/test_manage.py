@@ -52,7 +52,7 @@ def test_a_deactivated_account_can_no_longer_sign_in(client, administrator, at):
     resp = client.post("/accounts/login/", {"username": "wang", "password": NEW["password"]})
     assert resp.status_code == 200 and "_auth_user_id" not in client.session
     entry = AuditEntry.objects.get(action="account.deactivate")
-    assert entry.reason == "离职"
+    assert entry.reason == "离职" and entry.changes == {"is_active": [True, False]}
 
 
 def test_deactivation_needs_a_reason_and_never_applies_to_oneself(administrator, city_officer, at):

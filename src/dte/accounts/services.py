@@ -183,16 +183,13 @@ def account_set_active(*, actor: User, user: User, active: bool, reason: str, at
         raise ValidationError({"reason": "请填写理由"})
     if user.is_active == active:
         return
-    user.is_active = active
-    user.save(update_fields=["is_active"])
-    audit.record(
+    audit.audited_save(
+        obj=user,
         actor=actor,
         action="account.activate" if active else "account.deactivate",
-        obj=user,
-        before={"is_active": not active},
-        after={"is_active": active},
-        reason=reason,
         at=at,
+        values={"is_active": active},
+        reason=reason,
     )
 
 

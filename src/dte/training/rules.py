@@ -4,7 +4,7 @@ the anomaly detection [P2.3]. No writes here."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -14,6 +14,8 @@ from django.db.models import Q
 from dte.core.permissions import Cap, can, require
 from dte.policy import parameters
 from dte.training import record
+from dte.training.anomaly import ANOMALY_KINDS as ANOMALY_KINDS
+from dte.training.anomaly import Anomaly
 from dte.training.models import Attendance, Enrolment, Session, local_tz
 
 
@@ -297,41 +299,6 @@ def schedule_warnings(klass) -> list[str]:
 
 
 # --- anomaly detection [P2.3] -------------------------------------------------------------------
-# Each kind, its rule and its threshold are listed in docs/policy.md ("考勤异常类型"). Codes are at
-# most 20 characters (supervision.AnomalyAction.kind).
-ANOMALY_KINDS = {
-    "two_places": "同一时间出现在两处",
-    "outside_session": "签到时间不在课次时间内",
-    "same_second": "全员同一秒签到",
-    "record_time": "预先或事后录入考勤",
-    "backfilled_session": "补录课次",
-    "bulk_corrections": "大量人工更正考勤",
-    "overlapping_classes": "同时参加两个班次的重叠课次",
-    "online_overlap": "线上学时与线下出勤重叠",
-    "daily_maximum": "单日学时超过上限",
-    "online_burst": "线上学习记录异常集中或过快",
-    record.CERTIFICATE_ANOMALY: record.CERTIFICATE_ANOMALY_LABEL,
-}
-
-
-@dataclass
-class Anomaly:
-    kind: str  # a code of ANOMALY_KINDS
-    message: str
-    clause: str = "[P2.3]"
-    attendance_ids: list[int] = field(default_factory=list)
-    ref: str = ""  # what the anomaly is about when not (only) its records: "s12" a session, "c3" a class
-
-    @property
-    def label(self) -> str:
-        return ANOMALY_KINDS[self.kind]
-
-    @property
-    def key(self) -> str:
-        """Stable identity within its kind: the records' ids, or ``ref``."""
-        return self.ref or ",".join(str(i) for i in sorted(self.attendance_ids))
-
-
 def _interval(a: Attendance) -> tuple[datetime, datetime] | None:
     if a.check_in is None:
         return None
@@ -346,50 +313,63 @@ def anomalies(*, klass) -> list[Anomaly]:
     """Impossible or suspicious records of one class [P2.3]; the kinds are ANOMALY_KINDS and the
     thresholds come from attendance.yaml. Reads a bounded number of queries per class: the class's
     records, its back-filled sessions, and the other records of the same trainees."""
-    found: list[Anomaly] = []
     rows = list(
         Attendance.objects.filter(session__klass=klass).select_related("session", "enrolment__person")
     )
-    rules_of_class = attendance_rules(on=klass.start_date)
+    found: list[Anomaly] = []
     by_session: dict[int, list[Attendance]] = defaultdict(list)
     for a in rows:
         by_session[a.session_id].append(a)
-        s = a.session
-        name = a.enrolment.person.masked_name
-        in_lo, in_hi = check_in_window(s)
-        out_lo, out_hi = check_out_window(s)
-        if a.check_in and not (in_lo <= a.check_in <= in_hi):
-            found.append(
-                Anomaly(
-                    "outside_session",
-                    f"{name} 在 {s} 的签到时间 {_fmt(a.check_in)} 不在课次时间内",
-                    attendance_ids=[a.pk],
-                )
-            )
-        elif a.check_out and not (out_lo <= a.check_out <= out_hi):
-            found.append(
-                Anomaly(
-                    "outside_session",
-                    f"{name} 在 {s} 的签退时间 {_fmt(a.check_out)} 不在课次时间内",
-                    attendance_ids=[a.pk],
-                )
-            )
-        found.extend(_record_time(a, name))
+        found.extend(_outside_session(a, a.enrolment.person.masked_name))
+        found.extend(_record_time(a, a.enrolment.person.masked_name))
     for session_rows in by_session.values():
         s = session_rows[0].session
         if s.mode == Session.SessionMode.OFFLINE:
-            ins = [a.check_in for a in session_rows if a.check_in]
-            if len(ins) >= 3 and len(ins) == len(session_rows) and max(ins) - min(ins) < timedelta(seconds=1):
-                found.append(
-                    Anomaly(
-                        "same_second",
-                        f"{s}:{len(ins)} 名学员在同一秒内签到",
-                        attendance_ids=[a.pk for a in session_rows],
-                    )
-                )
+            found.extend(_same_second(s, session_rows))
         else:
             found.extend(_online_bursts(s, session_rows))
-    found.extend(_bulk_corrections(klass, rows, by_session, rules_of_class))
+    found.extend(_bulk_corrections(klass, rows, by_session, attendance_rules(on=klass.start_date)))
+    found.extend(_backfilled_sessions(klass, by_session))
+    found.extend(_cross_class(rows))
+    found.extend(
+        Anomaly(c.kind, c.message, clause=c.clause, ref=f"t{c.certificate.pk}")
+        for c in record.certificate_anomalies(klass_id=klass.pk)
+    )
+    return found
+
+
+def _outside_session(a: Attendance, name: str) -> list[Anomaly]:
+    """A check-in, else a check-out, outside the session's window."""
+    s = a.session
+    in_lo, in_hi = check_in_window(s)
+    out_lo, out_hi = check_out_window(s)
+    if a.check_in and not (in_lo <= a.check_in <= in_hi):
+        what, when = "签到", a.check_in
+    elif a.check_out and not (out_lo <= a.check_out <= out_hi):
+        what, when = "签退", a.check_out
+    else:
+        return []
+    message = f"{name} 在 {s} 的{what}时间 {_fmt(when)} 不在课次时间内"
+    return [Anomaly("outside_session", message, attendance_ids=[a.pk])]
+
+
+def _same_second(s: Session, session_rows: list[Attendance]) -> list[Anomaly]:
+    """Every trainee of an offline session (three or more) checked in within the same second."""
+    ins = [a.check_in for a in session_rows if a.check_in]
+    if len(ins) >= 3 and len(ins) == len(session_rows) and max(ins) - min(ins) < timedelta(seconds=1):
+        return [
+            Anomaly(
+                "same_second",
+                f"{s}:{len(ins)} 名学员在同一秒内签到",
+                attendance_ids=[a.pk for a in session_rows],
+            )
+        ]
+    return []
+
+
+def _backfilled_sessions(klass, by_session: dict[int, list[Attendance]]) -> list[Anomaly]:
+    """Sessions scheduled after their start (补录), with their reason and their records."""
+    found = []
     for s in klass.sessions.filter(backfilled=True):
         ids = [a.pk for a in by_session.get(s.pk, [])]
         when = _fmt(s.created_at) if s.created_at else "开课后"
@@ -402,11 +382,6 @@ def anomalies(*, klass) -> list[Anomaly]:
                 ref=f"s{s.pk}",
             )
         )
-    found.extend(_cross_class(rows))
-    found.extend(
-        Anomaly(c.kind, c.message, clause=c.clause, ref=f"t{c.certificate.pk}")
-        for c in record.certificate_anomalies(klass_id=klass.pk)
-    )
     return found
 
 
@@ -509,15 +484,20 @@ def _cross_class(rows: list[Attendance]) -> list[Anomaly]:
     presence in two places at once (two_places; online_overlap where one is online and the other
     offline), attendance at two classes' sessions scheduled at the same time (overlapping_classes),
     and more class hours credited in one day than the maximum (daily_maximum)."""
-    found: list[Anomaly] = []
     people = {a.enrolment.person_id for a in rows}
     if not people:
-        return found
+        return []
     others: dict[int, list[Attendance]] = defaultdict(list)
     for b in Attendance.objects.filter(
         Q(check_in__isnull=False), enrolment__person_id__in=people
     ).select_related("session__klass", "enrolment__person"):
         others[b.enrolment.person_id].append(b)
+    return _overlaps(rows, others) + _daily_maximum(rows, others)
+
+
+def _overlaps(rows: list[Attendance], others: dict[int, list[Attendance]]) -> list[Anomaly]:
+    """Each pair of one trainee's records (one of this class) found once."""
+    found: list[Anomaly] = []
     seen = set()
     for a in rows:
         ia = _interval(a)
@@ -529,36 +509,44 @@ def _cross_class(rows: list[Attendance]) -> list[Anomaly]:
             key = tuple(sorted((a.pk, b.pk)))
             if key in seen:
                 continue
-            ib = _interval(b)
-            name = a.enrolment.person.masked_name
-            where = (
-                f"{a.session}({a.session.get_mode_display()})与 {b.session.klass.name} {b.session}"
-                f"({b.session.get_mode_display()})"
-            )
-            if ia[0] < ib[1] and ib[0] < ia[1]:
+            anomaly = _overlap(a, ia, b, attendance_ids=list(key))
+            if anomaly is not None:
                 seen.add(key)
-                online = {a.session.mode, b.session.mode} == set(Session.SessionMode.values)
-                found.append(
-                    Anomaly(
-                        "online_overlap" if online else "two_places",
-                        f"{name} 在 {where}的出勤时间重叠",
-                        attendance_ids=list(key),
-                    )
-                )
-            elif (
-                b.session.klass_id != a.session.klass_id
-                and a.session.starts_at < b.session.ends_at
-                and b.session.starts_at < a.session.ends_at
-            ):
-                seen.add(key)
-                found.append(
-                    Anomaly(
-                        "overlapping_classes",
-                        f"{name} 同时在两个班次学习:{where}的课次时间重叠,两边均有出勤记录",
-                        attendance_ids=list(key),
-                    )
-                )
-    # Class hours credited per trainee and day, over all classes.
+                found.append(anomaly)
+    return found
+
+
+def _overlap(
+    a: Attendance, ia: tuple[datetime, datetime], b: Attendance, *, attendance_ids: list[int]
+) -> Anomaly | None:
+    """Two records of one trainee at once (in two places, or online and offline), or at two classes'
+    sessions scheduled at the same time; None when neither."""
+    ib = _interval(b)
+    name = a.enrolment.person.masked_name
+    where = (
+        f"{a.session}({a.session.get_mode_display()})与 {b.session.klass.name} {b.session}"
+        f"({b.session.get_mode_display()})"
+    )
+    if ia[0] < ib[1] and ib[0] < ia[1]:
+        online = {a.session.mode, b.session.mode} == set(Session.SessionMode.values)
+        kind = "online_overlap" if online else "two_places"
+        return Anomaly(kind, f"{name} 在 {where}的出勤时间重叠", attendance_ids=attendance_ids)
+    if (
+        b.session.klass_id != a.session.klass_id
+        and a.session.starts_at < b.session.ends_at
+        and b.session.starts_at < a.session.ends_at
+    ):
+        return Anomaly(
+            "overlapping_classes",
+            f"{name} 同时在两个班次学习:{where}的课次时间重叠,两边均有出勤记录",
+            attendance_ids=attendance_ids,
+        )
+    return None
+
+
+def _daily_maximum(rows: list[Attendance], others: dict[int, list[Attendance]]) -> list[Anomaly]:
+    """Class hours credited per trainee and day, over all classes, above the daily maximum."""
+    found: list[Anomaly] = []
     per_day: dict[tuple[int, date], list[Attendance]] = defaultdict(list)
     days_here = {(a.enrolment.person_id, a.session.date) for a in rows}
     for person_id, records in others.items():

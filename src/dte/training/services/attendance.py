@@ -48,6 +48,35 @@ def session_add(
     rules.require_institution(actor, klass.plan.institution_id)
     if klass.status == TrainingClass.Status.COMPLETED:
         raise ValidationError("班次已结业,不能再安排课次")
+    errors = _session_field_errors(klass, date=date, start=start, end=end, kind=kind, mode=mode)
+    backfilled, reason = False, (backfill_reason or "").strip()
+    if not errors:
+        backfilled = _check_session_time(
+            klass, date=date, start=start, end=end, reason=reason, at=at, errors=errors
+        )
+    if errors:
+        raise ValidationError(errors)
+    s = Session.objects.create(
+        klass=klass,
+        date=date,
+        start=start,
+        end=end,
+        kind=kind,
+        mode=mode,
+        topic=topic.strip(),
+        place=(place or (klass.place if mode == "offline" else "")).strip(),
+        created_at=at,
+        backfilled=backfilled,
+        backfill_reason=reason if backfilled else "",
+    )
+    _record_session_added(actor, s, reason=reason if backfilled else "", at=at)
+    return s
+
+
+def _session_field_errors(
+    klass: TrainingClass, *, date: date, start: time, end: time, kind: str, mode: str
+) -> dict[str, list[str]]:
+    """A new session's fields checked against its class and the plan on file, by field [P3.1], [P3.2]."""
     errors: dict[str, list[str]] = {}
     if not (klass.start_date <= date <= klass.end_date):
         errors["date"] = [f"课次日期应在班次日期内({klass.start_date} 至 {klass.end_date})"]
@@ -70,43 +99,28 @@ def session_add(
         errors["kind"] = [f"备案的培训计划没有{label}学时,不能安排{label}课次 [P3.1] [P3.2]"]
     if not errors and klass.sessions.filter(date=date, start__lt=end, end__gt=start).exists():
         errors["start"] = ["与本班次已有课次时间重叠"]
-    backfilled, reason = False, (backfill_reason or "").strip()
-    if not errors:
-        backfilled = _check_session_time(
-            klass, date=date, start=start, end=end, reason=reason, at=at, errors=errors
-        )
-    if errors:
-        raise ValidationError(errors)
-    s = Session.objects.create(
-        klass=klass,
-        date=date,
-        start=start,
-        end=end,
-        kind=kind,
-        mode=mode,
-        topic=topic.strip(),
-        place=(place or (klass.place if mode == "offline" else "")).strip(),
-        created_at=at,
-        backfilled=backfilled,
-        backfill_reason=reason if backfilled else "",
-    )
+    return errors
+
+
+def _record_session_added(actor, s: Session, *, reason: str, at: datetime) -> None:
+    """The audit entry of a new session; a back-filled one (补录) is its own action, with its reason."""
+    backfilled = s.backfilled
     audit.record(
         actor=actor,
         action="training.session.backfill" if backfilled else "training.session.add",
         obj=s,
         at=at,
         after={
-            "class": klass.pk,
-            "date": date,
-            "start": start.isoformat(),
-            "end": end.isoformat(),
-            "kind": kind,
-            "mode": mode,
+            "class": s.klass_id,
+            "date": s.date,
+            "start": s.start.isoformat(),
+            "end": s.end.isoformat(),
+            "kind": s.kind,
+            "mode": s.mode,
             **({"backfilled": True} if backfilled else {}),
         },
-        reason=reason if backfilled else "",
+        reason=reason,
     )
-    return s
 
 
 def _check_session_time(
@@ -344,80 +358,11 @@ def online_records_import(
     except ValidationError as exc:
         report.error(0, exc.messages[0])
         return report
-    sessions = {s.pk: s for s in klass.sessions.all()}
-    roster = {
-        e.person_id: e
-        for e in klass.enrolments.filter(
-            status__in=[Enrolment.Status.ADMITTED, Enrolment.Status.COMPLETED]
-        ).select_related("person")
-    }
-    tz = timezone.get_current_timezone()
-    seen: dict[tuple[int, int], int] = {}
-    planned: list[tuple[Row, Session, Enrolment, datetime, datetime]] = []
-    for row in rows:
-        number, name, sid = row.text("身份证号"), row.text("姓名"), row.text("课次编号")
-        try:
-            clean_id_number(number, today=local_date(at))
-        except ValidationError:
-            report.error(row.line, f"身份证号「{number}」无效")
-            continue
-        person = Person.objects.filter(id_number_hash=Person.hash_id_number(number)).first()
-        e = roster.get(person.pk) if person else None
-        if e is None:
-            report.error(row.line, "该人员不在本班次已审核的学员花名册中 [P2.3]")
-            continue
-        if name != e.person.name:
-            report.error(row.line, f"姓名「{name}」与实名信息不一致")
-            continue
-        session = sessions.get(int(sid)) if sid.isdigit() else None
-        if session is None:
-            report.error(row.line, f"课次编号「{sid}」不是本班次的课次")
-            continue
-        if session.mode != Session.SessionMode.ONLINE:
-            report.error(row.line, f"课次 {sid} 为线下课次,线下考勤须扫码签到")
-            continue
-        start, end = (
-            parse_datetime(row.values.get("开始时间"), tz),
-            parse_datetime(row.values.get("结束时间"), tz),
-        )
-        if start is None or end is None:
-            report.error(row.line, "开始时间或结束时间格式应为 YYYY-MM-DD HH:MM[:SS]")
-            continue
-        if end <= start:
-            report.error(row.line, "结束时间应晚于开始时间")
-            continue
-        in_lo, in_hi = rules.check_in_window(session)
-        out_lo, out_hi = rules.check_out_window(session)
-        if not (in_lo <= start <= in_hi and out_lo <= end <= out_hi):
-            report.error(row.line, f"学习时间不在课次 {session} 的时间内 [P2.3]")
-            continue
-        if end > at:
-            report.error(row.line, f"结束时间 {_hm(end)} 晚于当前时间,不能导入尚未发生的学习记录 [P2.3]")
-            continue
-        key = (session.pk, e.pk)
-        if key in seen:
-            report.error(row.line, f"与第 {seen[key]} 行重复(同一学员同一课次)")
-            continue
-        seen[key] = row.line
-        planned.append((row, session, e, start, end))
+    planned = _online_rows_checked(report, klass, rows, at=at)
     if not report.ok:
         return report
     _online_warnings(report, planned, at=at)
-    changed = []
-    for row, session, e, start, end in planned:
-        a = Attendance.objects.select_for_update().filter(session=session, enrolment=e).first()
-        if a is not None and a.check_in == start and a.check_out == end:
-            report.unchanged += 1
-            continue
-        if a is None:
-            a = Attendance(session=session, enrolment=e)
-            report.created += 1
-        else:
-            report.updated += 1
-        a.check_in, a.check_out, a.source, a.updated_at = start, end, source, at
-        a.corrected_by, a.correction_reason = None, ""
-        a.save()
-        changed.append({"line": row.line, "attendance": a.pk, "check_in": start, "check_out": end})
+    changed = _online_rows_written(report, planned, source=source, at=at)
     audit.record(
         actor=actor,
         action="training.attendance.import",
@@ -433,6 +378,107 @@ def online_records_import(
         },
     )
     return report
+
+
+OnlineRow = tuple[Row, Session, Enrolment, datetime, datetime]
+
+
+def _online_rows_checked(
+    report: ImportReport, klass: TrainingClass, rows: list[Row], *, at: datetime
+) -> list[OnlineRow]:
+    """Every row checked, each refusal an error of the report; the rows to write, with their
+    session, enrolment and times. One row per trainee and session."""
+    sessions = {s.pk: s for s in klass.sessions.all()}
+    roster = {
+        e.person_id: e
+        for e in klass.enrolments.filter(
+            status__in=[Enrolment.Status.ADMITTED, Enrolment.Status.COMPLETED]
+        ).select_related("person")
+    }
+    tz = timezone.get_current_timezone()
+    seen: dict[tuple[int, int], int] = {}
+    planned: list[OnlineRow] = []
+    for row in rows:
+        try:
+            e = _online_row_trainee(row, roster, at=at)
+            session, start, end = _online_row_times(row, sessions, tz=tz, at=at)
+        except ValidationError as exc:
+            report.error(row.line, exc.messages[0])
+            continue
+        key = (session.pk, e.pk)
+        if key in seen:
+            report.error(row.line, f"与第 {seen[key]} 行重复(同一学员同一课次)")
+            continue
+        seen[key] = row.line
+        planned.append((row, session, e, start, end))
+    return planned
+
+
+def _online_row_trainee(row: Row, roster: dict[int, Enrolment], *, at: datetime) -> Enrolment:
+    """The row's trainee: a valid ID number on the class's admitted roster, with the real name."""
+    number, name = row.text("身份证号"), row.text("姓名")
+    try:
+        clean_id_number(number, today=local_date(at))
+    except ValidationError:
+        raise ValidationError(f"身份证号「{number}」无效") from None
+    person = Person.objects.filter(id_number_hash=Person.hash_id_number(number)).first()
+    e = roster.get(person.pk) if person else None
+    if e is None:
+        raise ValidationError("该人员不在本班次已审核的学员花名册中 [P2.3]")
+    if name != e.person.name:
+        raise ValidationError(f"姓名「{name}」与实名信息不一致")
+    return e
+
+
+def _online_row_times(
+    row: Row, sessions: dict[int, Session], *, tz, at: datetime
+) -> tuple[Session, datetime, datetime]:
+    """The row's online session of the class and its learning time, inside the session's check-in
+    and check-out windows and not later than ``at`` [P2.3]."""
+    sid = row.text("课次编号")
+    session = sessions.get(int(sid)) if sid.isdigit() else None
+    if session is None:
+        raise ValidationError(f"课次编号「{sid}」不是本班次的课次")
+    if session.mode != Session.SessionMode.ONLINE:
+        raise ValidationError(f"课次 {sid} 为线下课次,线下考勤须扫码签到")
+    start, end = (
+        parse_datetime(row.values.get("开始时间"), tz),
+        parse_datetime(row.values.get("结束时间"), tz),
+    )
+    if start is None or end is None:
+        raise ValidationError("开始时间或结束时间格式应为 YYYY-MM-DD HH:MM[:SS]")
+    if end <= start:
+        raise ValidationError("结束时间应晚于开始时间")
+    in_lo, in_hi = rules.check_in_window(session)
+    out_lo, out_hi = rules.check_out_window(session)
+    if not (in_lo <= start <= in_hi and out_lo <= end <= out_hi):
+        raise ValidationError(f"学习时间不在课次 {session} 的时间内 [P2.3]")
+    if end > at:
+        raise ValidationError(f"结束时间 {_hm(end)} 晚于当前时间,不能导入尚未发生的学习记录 [P2.3]")
+    return session, start, end
+
+
+def _online_rows_written(
+    report: ImportReport, planned: list[OnlineRow], *, source: str, at: datetime
+) -> list:
+    """Write the checked rows; a row already recorded with the same times is left unchanged. The
+    rows changed, for the audit entry."""
+    changed = []
+    for row, session, e, start, end in planned:
+        a = Attendance.objects.select_for_update().filter(session=session, enrolment=e).first()
+        if a is not None and a.check_in == start and a.check_out == end:
+            report.unchanged += 1
+            continue
+        if a is None:
+            a = Attendance(session=session, enrolment=e)
+            report.created += 1
+        else:
+            report.updated += 1
+        a.check_in, a.check_out, a.source, a.updated_at = start, end, source, at
+        a.corrected_by, a.correction_reason = None, ""
+        a.save()
+        changed.append({"line": row.line, "attendance": a.pk, "check_in": start, "check_out": end})
+    return changed
 
 
 def _online_warnings(report: ImportReport, planned: list, *, at: datetime) -> None:

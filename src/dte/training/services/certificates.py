@@ -88,13 +88,9 @@ def verification_code() -> str:
     return secrets.token_urlsafe(12)
 
 
-@transaction.atomic
-def certificate_issue(*, actor, enrolment: Enrolment, at: datetime) -> TrainingCertificate:
-    """Issue the 培训合格证书 once the required hours are met and the completion assessment is passed
-    [P3.2]; the hours are credited as continuing education for that year [P4.1]."""
-    e = lock_enrolment(enrolment)
-    plan = e.klass.plan
-    rules.require_institution(actor, plan.institution_id)
+def _check_certifiable(e: Enrolment, *, at: datetime) -> rules.Progress:
+    """An admitted trainee without a certificate of the class, the completion assessment passed and
+    the record in order [P3.2]; the trainee's progress, whose hours the certificate states."""
     if TrainingCertificate.objects.filter(enrolment=e).exists():
         raise ValidationError("该学员已取得本班次的培训合格证书")
     if e.status != Enrolment.Status.ADMITTED:
@@ -104,6 +100,17 @@ def certificate_issue(*, actor, enrolment: Enrolment, at: datetime) -> TrainingC
         missing.insert(0, "结业考核未通过或尚未考核")
     if missing:
         raise ValidationError(f"{';'.join(missing)},不能颁发培训合格证书 [P3.2]")
+    return p
+
+
+@transaction.atomic
+def certificate_issue(*, actor, enrolment: Enrolment, at: datetime) -> TrainingCertificate:
+    """Issue the 培训合格证书 once the required hours are met and the completion assessment is passed
+    [P3.2]; the hours are credited as continuing education for that year [P4.1]."""
+    e = lock_enrolment(enrolment)
+    plan = e.klass.plan
+    rules.require_institution(actor, plan.institution_id)
+    p = _check_certifiable(e, at=at)
     exceptions = list(e.record_exceptions.all())
     today = local_date(at)
     cert = TrainingCertificate.objects.create(

@@ -37,39 +37,12 @@ def class_open(
         raise ValidationError(
             f"培训计划未经市人力社保局备案(当前:{plan.get_status_display()}),不能开班 [P3.1]"
         )
+    mode = mode or plan.mode
     errors: dict[str, list[str]] = {}
     if not name.strip():
         errors["name"] = ["请填写班次名称"]
-    span = f"备案计划的日期范围内({plan.start_date} 至 {plan.end_date})"
-    dates_ok = (
-        check_date(errors, "start_date", start_date, label="开班日期")
-        & check_date(errors, "end_date", end_date, label="结业日期")
-        & check_date(errors, "enrol_by", enrol_by, label="报名截止日期")
-    )
-    if dates_ok:
-        if not plan.start_date <= start_date <= plan.end_date:
-            errors["start_date"] = [f"开班日期应在{span}[P3.1]"]
-        if end_date < start_date:
-            errors["end_date"] = ["结业日期不能早于开班日期"]
-        elif end_date > plan.end_date:
-            errors["end_date"] = [f"结业日期应在{span}[P3.1]"]
-        if enrol_by > start_date:
-            errors["enrol_by"] = ["报名截止日期不能晚于开班日期"]
-        elif enrol_by < local_date(at):
-            errors["enrol_by"] = [
-                f"报名截止日期不能早于今天({local_date(at):%Y-%m-%d}),否则无法公开招生 [P3.2]"
-            ]
-    used = plan.classes.aggregate(n=Sum("capacity"))["n"] or 0
-    if (
-        isinstance(capacity, bool)
-        or not isinstance(capacity, int)
-        or capacity < 1
-        or used + capacity > plan.capacity
-    ):
-        errors["capacity"] = [
-            f"招生人数应为1至{plan.capacity - used}人(备案计划人数 {plan.capacity},已开班 {used})"
-        ]
-    mode = mode or plan.mode
+    _check_class_dates(errors, plan, start_date=start_date, end_date=end_date, enrol_by=enrol_by, at=at)
+    _check_class_capacity(errors, plan, capacity)
     if mode in (Mode.OFFLINE, Mode.BLENDED) and not (place or plan.place).strip():
         errors["place"] = ["线下培训请填写培训地点"]
     if errors:
@@ -101,6 +74,45 @@ def class_open(
         },
     )
     return klass
+
+
+def _check_class_dates(
+    errors: dict, plan: TrainingPlan, *, start_date: date, end_date: date, enrol_by: date, at: datetime
+) -> None:
+    """A class runs within its plan's dates, and its enrolment closes on or before its start and not
+    before today [P3.1], [P3.2]."""
+    span = f"备案计划的日期范围内({plan.start_date} 至 {plan.end_date})"
+    dates_ok = (
+        check_date(errors, "start_date", start_date, label="开班日期")
+        & check_date(errors, "end_date", end_date, label="结业日期")
+        & check_date(errors, "enrol_by", enrol_by, label="报名截止日期")
+    )
+    if not dates_ok:
+        return
+    if not plan.start_date <= start_date <= plan.end_date:
+        errors["start_date"] = [f"开班日期应在{span}[P3.1]"]
+    if end_date < start_date:
+        errors["end_date"] = ["结业日期不能早于开班日期"]
+    elif end_date > plan.end_date:
+        errors["end_date"] = [f"结业日期应在{span}[P3.1]"]
+    if enrol_by > start_date:
+        errors["enrol_by"] = ["报名截止日期不能晚于开班日期"]
+    elif enrol_by < local_date(at):
+        errors["enrol_by"] = [f"报名截止日期不能早于今天({local_date(at):%Y-%m-%d}),否则无法公开招生 [P3.2]"]
+
+
+def _check_class_capacity(errors: dict, plan: TrainingPlan, capacity) -> None:
+    """The plan's classes together enrol no more people than the plan on file declares [P3.1]."""
+    used = plan.classes.aggregate(n=Sum("capacity"))["n"] or 0
+    if (
+        isinstance(capacity, bool)
+        or not isinstance(capacity, int)
+        or capacity < 1
+        or used + capacity > plan.capacity
+    ):
+        errors["capacity"] = [
+            f"招生人数应为1至{plan.capacity - used}人(备案计划人数 {plan.capacity},已开班 {used})"
+        ]
 
 
 @transaction.atomic

@@ -215,13 +215,8 @@ def enrolment_on_behalf(
     klass = lock_class(klass)
     rules.require_institution(actor, klass.plan.institution_id)
     _check_enrolling(klass, at)
-    errors: dict[str, list[str]] = {}
     ident = clean_id_number(id_number, today=local_date(at))
     person = find_person(id_number=ident.number)
-    if person is not None and name.strip() and name.strip() != person.name:
-        errors["name"] = ["姓名与该身份证号码的实名信息不一致,请核对 [P4.3]"]
-    if person is None and not name.strip():
-        errors["name"] = ["该身份证号码尚未实名登记,请填写姓名以登记 [P4.3]"]
     decl = {
         "category": category,
         "employer": employer,
@@ -229,12 +224,10 @@ def enrolment_on_behalf(
         "school": school,
         "expected_graduation": expected_graduation,
     }
+    errors = _check_on_behalf_name(person, name)
     errors.update(_check_declaration(klass=klass, **decl))
     errors.update(_check_age(birth=ident.birth, at=at, field="id_number"))
-    if person is not None:
-        previous = Enrolment.objects.filter(klass=klass, person=person).first()
-        if previous is not None and previous.status != Enrolment.Status.WITHDRAWN:
-            errors["id_number"] = [f"该学员已报名本班次(状态:{previous.get_status_display()})"]
+    errors.update(_check_not_enrolled(klass, person))
     if errors:
         raise ValidationError(errors)
     if person is None:
@@ -255,6 +248,25 @@ def enrolment_on_behalf(
         after={"class": klass.pk, "person": person.masked_name, "category": category, "status": e.status},
     )
     return e
+
+
+def _check_on_behalf_name(person: Person | None, name: str) -> dict[str, list[str]]:
+    """A name given agrees with the real-name record; a person not yet registered needs one [P4.3]."""
+    if person is not None and name.strip() and name.strip() != person.name:
+        return {"name": ["姓名与该身份证号码的实名信息不一致,请核对 [P4.3]"]}
+    if person is None and not name.strip():
+        return {"name": ["该身份证号码尚未实名登记,请填写姓名以登记 [P4.3]"]}
+    return {}
+
+
+def _check_not_enrolled(klass: TrainingClass, person: Person | None) -> dict[str, list[str]]:
+    """The person has no enrolment in the class other than a withdrawn one."""
+    if person is None:
+        return {}
+    previous = Enrolment.objects.filter(klass=klass, person=person).first()
+    if previous is not None and previous.status != Enrolment.Status.WITHDRAWN:
+        return {"id_number": [f"该学员已报名本班次(状态:{previous.get_status_display()})"]}
+    return {}
 
 
 @transaction.atomic

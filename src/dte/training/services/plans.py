@@ -47,16 +47,36 @@ PLAN_FIELDS = [
 # --- plans [P3.1] --------------------------------------------------------------------------------
 def _check_plan(plan: TrainingPlan, *, at: datetime) -> None:
     errors: dict[str, list[str]] = {}
-
-    def err(f, m):
-        errors.setdefault(f, []).append(m)
-
     if not Designation.objects.filter(
         institution_id=plan.institution_id, occupation_id=plan.occupation_id
     ).exists():
-        err("occupation", f"本机构不是「{plan.occupation.name}」的定点培训机构,不能制定该职业的培训计划 [A1]")
+        _err(
+            errors,
+            "occupation",
+            f"本机构不是「{plan.occupation.name}」的定点培训机构,不能制定该职业的培训计划 [A1]",
+        )
     if not plan.title.strip():
-        err("title", "请填写计划名称")
+        _err(errors, "title", "请填写计划名称")
+    numbers_ok = _check_plan_numbers(errors, plan)
+    dates_ok = _check_plan_dates(errors, plan, at=at)
+    if numbers_ok:
+        _check_plan_hours(errors, plan, dates_ok=dates_ok)
+    if not plan.assessment_plan.strip():
+        _err(errors, "assessment_plan", "请填写与评价机构商定的专业技术等级考核计划和方案 [P3.1]")
+    if not plan.evaluation_body.active:
+        _err(errors, "evaluation_body", "该评价机构已停用")
+    if plan.mode in (Mode.OFFLINE, Mode.BLENDED) and not plan.place.strip():
+        _err(errors, "place", "线下培训请填写培训地点")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _err(errors: dict[str, list[str]], field: str, message: str) -> None:
+    errors.setdefault(field, []).append(message)
+
+
+def _check_plan_numbers(errors: dict[str, list[str]], plan: TrainingPlan) -> bool:
+    """Hours, capacity and fee are whole numbers in range; True when the hours and the capacity are."""
     numbers_ok = all(
         [
             check_int(errors, f, getattr(plan, f), label=label, low=0, high=HOURS_MAX)
@@ -71,25 +91,44 @@ def _check_plan(plan: TrainingPlan, *, at: datetime) -> None:
     if not check_int(errors, "capacity", plan.capacity, label="计划人数", low=1, high=CAPACITY_MAX):
         numbers_ok = False
     check_int(errors, "fee", plan.fee, label="收费标准(元/人)", low=0, high=FEE_MAX)
+    return numbers_ok
+
+
+def _check_plan_dates(errors: dict[str, list[str]], plan: TrainingPlan, *, at: datetime) -> bool:
+    """The plan starts on or after the programme's start [P5.4] and both dates fall within the
+    horizon; True when the start date can be used to look up the standard hours."""
     dates_ok = check_date(errors, "start_date", plan.start_date, label="开班日期") & check_date(
         errors, "end_date", plan.end_date, label="结束日期"
     )
-    if dates_ok:
-        begins, latest = record.policy_start(), horizon(at)
-        if plan.start_date < begins:
-            dates_ok = False
-            err("start_date", f"开班日期不能早于实施方案施行之日 {begins:%Y-%m-%d} [P5.4]")
-        elif plan.start_date > latest:
-            dates_ok = False
-            err("start_date", f"开班日期不能晚于 {latest:%Y-%m-%d}(自今日起{HORIZON_YEARS}年内),请核对年份")
-        if plan.end_date < plan.start_date:
-            err("end_date", "结束日期不能早于开班日期")
-        elif plan.end_date > latest:
-            err("end_date", f"结束日期不能晚于 {latest:%Y-%m-%d}(自今日起{HORIZON_YEARS}年内),请核对年份")
-    if numbers_ok and plan.total_hours <= 0:
-        err("hours_theory_offline", "请填写培训学时")
-    if numbers_ok and (plan.theory_hours <= 0 or plan.practice_hours <= 0):
-        err("hours_practice_offline", "培训应包含理论和实操两部分 [P3.2]")
+    if not dates_ok:
+        return False
+    begins, latest = record.policy_start(), horizon(at)
+    if plan.start_date < begins:
+        dates_ok = False
+        _err(errors, "start_date", f"开班日期不能早于实施方案施行之日 {begins:%Y-%m-%d} [P5.4]")
+    elif plan.start_date > latest:
+        dates_ok = False
+        _err(
+            errors,
+            "start_date",
+            f"开班日期不能晚于 {latest:%Y-%m-%d}(自今日起{HORIZON_YEARS}年内),请核对年份",
+        )
+    if plan.end_date < plan.start_date:
+        _err(errors, "end_date", "结束日期不能早于开班日期")
+    elif plan.end_date > latest:
+        _err(
+            errors, "end_date", f"结束日期不能晚于 {latest:%Y-%m-%d}(自今日起{HORIZON_YEARS}年内),请核对年份"
+        )
+    return dates_ok
+
+
+def _check_plan_hours(errors: dict[str, list[str]], plan: TrainingPlan, *, dates_ok: bool) -> None:
+    """Valid hours: some, both theory and practice [P3.2], and at least the occupation's standard
+    hours for the level [A2.2] (when the start date says which standard is in force)."""
+    if plan.total_hours <= 0:
+        _err(errors, "hours_theory_offline", "请填写培训学时")
+    if plan.theory_hours <= 0 or plan.practice_hours <= 0:
+        _err(errors, "hours_practice_offline", "培训应包含理论和实操两部分 [P3.2]")
     needed = (
         rules.required_hours(
             occupation_code=plan.occupation.code, level_code=plan.level.code, on=plan.start_date
@@ -97,19 +136,12 @@ def _check_plan(plan: TrainingPlan, *, at: datetime) -> None:
         if dates_ok
         else None
     )
-    if numbers_ok and needed is not None and plan.total_hours < needed:
-        err(
+    if needed is not None and plan.total_hours < needed:
+        _err(
+            errors,
             "hours_theory_offline",
             f"总学时 {plan.total_hours} 少于该职业{plan.level.name}标准学时 {needed} [A2.2]",
         )
-    if not plan.assessment_plan.strip():
-        err("assessment_plan", "请填写与评价机构商定的专业技术等级考核计划和方案 [P3.1]")
-    if not plan.evaluation_body.active:
-        err("evaluation_body", "该评价机构已停用")
-    if plan.mode in (Mode.OFFLINE, Mode.BLENDED) and not plan.place.strip():
-        err("place", "线下培训请填写培训地点")
-    if errors:
-        raise ValidationError(errors)
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ from openpyxl import Workbook
 
 from dte.accounts.models import Role
 from dte.accounts.services import account_create
+from dte.audit.models import AuditEntry
 from dte.catalog.models import EvaluationBody
 from dte.evaluation import conditions, services
 from dte.evaluation.models import LevelCertificate, Registration, TitleRecognition
@@ -199,6 +200,43 @@ def test_revoking_a_level_certificate_voids_the_title_and_keeps_the_record(evalu
     )
     assert cert.status == LevelCertificate.Status.REVOKED
     assert TitleRecognition.objects.get(certificate=cert).void
+
+
+def test_the_check_the_scores_and_the_revocation_are_audited_with_what_changed(evaluation_staff, accepted):
+    reg = services.scores_record(
+        actor=evaluation_staff,
+        registration=accepted,
+        theory_score=80,
+        ability_score=55,
+        exam_date=date(2025, 6, 1),
+        at=SCORE_AT,
+    )
+    reg = services.scores_record(
+        actor=evaluation_staff,
+        registration=reg,
+        theory_score=80,
+        ability_score=75,
+        exam_date=date(2025, 6, 1),
+        at=SCORE_AT,
+    )
+    cert = services.level_certificate_issue(actor=evaluation_staff, registration=reg, at=SCORE_AT)
+    services.level_certificate_revoke(
+        actor=evaluation_staff, certificate=cert, reason="冒名顶替", at=SCORE_AT
+    )
+    entries = AuditEntry.objects.filter(object_type__startswith="evaluation.").order_by("pk")
+    changes = [
+        (e.action, e.changes, e.reason) for e in entries if e.action != "evaluation.registration.create"
+    ]
+    assert changes[:3] == [
+        ("evaluation.registration.accept", {"status": ["registered", "accepted"]}, accepted.check_note),
+        (
+            "evaluation.scores.record",
+            {"theory_score": [None, 80], "ability_score": [None, 55], "status": ["accepted", "failed"]},
+            "",
+        ),
+        ("evaluation.scores.record", {"ability_score": [55, 75], "status": ["failed", "passed"]}, ""),
+    ]
+    assert changes[-1] == ("evaluation.certificate.revoke", {"status": ["valid", "revoked"]}, "冒名顶替")
 
 
 # --- XLSX results import ---------------------------------------------------------------------------

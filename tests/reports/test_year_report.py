@@ -138,3 +138,18 @@ def test_the_pdf_embeds_a_chinese_font(submitted):
     data = exports.pdf(submitted)
     assert data.startswith(b"%PDF-")
     assert b"/FontFile2" in data or b"/FontFile3" in data
+
+
+def test_each_step_of_the_report_is_audited_with_what_changed(history, county_reviewer, county_approver):
+    r = services.report_generate(actor=county_reviewer, county=county_reviewer.county, year=2025, at=AT)
+    services.report_review(actor=county_reviewer, report=r, note=" 已核对 ", at=AT)
+    services.report_generate(actor=county_reviewer, county=county_reviewer.county, year=2025, at=AT)
+    services.report_review(actor=county_reviewer, report=r, at=AT)
+    services.report_submit(actor=county_approver, report=r, at=AT)
+    entries = AuditEntry.objects.filter(object_type="reports.CountyReport").order_by("pk")
+    assert [(e.action, e.changes) for e in entries][1:] == [
+        ("reports.county_report.review", {"status": ["draft", "reviewed"], "note": [None, "已核对"]}),
+        ("reports.county_report.regenerate", {"status": ["reviewed", "draft"]}),
+        ("reports.county_report.review", {"status": ["draft", "reviewed"], "note": [None, ""]}),
+        ("reports.county_report.submit", {"status": ["reviewed", "submitted"], "version": [None, 1]}),
+    ]

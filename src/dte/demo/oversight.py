@@ -58,27 +58,19 @@ def create(*, at: datetime, people_per_class: int = 14) -> bool:
             )
             TrainingPlan.objects.filter(pk=klass.plan_id).update(filing_number=f"{MARK}-{n_classes + 1:04d}")
             for _ in range(people_per_class):
-                region = rng.choice(counties + counties[:3] + ["340104"])
-                person = r.person(
-                    region=region, name=rng.choice("陈林王张李黄周吴郑徐") + rng.choice("晓雅志海婷伟芳磊静")
+                _trainee(
+                    r,
+                    rng,
+                    klass,
+                    counties=counties,
+                    finished=finished,
+                    end=end,
+                    fee=fee,
+                    occupation=occ.code,
+                    level=lvl.code,
+                    at=at,
+                    today=today,
                 )
-                outcome = rng.random()
-                if not finished:
-                    r.enrol(klass, person, status="admitted")
-                    continue
-                if outcome < 0.08:
-                    r.enrol(klass, person, status="dropped")
-                    continue
-                e = r.enrol(klass, person)
-                tc = r.training_certificate(e, issued_on=end + timedelta(days=6))
-                if rng.random() < 0.5:
-                    _survey(e, rng, at, fee)
-                exam = end + timedelta(days=rng.randint(25, 60))
-                if outcome < 0.75 and exam < today:
-                    r.level_certificate(tc, issued_on=exam)
-                    claim_date = exam + timedelta(days=rng.randint(10, 90))
-                    if claim_date < today and region in counties and rng.random() < 0.8:
-                        _claim(r, rng, person, region, occ.code, lvl.code, claim_date, today)
             n_classes += 1
             start += timedelta(days=rng.choice([10, 14, 17, 21]))
         for year in range(2024, today.year + 1):
@@ -86,6 +78,45 @@ def create(*, at: datetime, people_per_class: int = 14) -> bool:
                 if not FundAccount.objects.filter(county__code=code, year=year).exists():
                     r.fund(county=code, year=year, budget=rng.choice([200_000, 300_000, 500_000, 800_000]))
     return True
+
+
+def _trainee(
+    r: Records,
+    rng: random.Random,
+    klass,
+    *,
+    counties: list[str],
+    finished: bool,
+    end: date,
+    fee: int,
+    occupation: str,
+    level: str,
+    at: datetime,
+    today: date,
+) -> None:
+    """One trainee of a demo class: admitted (the class still running), dropped out, or certified,
+    sometimes surveyed, and level-certified and claiming as far as the dates allow."""
+    region = rng.choice(counties + counties[:3] + ["340104"])
+    person = r.person(
+        region=region, name=rng.choice("陈林王张李黄周吴郑徐") + rng.choice("晓雅志海婷伟芳磊静")
+    )
+    outcome = rng.random()
+    if not finished:
+        r.enrol(klass, person, status="admitted")
+        return
+    if outcome < 0.08:
+        r.enrol(klass, person, status="dropped")
+        return
+    e = r.enrol(klass, person)
+    tc = r.training_certificate(e, issued_on=end + timedelta(days=6))
+    if rng.random() < 0.5:
+        _survey(e, rng, at, fee)
+    exam = end + timedelta(days=rng.randint(25, 60))
+    if outcome < 0.75 and exam < today:
+        r.level_certificate(tc, issued_on=exam)
+        claim_date = exam + timedelta(days=rng.randint(10, 90))
+        if claim_date < today and region in counties and rng.random() < 0.8:
+            _claim(r, rng, person, region, occupation, level, claim_date, today)
 
 
 def _survey(e: Enrolment, rng: random.Random, at: datetime, fee: int) -> None:

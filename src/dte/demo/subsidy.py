@@ -43,6 +43,20 @@ def create(*, at: datetime) -> bool:
     chen, lin = _number("陈晓明"), _number("林雅琪")
     if find_person(id_number=chen) is None:
         return False
+    _facts(city, chen=chen, lin=lin, today=today, at=at)
+    payment.fund_budget(
+        actor=approver,
+        county=County.objects.get(code="330302"),
+        year=today.year,
+        amount=500000,
+        at=at,
+        note=f"{today.year}年职业技能提升行动专账资金(演示)",
+    )
+    return True
+
+
+def _facts(city: User, *, chen: str, lin: str, today: date, at: datetime) -> None:
+    """陈晓明's employment, insurance and hukou; 林雅琪's hukou, unemployment registration and status."""
     facts.facts_put(
         actor=city,
         kind="employment",
@@ -89,12 +103,3 @@ def create(*, at: datetime) -> bool:
             {"id_number": lin, "school_in_wenzhou": "否", "retirement_category": "female_worker"},
         ],
     )
-    payment.fund_budget(
-        actor=approver,
-        county=County.objects.get(code="330302"),
-        year=today.year,
-        amount=500000,
-        at=at,
-        note=f"{today.year}年职业技能提升行动专账资金(演示)",
-    )
-    return True

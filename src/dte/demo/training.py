@@ -16,7 +16,14 @@ from dte.evaluation import services as evaluation
 from dte.people.models import Person
 from dte.policy.identity import check_character
 from dte.training import checkin, rules, services
-from dte.training.models import RecordException, Session, TrainingCertificate, TrainingPlan, local_tz
+from dte.training.models import (
+    RecordException,
+    Session,
+    TrainingCertificate,
+    TrainingClass,
+    TrainingPlan,
+    local_tz,
+)
 from dte.training.tables import Row
 
 TRAINEE_PASSWORD = "Demo-Trainee-2026"  # noqa: S105 -- the extra demo trainees (local demo only)
@@ -88,6 +95,9 @@ def _plan(
     )
 
 
+IN_POST = {"category": "in_post", "employer": "温州数智科技有限公司", "job": "数据开发工程师"}
+
+
 @transaction.atomic
 def create(*, at: datetime) -> bool:
     """Create the training demo; False (and nothing written) when a plan exists already."""
@@ -101,6 +111,42 @@ def create(*, at: datetime) -> bool:
 
     # 1. The complete path: 大数据工程技术人员 初级, 128 hours [A2.2], finished weeks ago.
     start = today - timedelta(days=75)
+    klass = _filed_class(staff, city, start=start, today=today)
+    enrolments = _reviewed_roster(staff, city, people, klass, start=start)
+    sessions = _sessions_of_the_path(staff, klass, start=start)
+    _attendance_of_the_path(staff, people, klass, enrolments, sessions, start=start)
+    done = start + timedelta(days=17)
+    certs = _certificates_of_the_path(staff, city, enrolments, klass, start=start, done=done)
+
+    # 2. Level assessment [P3.3]: 陈晓明 passes both parts; 林雅琪 awaits her scores (import demo).
+    _level_assessment(staff, body, certs, enrolments, done=done)
+
+    # 3. A class running today, with an offline session now (QR check-in demo).
+    running = _running_class(staff, city, people, today=today)
+    _running_sessions(staff, people, running, today=today, at=at)
+
+    # 4. A plan awaiting the city's filing [P3.1].
+    iot = _plan(
+        staff,
+        occupation="2-02-10-10",
+        level="junior",
+        title="物联网工程技术人员(初级)培训计划",
+        direction="智能传感与边缘计算",
+        hours=(40, 20, 60, 8),
+        start=today + timedelta(days=30),
+        end=today + timedelta(days=120),
+        fee=2900,
+        at=_at(today - timedelta(days=2), 15),
+    )
+    services.plan_submit(actor=staff, plan=iot, at=_at(today - timedelta(days=1), 9))
+
+    # 5. Events [P2.2].
+    _events(city, people, today=today, at=at)
+    return True
+
+
+def _filed_class(staff, city, *, start: date, today: date) -> TrainingClass:
+    """The path's plan, drafted, filed by the city, and its first class opened."""
     plan = _plan(
         staff,
         occupation="2-02-10-11",
@@ -115,7 +161,7 @@ def create(*, at: datetime) -> bool:
     )
     services.plan_submit(actor=staff, plan=plan, at=_at(start - timedelta(days=29), 10))
     services.plan_file(actor=city, plan=plan, at=_at(start - timedelta(days=25), 15))
-    klass = services.class_open(
+    return services.class_open(
         actor=staff,
         plan=plan,
         name="大数据初级 第1期",
@@ -125,9 +171,13 @@ def create(*, at: datetime) -> bool:
         capacity=30,
         at=_at(start - timedelta(days=24), 9),
     )
+
+
+def _reviewed_roster(staff, city, people: dict[str, User], klass: TrainingClass, *, start: date) -> dict:
+    """Three trainees apply and are admitted; the city approves the roster; the class starts."""
     apply_at = _at(start - timedelta(days=10), 20)
     declarations = {
-        "陈晓明": {"category": "in_post", "employer": "温州数智科技有限公司", "job": "数据开发工程师"},
+        "陈晓明": IN_POST,
         "林雅琪": {
             "category": "graduate",
             "school": "温州大学",
@@ -150,8 +200,12 @@ def create(*, at: datetime) -> bool:
         at=_at(start - timedelta(days=1), 11),
     )
     services.class_start(actor=staff, klass=klass, at=_at(start, 8))
-    # 16 days of 8 学时: 5 theory offline, 3 theory online, 8 practice offline = 128 学时; a 学时 is
-    # as long as class_hour.yaml says.
+    return enrolments
+
+
+def _sessions_of_the_path(staff, klass: TrainingClass, *, start: date) -> list[Session]:
+    """16 days of 8 学时: 5 theory offline, 3 theory online, 8 practice offline = 128 学时; a 学时 is
+    as long as class_hour.yaml says."""
     per_hour = rules.minutes_per_hour(on=start)
     day_end = (_at(start, 9) + timedelta(minutes=8 * per_hour)).time()
     plan_of_days = ["theory-offline"] * 5 + ["theory-online"] * 3 + ["practice-offline"] * 8
@@ -172,41 +226,28 @@ def create(*, at: datetime) -> bool:
             )
         )
     assert sum(s.minutes for s in sessions) == 128 * per_hour
-    online_rows = []
+    return sessions
+
+
+def _attendance_of_the_path(
+    staff,
+    people: dict[str, User],
+    klass: TrainingClass,
+    enrolments: dict,
+    sessions: list[Session],
+    *,
+    start: date,
+) -> None:
+    """QR check-ins and check-outs, one session entered by hand, the online days imported, and one
+    check-out corrected late."""
+    online_rows: list[Row] = []
     for n, s in enumerate(sessions):
         for k, name in enumerate(["陈晓明", "林雅琪", "欧阳志强"]):
             if name == "欧阳志强" and n in (12, 13):
                 continue  # missed two practice days: short of the required hours
-            if n == 4:
-                # Flagged example [P2.3]: the whole session entered by hand (bulk_corrections).
-                services.attendance_correct(
-                    actor=staff,
-                    session=s,
-                    enrolment=enrolments[name],
-                    check_in=_at(s.date, 8, 50 + k),
-                    check_out=s.ends_at + timedelta(minutes=2 + k),
-                    reason="签到设备故障,按纸质签到表录入",
-                    at=s.ends_at + timedelta(hours=1, minutes=k),
-                )
-            elif s.mode == "offline":
-                _scan(people[name], s, "in", _at(s.date, 8, 50 + k, 7 * k + n % 5))
-                _scan(people[name], s, "out", s.ends_at + timedelta(minutes=2 + k, seconds=3 * k + 11))
-            else:
-                person = enrolments[name].person
-                online_rows.append(
-                    Row(
-                        line=len(online_rows) + 2,
-                        values={
-                            "身份证号": person.id_number,
-                            "姓名": person.name,
-                            "课次编号": str(s.pk),
-                            # Flagged example [P2.3]: on the last online day every record has the
-                            # same start and end to the second (online_burst).
-                            "开始时间": f"{s.date} 08:5{5 if n == 7 else k}",
-                            "结束时间": f"{s.date} {day_end:%H:%M}",
-                        },
-                    )
-                )
+            values = _attend(staff, people[name], enrolments[name], s, n=n, k=k)
+            if values is not None:
+                online_rows.append(Row(line=len(online_rows) + 2, values=values))
     report = services.online_records_import(
         actor=staff,
         klass=klass,
@@ -227,7 +268,44 @@ def create(*, at: datetime) -> bool:
         reason="学员反映签退时间记录有误,核对课堂监控后更正",
         at=_at(fixed.date + timedelta(days=4), 10),
     )
-    done = start + timedelta(days=17)
+
+
+def _attend(staff, user: User, enrolment, s: Session, *, n: int, k: int) -> dict[str, str] | None:
+    """Trainee ``k``'s attendance at session ``n``: corrected by hand, scanned, or (online) the
+    values of the row to import, returned."""
+    if n == 4:
+        # Flagged example [P2.3]: the whole session entered by hand (bulk_corrections).
+        services.attendance_correct(
+            actor=staff,
+            session=s,
+            enrolment=enrolment,
+            check_in=_at(s.date, 8, 50 + k),
+            check_out=s.ends_at + timedelta(minutes=2 + k),
+            reason="签到设备故障,按纸质签到表录入",
+            at=s.ends_at + timedelta(hours=1, minutes=k),
+        )
+        return None
+    if s.mode == "offline":
+        _scan(user, s, "in", _at(s.date, 8, 50 + k, 7 * k + n % 5))
+        _scan(user, s, "out", s.ends_at + timedelta(minutes=2 + k, seconds=3 * k + 11))
+        return None
+    person = enrolment.person
+    return {
+        "身份证号": person.id_number,
+        "姓名": person.name,
+        "课次编号": str(s.pk),
+        # Flagged example [P2.3]: on the last online day every record has the same start and end
+        # to the second (online_burst).
+        "开始时间": f"{s.date} 08:5{5 if n == 7 else k}",
+        "结束时间": f"{s.date} {s.end:%H:%M}",
+    }
+
+
+def _certificates_of_the_path(
+    staff, city, enrolments: dict, klass: TrainingClass, *, start: date, done: date
+) -> dict[str, TrainingCertificate]:
+    """Completion assessments and certificates; the city's exception for the trainee short of hours;
+    the class completed."""
     for name in ("陈晓明", "林雅琪"):
         services.completion_assess(
             actor=staff, enrolment=enrolments[name], passed=True, note="结业考核合格", at=_at(done, 10)
@@ -257,8 +335,14 @@ def create(*, at: datetime) -> bool:
         actor=staff, enrolment=enrolments["欧阳志强"], at=_at(start + timedelta(days=16), 10)
     )
     services.class_complete(actor=staff, klass=klass, at=_at(start + timedelta(days=21), 18))
+    return certs
 
-    # 2. Level assessment [P3.3]: 陈晓明 passes both parts; 林雅琪 awaits her scores (import demo).
+
+def _level_assessment(
+    staff, body, certs: dict[str, TrainingCertificate], enrolments: dict, *, done: date
+) -> None:
+    """陈晓明 registers, is scored and certified; 林雅琪 registers; 欧阳志强's application is insisted
+    on."""
     reg_at = _at(done + timedelta(days=2), 10)
     reg = evaluation.registration_create(
         actor=staff, certificate=certs["陈晓明"], education="bachelor", years_in_occupation=3, at=reg_at
@@ -290,7 +374,10 @@ def create(*, at: datetime) -> bool:
         at=reg_at,
     )
 
-    # 3. A class running today, with an offline session now (QR check-in demo).
+
+def _running_class(staff, city, people: dict[str, User], *, today: date) -> TrainingClass:
+    """A filed plan's class that started two days ago, its roster (a retired trainee among it)
+    approved."""
     ai = _plan(
         staff,
         occupation="2-02-10-09",
@@ -315,10 +402,7 @@ def create(*, at: datetime) -> bool:
         capacity=30,
         at=_at(today - timedelta(days=30), 10),
     )
-    for name, decl in (
-        ("陈晓明", declarations["陈晓明"]),
-        ("张伟", {"category": "gig", "job": "网约车平台数据运营"}),
-    ):
+    for name, decl in (("陈晓明", IN_POST), ("张伟", {"category": "gig", "job": "网约车平台数据运营"})):
         e = services.enrolment_apply(
             actor=people[name], klass=running, at=_at(today - timedelta(days=6), 9), **decl
         )
@@ -339,8 +423,12 @@ def create(*, at: datetime) -> bool:
     services.roster_submit(actor=staff, klass=running, at=_at(today - timedelta(days=5), 10))
     services.roster_review(actor=city, klass=running, approve=True, at=_at(today - timedelta(days=4), 10))
     services.class_start(actor=staff, klass=running, at=_at(today - timedelta(days=2), 8))
-    # Today's session runs from an hour ago for four hours, inside the daily window of sessions
-    # (attendance.yaml [P2.3]); outside that window it is the window's first or last four hours.
+    return running
+
+
+def _todays_hours(at: datetime, today: date) -> tuple[time, time]:
+    """Today's session runs from an hour ago for four hours, inside the daily window of sessions
+    (attendance.yaml [P2.3]); outside that window it is the window's first or last four hours."""
     local_now = at.astimezone(local_tz())
     window = rules.attendance_rules(on=today)
     first, last = (
@@ -349,55 +437,15 @@ def create(*, at: datetime) -> bool:
     )
     begin = min(max(local_now - timedelta(hours=1), first), last - timedelta(hours=4))
     begin = begin.replace(second=0, microsecond=0)
-    s_start, s_end = begin.time(), min(begin + timedelta(hours=4), last).time()
-    # Flagged examples [P2.3]: yesterday's practice in class, then an online lecture put on the
-    # platform only today, with the reason (backfilled_session); 陈晓明's online record starts before
-    # he checked out of class (online_overlap).
-    yesterday = today - timedelta(days=1)
-    practice = services.session_add(
-        actor=staff,
-        klass=running,
-        date=yesterday,
-        start=time(14),
-        end=time(17),
-        kind="practice",
-        mode="offline",
-        topic="模型训练实操",
-        at=_at(today - timedelta(days=3), 9),
-    )
-    _scan(people["陈晓明"], practice, "in", _at(yesterday, 13, 55, 21))
-    _scan(people["陈晓明"], practice, "out", _at(yesterday, 17, 20, 5))
-    lecture = services.session_add(
-        actor=staff,
-        klass=running,
-        date=yesterday,
-        start=time(17),
-        end=time(18),
-        kind="theory",
-        mode="online",
-        topic="线上直播:模型压缩(临时加开)",
-        backfill_reason="讲师临时加开线上直播课,开课前未在平台排课",
-        at=at,
-    )
-    person = people["陈晓明"].person
-    services.online_records_import(
-        actor=staff,
-        klass=running,
-        rows=[
-            Row(
-                line=2,
-                values={
-                    "身份证号": person.id_number,
-                    "姓名": person.name,
-                    "课次编号": str(lecture.pk),
-                    "开始时间": f"{yesterday} 16:40",
-                    "结束时间": f"{yesterday} 18:00",
-                },
-            )
-        ],
-        filename="online-platform-live.xlsx",
-        at=at,
-    )
+    return begin.time(), min(begin + timedelta(hours=4), last).time()
+
+
+def _running_sessions(
+    staff, people: dict[str, User], running: TrainingClass, *, today: date, at: datetime
+) -> None:
+    """Yesterday's sessions (two flagged examples), today's session now and tomorrow's."""
+    s_start, s_end = _todays_hours(at, today)
+    _yesterdays_sessions(staff, people["陈晓明"], running, today=today, at=at)
     services.session_add(
         actor=staff,
         klass=running,
@@ -421,22 +469,56 @@ def create(*, at: datetime) -> bool:
         at=_at(today - timedelta(days=3), 9),
     )
 
-    # 4. A plan awaiting the city's filing [P3.1].
-    iot = _plan(
-        staff,
-        occupation="2-02-10-10",
-        level="junior",
-        title="物联网工程技术人员(初级)培训计划",
-        direction="智能传感与边缘计算",
-        hours=(40, 20, 60, 8),
-        start=today + timedelta(days=30),
-        end=today + timedelta(days=120),
-        fee=2900,
-        at=_at(today - timedelta(days=2), 15),
-    )
-    services.plan_submit(actor=staff, plan=iot, at=_at(today - timedelta(days=1), 9))
 
-    # 5. Events [P2.2].
+def _yesterdays_sessions(staff, trainee: User, running: TrainingClass, *, today: date, at: datetime) -> None:
+    """Flagged examples [P2.3]: yesterday's practice in class, then an online lecture put on the
+    platform only today, with the reason (backfilled_session); 陈晓明's online record starts before
+    he checked out of class (online_overlap)."""
+    yesterday = today - timedelta(days=1)
+    practice = services.session_add(
+        actor=staff,
+        klass=running,
+        date=yesterday,
+        start=time(14),
+        end=time(17),
+        kind="practice",
+        mode="offline",
+        topic="模型训练实操",
+        at=_at(today - timedelta(days=3), 9),
+    )
+    _scan(trainee, practice, "in", _at(yesterday, 13, 55, 21))
+    _scan(trainee, practice, "out", _at(yesterday, 17, 20, 5))
+    lecture = services.session_add(
+        actor=staff,
+        klass=running,
+        date=yesterday,
+        start=time(17),
+        end=time(18),
+        kind="theory",
+        mode="online",
+        topic="线上直播:模型压缩(临时加开)",
+        backfill_reason="讲师临时加开线上直播课,开课前未在平台排课",
+        at=at,
+    )
+    person = trainee.person
+    values = {
+        "身份证号": person.id_number,
+        "姓名": person.name,
+        "课次编号": str(lecture.pk),
+        "开始时间": f"{yesterday} 16:40",
+        "结束时间": f"{yesterday} 18:00",
+    }
+    services.online_records_import(
+        actor=staff,
+        klass=running,
+        rows=[Row(line=2, values=values)],
+        filename="online-platform-live.xlsx",
+        at=at,
+    )
+
+
+def _events(city, people: dict[str, User], *, today: date, at: datetime) -> None:
+    """A competition and a forum announced; 林雅琪 registers for the forum."""
     services.event_announce(
         actor=city,
         kind="competition",
@@ -461,4 +543,3 @@ def create(*, at: datetime) -> bool:
         at=at,
     )
     services.event_register(actor=people["林雅琪"], event=forum, at=at)
-    return True

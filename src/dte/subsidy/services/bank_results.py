@@ -135,31 +135,7 @@ def results_import(*, actor, batch: PaymentBatch, content: bytes, filename: str,
         pl.line: pl
         for pl in PaymentLine.objects.select_for_update().filter(batch=batch).select_related("claim")
     }
-    errors: list[tuple[int, str]] = []
-    by_line: dict[int, list[ResultRow]] = {}
-    for r in results:
-        if r.batch != batch.reference:
-            errors.append((r.row, f"第{r.row}行:批次号{r.batch}不是本批次{batch.reference}"))
-        elif r.line not in lines:
-            errors.append((r.row, f"第{r.row}行:本批次没有第{r.line}行"))
-        else:
-            by_line.setdefault(r.line, []).append(r)
-    changes: list[ResultRow] = []
-    for number, rows in by_line.items():
-        if len({r.result for r in rows}) > 1:
-            said = "、".join(f"第{r.row}行“{RESULT_LABEL[r.result]}”" for r in rows)
-            errors.append((rows[0].row, f"第{_rows_text(rows)}行:第{number}笔的结果互相矛盾({said})"))
-            continue
-        pl, first = lines[number], rows[0]
-        refusal = _refusal(pl, first.result, actor)
-        if refusal:
-            errors.append((first.row, f"第{_rows_text(rows)}行:{refusal}"))
-        elif first.result != pl.status and not (
-            pl.status == PaymentLine.Status.RETURNED and first.result == "paid"
-        ):
-            changes.append(first)
-    if errors:
-        raise ValidationError({"file": ["回盘文件未导入,请核对以下各行:", *(m for _, m in sorted(errors))]})
+    changes = _changes(actor=actor, batch=batch, lines=lines, results=results)
     counts = {"paid": 0, "failed": 0, "returned": 0, "unchanged": len(results) - len(changes)}
     released = 0
     for r in sorted(changes, key=lambda r: r.row):
@@ -186,6 +162,40 @@ def results_import(*, actor, batch: PaymentBatch, content: bytes, filename: str,
         actor=actor, action="payment.results_import", obj=batch, at=at, changes={**counts, "file": filename}
     )
     return counts
+
+
+def _changes(
+    *, actor, batch: PaymentBatch, lines: dict[int, PaymentLine], results: list[ResultRow]
+) -> list[ResultRow]:
+    """The rows that change a line's recorded result, one per line; the whole file refused, row by
+    row, when a row names another batch or a line it does not have, two rows contradict each other,
+    or a row contradicts a recorded result."""
+    errors: list[tuple[int, str]] = []
+    by_line: dict[int, list[ResultRow]] = {}
+    for r in results:
+        if r.batch != batch.reference:
+            errors.append((r.row, f"第{r.row}行:批次号{r.batch}不是本批次{batch.reference}"))
+        elif r.line not in lines:
+            errors.append((r.row, f"第{r.row}行:本批次没有第{r.line}行"))
+        else:
+            by_line.setdefault(r.line, []).append(r)
+    changes: list[ResultRow] = []
+    for number, rows in by_line.items():
+        if len({r.result for r in rows}) > 1:
+            said = "、".join(f"第{r.row}行“{RESULT_LABEL[r.result]}”" for r in rows)
+            errors.append((rows[0].row, f"第{_rows_text(rows)}行:第{number}笔的结果互相矛盾({said})"))
+            continue
+        pl, first = lines[number], rows[0]
+        refusal = _refusal(pl, first.result, actor)
+        if refusal:
+            errors.append((first.row, f"第{_rows_text(rows)}行:{refusal}"))
+        elif first.result != pl.status and not (
+            pl.status == PaymentLine.Status.RETURNED and first.result == "paid"
+        ):
+            changes.append(first)
+    if errors:
+        raise ValidationError({"file": ["回盘文件未导入,请核对以下各行:", *(m for _, m in sorted(errors))]})
+    return changes
 
 
 def _close_if_done(batch: PaymentBatch, at: datetime) -> None:

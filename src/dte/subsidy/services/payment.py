@@ -130,6 +130,21 @@ def batch_create(*, actor, county: County, at: datetime, limit: int = 500) -> Pa
     batch = PaymentBatch.objects.create(
         reference=reference("PF", at), account=account, created_by=actor, created_at=at
     )
+    lines, total, left_out = _fill(batch, candidates, available=available, limit=limit)
+    if lines == 0:
+        raise ValidationError([_no_batch(candidates, left_out, available), *left_out_messages(left_out)])
+    batch.total = total
+    batch.left_out = left_out
+    batch.save()
+    _record_batch(actor=actor, batch=batch, available=available, at=at)
+    return batch
+
+
+def _fill(
+    batch: PaymentBatch, candidates: list[Claim], *, available: int, limit: int
+) -> tuple[int, int, list]:
+    """Put the candidates with complete payment details into the batch, within the available
+    balance and the line limit. Returns (lines, total, the claims left out with the reason)."""
     total, line, left_out = 0, 0, []
     for claim in candidates:
         problem = payment_details_problem(claim)
@@ -145,26 +160,31 @@ def batch_create(*, actor, county: County, at: datetime, limit: int = 500) -> Pa
         line += 1
         total += amount
         PaymentLine.objects.create(batch=batch, line=line, claim_id=pk, amount=amount)
-    if line == 0:
-        if not candidates:
-            first = "没有可拨付的申领"
-        elif len(left_out) == len(candidates):
-            first = "没有收款信息完整的待拨付申领,未生成批次"
-        else:
-            first = f"专账可用余额{available}元不足以拨付任何一笔待拨付申领"
-        raise ValidationError([first, *left_out_messages(left_out)])
-    batch.total = total
-    batch.left_out = left_out
-    batch.save()
+    return line, total, left_out
+
+
+def _no_batch(candidates: list[Claim], left_out: list[dict], available: int) -> str:
+    """Why no claim went into the batch."""
+    if not candidates:
+        return "没有可拨付的申领"
+    if len(left_out) == len(candidates):
+        return "没有收款信息完整的待拨付申领,未生成批次"
+    return f"专账可用余额{available}元不足以拨付任何一笔待拨付申领"
+
+
+def _record_batch(*, actor, batch: PaymentBatch, available: int, at: datetime) -> None:
+    """The batch's reservation on the ledger, each claim's timeline step and audit entry, and the
+    batch's audit entry."""
     LedgerEntry.objects.create(
-        account=account,
+        account=batch.account,
         kind=LedgerEntry.Kind.RESERVE,
-        amount=-total,
+        amount=-batch.total,
         batch=batch,
         at=at,
         note=f"拨付批次{batch.reference}",
     )
-    for pl in batch.lines.select_related("claim"):
+    lines = list(batch.lines.select_related("claim"))
+    for pl in lines:
         event(
             pl.claim,
             action="in_batch",
@@ -192,14 +212,13 @@ def batch_create(*, actor, county: County, at: datetime, limit: int = 500) -> Pa
         obj=batch,
         at=at,
         changes={
-            "lines": line,
-            "total": total,
+            "lines": len(lines),
+            "total": batch.total,
             "available_before": available,
-            "claims": [pl.claim.reference for pl in batch.lines.all()],
-            "left_out": left_out,
+            "claims": [pl.claim.reference for pl in lines],
+            "left_out": batch.left_out,
         },
     )
-    return batch
 
 
 def left_out_messages(left_out: list[dict]) -> list[str]:

@@ -136,9 +136,9 @@ def test_the_queue_clamps_any_page_number_to_the_pages_there_are(
 def test_a_page_past_the_end_of_a_long_queue_shows_the_last_page(
     eligible_trainee, make_trainee, make_claim, client_as, county_reviewer, monkeypatch
 ):
-    from dte.subsidy import views
+    from dte.subsidy.views import officer
 
-    monkeypatch.setattr(views, "QUEUE_PAGE", 1)
+    monkeypatch.setattr(officer, "QUEUE_PAGE", 1)
     make_claim(eligible_trainee)
     last = make_claim(make_trainee())
     c = client_as(county_reviewer)

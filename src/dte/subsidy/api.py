@@ -4,6 +4,7 @@ Refusals come back as 422 (ValidationError, field by field) or 403 (PermissionDe
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -16,7 +17,7 @@ from pydantic import BaseModel
 from dte.core import clock
 from dte.core.api_auth import session_auth
 from dte.core.permissions import Cap, require
-from dte.subsidy import facts, selectors, sources
+from dte.subsidy import facts, lifecycle, selectors, sources
 from dte.subsidy.models import ApiToken, Claim
 from dte.subsidy.services.claims import claim_start, claim_submit, claim_update, claim_withdraw
 from dte.subsidy.services.decision import precheck
@@ -98,6 +99,8 @@ class ClaimOut(BaseModel):
     notice_last_day: date | None
     payment_due: date | None
     findings: list[Finding]
+    # On a single claim: what the signed-in user may do with it now (dte.subsidy.lifecycle).
+    actions: list[str] = []
 
 
 def _out(c: Claim, decision: dict | None = None) -> dict:
@@ -149,7 +152,8 @@ def start_claim(request, payload: StartIn):
 @router.get("/claims/{pk}", auth=session_auth, response={200: ClaimOut, 404: Error})
 def get_claim(request, pk: int):
     c = _claim(request, pk)
-    return _out(c, precheck(c, clock.today()) if c.status == "draft" else None)
+    out = _out(c, precheck(c, clock.today()) if c.status == "draft" else None)
+    return {**out, "actions": sorted(lifecycle.actions_for(request.auth, c))}
 
 
 @router.put("/claims/{pk}/account", auth=session_auth, response={200: ClaimOut, 422: Error, 403: Error})
@@ -183,17 +187,20 @@ class ReviewIn(Schema):
     clauses: list[str] = []
 
 
+# The officers' actions of the lifecycle table (``dte.subsidy.lifecycle``) the API takes, by name;
+# each gets the posted note as its text.
+REVIEW_ACTIONS: dict[str, Callable[..., Claim]] = {
+    "pass": lambda u, c, p, now: review_pass(actor=u, claim=c, note=p.note, at=now),
+    "request_info": lambda u, c, p, now: review_request_info(actor=u, claim=c, question=p.note, at=now),
+    "reject": lambda u, c, p, now: claim_reject(actor=u, claim=c, clauses=p.clauses, reason=p.note, at=now),
+    "approve": lambda u, c, p, now: claim_approve(actor=u, claim=c, note=p.note, at=now),
+}
+
+
 @router.post("/claims/{pk}/review", auth=session_auth, response={200: ClaimOut, 422: Error, 403: Error})
 def review_claim(request, pk: int, payload: ReviewIn):
     u, c, now = request.auth, _claim(request, pk), clock.now()
-    if payload.action == "pass":
-        c = review_pass(actor=u, claim=c, note=payload.note, at=now)
-    elif payload.action == "request_info":
-        c = review_request_info(actor=u, claim=c, question=payload.note, at=now)
-    elif payload.action == "reject":
-        c = claim_reject(actor=u, claim=c, clauses=payload.clauses, reason=payload.note, at=now)
-    elif payload.action == "approve":
-        c = claim_approve(actor=u, claim=c, note=payload.note, at=now)
-    else:
+    act = REVIEW_ACTIONS.get(payload.action)
+    if act is None:
         raise PermissionDenied("未知的操作")
-    return _out(c)
+    return _out(act(u, c, payload, now))

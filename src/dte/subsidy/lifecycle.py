@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 
 from dte.core.permissions import Cap, can
-from dte.subsidy.models.claims import OPEN_FOR_REVIEW, WITHDRAWABLE, Claim, Status
+from dte.subsidy.models.claims import OPEN_FOR_REVIEW, Claim, Status
 
 # Who acts: the claimant on their own claim, a county or city officer on a claim in scope (never on
 # their own), anyone on the public notice, or the platform's scheduled tasks.
@@ -92,8 +92,10 @@ TRANSITIONS: tuple[Transition, ...] = (
       page=True),
     T("submit", (S.DRAFT,), (S.UNDER_REVIEW,), CLAIMANT, _CLAIM, _CLAIMS + "claim_submit",
       "submitted", "已提交,由{county}受理;审核意见期限", REVIEW_DUE, "申领已受理", page=True),
-    T("withdraw", tuple(WITHDRAWABLE), (S.WITHDRAWN, DISCARDED), CLAIMANT, _CLAIM,
-      _CLAIMS + "claim_withdraw", "withdrawn", "申领人撤回申领", page=True),
+    # Withdrawing a draft discards it (a draft was never submitted: no county has it).
+    T("withdraw", (S.DRAFT,), (DISCARDED,), CLAIMANT, _CLAIM, _CLAIMS + "claim_withdraw", page=True),
+    T("withdraw", tuple(OPEN_FOR_REVIEW), (S.WITHDRAWN,), CLAIMANT, _CLAIM, _CLAIMS + "claim_withdraw",
+      "withdrawn", "申领人撤回申领", page=True),
     T("discard", (S.DRAFT,), (DISCARDED,), CLAIMANT, _CLAIM, _CLAIMS + "claim_discard"),
     T("answer", (S.AWAITING_INFO,), (S.UNDER_REVIEW,), CLAIMANT, _CLAIM, _REVIEW + "claim_answer",
       "info_supplied", "申领人已补充材料,审核期限顺延{paused}个工作日;审核意见期限", REVIEW_DUE,
@@ -144,8 +146,9 @@ TRANSITIONS: tuple[Transition, ...] = (
     T("repayment", (S.PAID,), UNCHANGED, OFFICER, _APPROVER, _PAY + "recovery.repayment_record", page=True),
     T("recovery_close", (S.PAID,), UNCHANGED, OFFICER, _APPROVER, _PAY + "recovery.recovery_close",
       page=True),
-    # The credit list: the claim page offers it on a paid claim, next to the recovery (the service
-    # itself looks at the actor and the county, not at the claim's status).
+    # The credit list: the claim page offers it on a paid claim, in the approver's recovery section
+    # (the service itself looks at the actor and the county, not at the claim's status; the city
+    # records entries through it too, but has no button on the claim page).
     T("credit", (S.PAID,), UNCHANGED, OFFICER, (*_APPROVER, Cap.MANAGE_CREDIT_LIST),
       _PAY + "credit.credit_entry_create", page=True),
     T("credit_revoke", (S.PAID,), UNCHANGED, OFFICER, (*_APPROVER, Cap.MANAGE_CREDIT_LIST),

@@ -11,10 +11,11 @@
 - ``bank_results``: the bank's result file and the reversal of a returned payment (银行退票);
 - ``recovery``: recovery of wrong or excess payments [A2.7b];
 - ``credit``: the credit list [A2.7a];
-- ``common``: what they share (the claim row lock, the state check, the timeline event, the audit
-  entry with the decision trace, the message to the claimant, the officers' scope).
+- ``common``: what they share (the claim row lock, the timeline event, the audit entry with the
+  decision trace, the message to the claimant, the officers' scope).
 
-Every transition runs in one transaction, locks the claim row, checks the state it starts from,
+Every transition runs in one transaction, locks the claim row, checks the state it starts from
+against the lifecycle table (``dte.subsidy.lifecycle.require``),
 records a timeline event and an audit entry carrying the engine's decision trace, and tells the
 claimant (inbox + SMS backend).
 

@@ -13,6 +13,7 @@ from dte.core.bounds import CONTACT_MAX, FINDING_MAX, REASON_MAX, clean_text
 from dte.core.permissions import Cap, can
 from dte.policy import periods
 from dte.subsidy import evidence as evidence_files
+from dte.subsidy import lifecycle
 from dte.subsidy.models import Claim, Evidence, Objection, Status
 from dte.subsidy.services.common import (
     REMEDIES,
@@ -41,8 +42,9 @@ def objection_file(
 ) -> Objection:
     """Anyone may object to a claim on notice; at most 5 objections an hour from one address."""
     claim = lock(claim)
-    if claim.status not in (Status.ON_NOTICE, Status.OBJECTION) or local_date(at) > claim.notice_last_day:
-        raise ValidationError("该公示已结束,不再受理异议")
+    lifecycle.require(claim, "objection")
+    if local_date(at) > claim.notice_last_day:
+        raise ValidationError(lifecycle.NOTICE_ENDED)
     errors = {}
     try:
         reason = clean_text(reason, field="reason", label="异议理由", max_length=REASON_MAX)
@@ -116,54 +118,64 @@ def objection_decide(*, actor, objection: Objection, upheld: bool, finding: str,
     objection.decided_by = actor
     objection.decided_at = at
     objection.save()
+    if upheld:
+        _upheld(actor=actor, claim=claim, objection=objection, finding=finding, at=at)
+    elif not claim.objections.filter(status=Objection.Status.OPEN).exists():
+        _dismissed(actor=actor, claim=claim, objection=objection, finding=finding, at=at)
+    return objection
+
+
+def _upheld(*, actor, claim: Claim, objection: Objection, finding: str, at: datetime) -> None:
+    """An upheld objection cancels the claim and the claimant is told [A2.6.2]."""
+    before = claim.status
+    claim.status = Status.CANCELLED
+    claim.save()
+    event(claim, action="cancelled", label="异议经调查成立,取消补贴资格", actor=actor, at=at, note=finding)
+    audit_claim(
+        claim,
+        actor=actor,
+        action="claim.cancel",
+        before=before,
+        at=at,
+        reason=finding,
+        objection=objection.pk,
+    )
+    tell(claim, "补贴资格已取消", f"公示期间的异议经调查成立:{finding}。{REMEDIES}", at)
+
+
+def _dismissed(*, actor, claim: Claim, objection: Objection, finding: str, at: datetime) -> None:
+    """The last open objection dismissed: back on notice while it runs, payable after it (the
+    payment due date reckoned again from today when that is later) [A2.6.2], D3."""
     before = claim.status
     today = local_date(at)
-    if upheld:
-        claim.status = Status.CANCELLED
-        claim.save()
-        event(
-            claim, action="cancelled", label="异议经调查成立,取消补贴资格", actor=actor, at=at, note=finding
-        )
-        audit_claim(
-            claim,
-            actor=actor,
-            action="claim.cancel",
-            before=before,
-            at=at,
-            reason=finding,
-            objection=objection.pk,
-        )
-        tell(claim, "补贴资格已取消", f"公示期间的异议经调查成立:{finding}。{REMEDIES}", at)
-    elif not claim.objections.filter(status=Objection.Status.OPEN).exists():
-        if today > claim.notice_last_day:
-            claim.status = Status.PAYABLE
-            restarted = periods.payment_due(today)
-            if restarted.value > claim.payment_due:
-                claim.payment_due = restarted.value
-                claim.dates_provisional = restarted.provisional
-        else:
-            claim.status = Status.ON_NOTICE
-        claim.save()
-        event(
-            claim,
-            action="objection_dismissed",
-            label="异议经调查不成立,继续办理",
-            actor=actor,
-            at=at,
-            note=finding,
-        )
-        if claim.status == Status.PAYABLE:
-            event(claim, action="payable", label="待拨付;拨付期限", at=at, due=claim.payment_due)
-        audit_claim(
-            claim,
-            actor=actor,
-            action="claim.objection_dismissed",
-            before=before,
-            at=at,
-            reason=finding,
-            objection=objection.pk,
-        )
-    return objection
+    if today > claim.notice_last_day:
+        claim.status = Status.PAYABLE
+        restarted = periods.payment_due(today)
+        if restarted.value > claim.payment_due:
+            claim.payment_due = restarted.value
+            claim.dates_provisional = restarted.provisional
+    else:
+        claim.status = Status.ON_NOTICE
+    claim.save()
+    event(
+        claim,
+        action="objection_dismissed",
+        label="异议经调查不成立,继续办理",
+        actor=actor,
+        at=at,
+        note=finding,
+    )
+    if claim.status == Status.PAYABLE:
+        event(claim, action="payable", label="待拨付;拨付期限", at=at, due=claim.payment_due)
+    audit_claim(
+        claim,
+        actor=actor,
+        action="claim.objection_dismissed",
+        before=before,
+        at=at,
+        reason=finding,
+        objection=objection.pk,
+    )
 
 
 def notices_expire(*, at: datetime) -> int:

@@ -10,7 +10,8 @@ from django.db import transaction
 from dte.audit import services as audit
 from dte.core.bounds import FINDING_MAX, REASON_MAX, clean_text
 from dte.core.permissions import Cap, require
-from dte.subsidy.models import Claim, FundAccount, LedgerEntry, PaymentLine, Recovery, Repayment, Status
+from dte.subsidy import lifecycle
+from dte.subsidy.models import Claim, FundAccount, LedgerEntry, PaymentLine, Recovery, Repayment
 from dte.subsidy.services.common import REMEDIES, county_scope, event, local_date, tell, whole_yuan
 
 # -- recovery [A2.7b] ------------------------------------------------------------------------------
@@ -21,8 +22,7 @@ def recovery_open(*, actor, claim: Claim, amount_due: int, reason: str, at: date
     require(actor, Cap.APPROVE_CLAIMS)
     claim = Claim.objects.select_for_update().get(pk=claim.pk)
     county_scope(actor, claim.county)
-    if claim.status != Status.PAID:
-        raise ValidationError("只有已拨付的申领才能追回")
+    lifecycle.require(claim, "recovery")
     if isinstance(amount_due, bool) or not isinstance(amount_due, int) or not 0 < amount_due <= claim.amount:
         raise ValidationError({"amount_due": f"应追回金额应在1至{claim.amount}元之间"})
     reason = clean_text(reason, field="reason", label="错发、多发的原因", max_length=REASON_MAX)

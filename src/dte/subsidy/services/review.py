@@ -15,12 +15,12 @@ from dte.core.permissions import Cap, require
 from dte.policy import periods
 from dte.policy.calendar import get_calendar
 from dte.policy.rules import RULE_IDS
+from dte.subsidy import lifecycle
 from dte.subsidy.models import Claim, Evidence, Status
 from dte.subsidy.services.common import (
     REMEDIES,
     audit_claim,
     event,
-    expect,
     in_scope,
     local_date,
     lock,
@@ -40,7 +40,7 @@ def review_request_info(*, actor, claim: Claim, question: str, at: datetime) -> 
     require(actor, Cap.REVIEW_CLAIMS)
     claim = lock(claim)
     in_scope(actor, claim)
-    expect(claim, Status.UNDER_REVIEW)
+    lifecycle.require(claim, "request_info")
     question = clean_text(question, field="question", label="需要补充的信息", max_length=NOTE_MAX)
     if not question:
         raise ValidationError({"question": "请写明需要补充的信息"})
@@ -73,7 +73,7 @@ def claim_answer(*, actor, claim: Claim, answer: str, at: datetime) -> Claim:
     """The claimant answers; the paused working days are added to the due dates (D3)."""
     claim = lock(claim)
     own(actor, claim)
-    expect(claim, Status.AWAITING_INFO)
+    lifecycle.require(claim, "answer")
     answer = clean_text(answer, field="answer", label="补正说明", max_length=ANSWER_MAX)
     if (
         not answer
@@ -117,7 +117,7 @@ def review_pass(*, actor, claim: Claim, note: str = "", at: datetime) -> Claim:
     note = clean_text(note, field="note", label="审核意见", max_length=NOTE_MAX)
     claim = lock(claim)
     in_scope(actor, claim)
-    expect(claim, Status.UNDER_REVIEW)
+    lifecycle.require(claim, "pass")
     claim.status = Status.REVIEWED
     claim.reviewed_by = actor
     claim.reviewed_at = at
@@ -154,12 +154,10 @@ def claim_reject(*, actor, claim: Claim, clauses: list[str], reason: str, at: da
     """Reject, citing the failed clauses, by the reviewer (under review) or the approver (after the
     review). The rejection notice states the facts, the clauses and the remedies."""
     claim = lock(claim)
-    if claim.status == Status.UNDER_REVIEW:
-        require(actor, Cap.REVIEW_CLAIMS)
-    else:
-        require(actor, Cap.APPROVE_CLAIMS)
+    (cap,) = lifecycle.capabilities(claim, "reject")  # the reviewer's under review, else the approver's
+    require(actor, cap)
     in_scope(actor, claim)
-    expect(claim, Status.UNDER_REVIEW, Status.REVIEWED)
+    lifecycle.require(claim, "reject")
     chosen = _clean_clauses(clauses)
     reason = clean_text(reason, field="reason", label="驳回理由", max_length=REASON_MAX)
     if not reason:
@@ -194,7 +192,7 @@ def claim_approve(*, actor, claim: Claim, note: str = "", at: datetime) -> Claim
     note = clean_text(note, field="note", label="审批意见", max_length=NOTE_MAX)
     claim = lock(claim)
     in_scope(actor, claim)
-    expect(claim, Status.REVIEWED)
+    lifecycle.require(claim, "approve")
     if claim.reviewed_by_id == actor.pk:
         raise PermissionDenied("审核人不能审批本人审核的申领(双人审核)")
     on = local_date(at)

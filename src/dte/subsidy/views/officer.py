@@ -1,0 +1,207 @@
+"""The officers' pages: the county queue, objections on notice [A2.6.2], person-fact imports [A2.1],
+and the city's overview, API tokens, re-decision and credit-list export."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from dte.catalog.models import County, Occupation
+from dte.core import clock
+from dte.core.bounds import page_number
+from dte.core.permissions import Cap, allows, can
+from dte.subsidy import facts, selectors, services
+from dte.subsidy.models import ApiToken, Evidence, FactImport, Objection, Status
+from dte.subsidy.services import credit
+from dte.subsidy.tasks import run_fact_import
+from dte.subsidy.views.common import run, upload
+
+
+def _officer(request) -> None:
+    if not (
+        can(request.user, Cap.REVIEW_CLAIMS)
+        or can(request.user, Cap.APPROVE_CLAIMS)
+        or can(request.user, Cap.SUPERVISE_CITY)
+    ):
+        raise PermissionDenied("当前账号无权查看审核队列")
+
+
+QUEUE_PAGE = 50
+
+
+@allows(Cap.SIGNED_IN)
+def queue(request):
+    _officer(request)
+    today = clock.today()
+    g = request.GET
+    rows = selectors.review_queue(
+        actor=request.user,
+        today=today,
+        status=g.get("status", ""),
+        flag=g.get("flag", ""),
+        q=g.get("q", "").strip(),
+        occupation=g.get("occupation", ""),
+    )
+    total = rows.count()
+    pages = max((total + QUEUE_PAGE - 1) // QUEUE_PAGE, 1)
+    number = page_number(g.get("page"), pages)  # beyond the last page: the last; below 1: the first
+    page = selectors.queue_page(rows, QUEUE_PAGE, (number - 1) * QUEUE_PAGE)
+    soon = selectors.due_soon_limit(today)
+    context = {
+        "rows": [(c, selectors.due_flag(c, today, soon), selectors.next_due(c)) for c in page],
+        "total": total,
+        "page": number,
+        "pages": pages,
+        "query": g.copy(),
+        "today": today,
+        "filters": g,
+        "statuses": [
+            (s, Status(s).label) for s in (Status.UNDER_REVIEW, Status.AWAITING_INFO, Status.REVIEWED)
+        ],
+        "occupations": Occupation.objects.all(),
+    }
+    template = "subsidy/queue.html#results" if request.htmx else "subsidy/queue.html"
+    return render(request, template, context)
+
+
+@allows(Cap.SIGNED_IN)
+def objections(request):
+    _officer(request)
+    claims = selectors.claims_visible(actor=request.user)
+    rows = (
+        Objection.objects.filter(claim__in=claims)
+        .select_related("claim__person", "claim__county")
+        .prefetch_related("evidence")
+    )
+    return render(request, "subsidy/objections.html", {"rows": rows})
+
+
+@allows(Cap.SIGNED_IN)
+def objection_evidence(request, pk: int, eid: int):
+    _officer(request)
+    obj = get_object_or_404(Objection, pk=pk, claim__in=selectors.claims_visible(actor=request.user))
+    ev = get_object_or_404(Evidence, pk=eid, objection=obj)
+    resp = HttpResponse(bytes(ev.content), content_type=ev.content_type)
+    resp["Content-Disposition"] = f'inline; filename="objection-evidence-{ev.pk}"'
+    return resp
+
+
+@require_POST
+@allows(Cap.SIGNED_IN)
+def objection_decide(request, pk: int):
+    obj = get_object_or_404(Objection, pk=pk, claim__in=selectors.claims_visible(actor=request.user))
+    run(
+        request,
+        lambda: services.objection_decide(
+            actor=request.user,
+            objection=obj,
+            upheld=request.POST.get("upheld") == "1",
+            finding=request.POST.get("finding", ""),
+            at=clock.now(),
+        ),
+        "异议已处理",
+    )
+    return redirect("subsidy:objections")
+
+
+@allows(Cap.SIGNED_IN)
+def fact_imports(request):
+    if not (can(request.user, Cap.IMPORT_FACTS) or can(request.user, Cap.IMPORT_FACTS_CITY)):
+        raise PermissionDenied("当前账号无权导入人员信息")
+    if request.method == "POST":
+        file = upload(request)
+        if file is None:
+            messages.error(request, "请选择 CSV 或 XLSX 文件")
+        else:
+            job = run(
+                request,
+                lambda: facts.import_queue(
+                    actor=request.user,
+                    kind=request.POST.get("kind", ""),
+                    filename=file[0],
+                    content=file[1],
+                    at=clock.now(),
+                ),
+                "文件已上传,后台导入中",
+            )
+            if job is not None:
+                run_fact_import(job.pk)
+        return redirect("subsidy:facts")
+    jobs = FactImport.objects.defer("content")
+    if not can(request.user, Cap.IMPORT_FACTS_CITY):
+        jobs = jobs.filter(uploaded_by=request.user)
+    template = "subsidy/facts.html#jobs" if request.htmx else "subsidy/facts.html"
+    return render(request, template, {"jobs": jobs[:30], "kinds": facts.KINDS})
+
+
+# -- city -----------------------------------------------------------------------------------------
+
+
+@allows(Cap.SUPERVISE_CITY)
+def city(request):
+    counties = County.objects.exclude(code="330300")
+    visible = selectors.claims_visible(actor=request.user)
+    stats = {c.code: {s: 0 for s in Status.values} for c in counties}
+    for county_code, status, n in _status_counts(visible):
+        if county_code in stats:
+            stats[county_code][status] = n
+    return render(
+        request,
+        "subsidy/city.html",
+        {
+            "counties": counties,
+            "stats": stats,
+            "escalated": selectors.escalated(actor=request.user)[:100],
+            "statuses": Status.choices,
+            "tokens": ApiToken.objects.select_related("county").order_by("-created_at")[:50],
+            "can_issue": can(request.user, Cap.IMPORT_FACTS_CITY),
+        },
+    )
+
+
+def _status_counts(qs):
+    return (
+        qs.values_list("county__code", "status")
+        .annotate(n=Count("id"))
+        .values_list("county__code", "status", "n")
+    )
+
+
+@require_POST
+@allows(Cap.IMPORT_FACTS_CITY)
+def token_issue(request):
+    code = request.POST.get("county", "")
+    county = County.objects.filter(code=code).exclude(code="330300").first() if code else None
+    issued = run(
+        request,
+        lambda: facts.api_token_issue(
+            actor=request.user, name=request.POST.get("name", ""), county=county, at=clock.now()
+        ),
+    )
+    if issued is not None:
+        messages.success(request, f"接口令牌(仅显示一次,请妥善保存):{issued[1]}")
+    return redirect("subsidy:city")
+
+
+@require_POST
+@allows(Cap.IMPORT_FACTS_CITY)
+def redecide_all(request):
+    n = services.claims_redecide(reason="市局调整参数后批量重新判定", at=clock.now(), actor=request.user)
+    messages.success(request, f"已重新判定全部在办申领,{n}件结论有变化")
+    return redirect("subsidy:city")
+
+
+@allows(Cap.MANAGE_CREDIT_LIST)
+def credit_export(request, fmt: str):
+    try:
+        content = credit.credit_export(actor=request.user, fmt=fmt, at=clock.now())
+    except ValidationError as exc:
+        raise Http404(exc.messages[0]) from exc
+    ctype = "application/json" if fmt == "json" else "text/csv; charset=utf-8"
+    resp = HttpResponse(content, content_type=ctype)
+    resp["Content-Disposition"] = f'attachment; filename="credit-list.{fmt}"'
+    return resp

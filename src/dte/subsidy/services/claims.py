@@ -17,12 +17,11 @@ from dte.core.permissions import Cap, require
 from dte.people import crypto
 from dte.people.services import clean_phone
 from dte.subsidy import evidence as evidence_files
-from dte.subsidy import fraud, sources
+from dte.subsidy import fraud, lifecycle, sources
 from dte.subsidy import sql as claim_sql
 from dte.subsidy.models import (
     BANK_CONTEXT,
     COUNTED,
-    WITHDRAWABLE,
     Claim,
     ClaimEvent,
     Evidence,
@@ -35,7 +34,6 @@ from dte.subsidy.services.common import (
     clean_account,
     clean_filename,
     event,
-    expect,
     local_date,
     lock,
     own,
@@ -108,7 +106,7 @@ def claim_update(
     """The claimant's part of the form: payment account [A2.6.2], contact, retirement category."""
     claim = lock(claim)
     own(actor, claim)
-    expect(claim, Status.DRAFT)
+    lifecycle.require(claim, "update")
     if bank_kind not in Claim.BankKind.values:
         raise ValidationError({"bank_kind": "请选择社会保障卡银行账户或指定银行账户"})
     account = clean_account(bank_account)
@@ -139,7 +137,7 @@ def evidence_add(*, actor, claim: Claim, kind: str, filename: str, content: byte
     """Upload one evidence file (type and size checked by content) [A2.5]."""
     claim = lock(claim)
     own(actor, claim)
-    expect(claim, Status.DRAFT, Status.AWAITING_INFO)
+    lifecycle.require(claim, "evidence")
     if kind not in Evidence.Kind.values or kind == Evidence.Kind.OBJECTION:
         raise ValidationError({"kind": "请选择材料类别"})
     filename = clean_filename(filename)
@@ -212,7 +210,7 @@ def claim_submit(*, actor, claim: Claim, at: datetime) -> Claim:
     if pre is None:
         raise PermissionDenied("没有该申领")
     own(actor, pre)
-    expect(pre, Status.DRAFT)
+    lifecycle.require(pre, "submit")
     evidence = claim_sql.evidence_of(pre.pk)
     _check_submittable(pre, evidence)
     priors = prior_claims(pre)
@@ -259,21 +257,9 @@ def _inputs(claim: Claim) -> tuple:
 
 @transaction.atomic
 def _submit_write(*, actor, pre, at, on, evidence, priors, raw, decision, county, flags) -> Claim:
-    # Lock the person first (the same order in every path), then the claim.
-    person = claim_sql.person_for_update(pre.person_id)
-    now = claim_sql.claim_fields_for_update(pre.pk, _LOCKED_FIELDS)
-    if now is None:
-        raise PermissionDenied("没有该申领")
-    same_inputs = tuple(now[f] for f in _SUBMIT_INPUTS) == _inputs(pre)
-    if same_inputs:  # the claim read before the lock, with the fields submission checks read again
-        claim = pre
-        for f in _LOCKED_FIELDS:
-            setattr(claim, f, now[f])
-    else:
-        claim = Claim.objects.select_related(*CLAIM_RELATED[1:]).get(pk=pre.pk)
-    claim.person = person
+    claim, same_inputs = _lock_for_submit(pre)
     own(actor, claim)
-    expect(claim, Status.DRAFT)
+    lifecycle.require(claim, "submit")
     now_evidence = claim_sql.evidence_of(claim.pk)
     _check_submittable(claim, now_evidence)
     now_priors = prior_claims(claim)
@@ -282,20 +268,9 @@ def _submit_write(*, actor, pre, at, on, evidence, priors, raw, decision, county
     if not same_inputs or now_evidence != evidence:
         flags = fraud.signals(claim, at=at, hashes=[e["sha256"] for e in now_evidence])
     before = claim.status
-    claim.status = Status.UNDER_REVIEW
-    claim.county = county
-    claim.claim_date = on
-    claim.submitted_at = at
-    claim.received_on = on
-    claim.decision = decision
-    claim.eligible = decision["eligible"]
-    claim.amount = decision["amount"]
-    claim.failed_rules = decision["failed"]
-    claim.fraud_flags = flags
-    frozen = {**raw, "person": dict(raw["person"])}
-    frozen["person"]["id_number"] = person.masked_id_number  # the number stays encrypted at rest
-    claim.snapshot = {"as_of": on.isoformat(), "engine_input": frozen, "evidence": now_evidence}
-    set_review_dues(claim)
+    _freeze(
+        claim, on=on, at=at, raw=raw, decision=decision, county=county, flags=flags, evidence=now_evidence
+    )
     try:
         # No savepoint: a refusal rolls the whole transaction back.
         claim_sql.claim_save_submitted(claim)
@@ -322,6 +297,43 @@ def _submit_write(*, actor, pre, at, on, evidence, priors, raw, decision, county
     return claim
 
 
+def _lock_for_submit(pre: Claim) -> tuple[Claim, bool]:
+    """Lock the person first (the same order in every path), then the claim; the claim as it is
+    under the lock, and whether its inputs are still those ``pre`` was decided on."""
+    person = claim_sql.person_for_update(pre.person_id)
+    now = claim_sql.claim_fields_for_update(pre.pk, _LOCKED_FIELDS)
+    if now is None:
+        raise PermissionDenied("没有该申领")
+    same_inputs = tuple(now[f] for f in _SUBMIT_INPUTS) == _inputs(pre)
+    if same_inputs:  # the claim read before the lock, with the fields submission checks read again
+        claim = pre
+        for f in _LOCKED_FIELDS:
+            setattr(claim, f, now[f])
+    else:
+        claim = Claim.objects.select_related(*CLAIM_RELATED[1:]).get(pk=pre.pk)
+    claim.person = person
+    return claim, same_inputs
+
+
+def _freeze(claim: Claim, *, on: date, at: datetime, raw, decision, county, flags, evidence) -> None:
+    """The submitted claim: routed to its county, decided, its facts frozen as of the claim date
+    [A2.7c] (the ID number masked: it stays encrypted at rest), its review due dates set."""
+    claim.status = Status.UNDER_REVIEW
+    claim.county = county
+    claim.claim_date = on
+    claim.submitted_at = at
+    claim.received_on = on
+    claim.decision = decision
+    claim.eligible = decision["eligible"]
+    claim.amount = decision["amount"]
+    claim.failed_rules = decision["failed"]
+    claim.fraud_flags = flags
+    frozen = {**raw, "person": dict(raw["person"])}
+    frozen["person"]["id_number"] = claim.person.masked_id_number
+    claim.snapshot = {"as_of": on.isoformat(), "engine_input": frozen, "evidence": evidence}
+    set_review_dues(claim)
+
+
 @transaction.atomic
 def claim_withdraw(*, actor, claim: Claim, reason: str = "", at: datetime) -> Claim:
     """The claimant withdraws a claim that is not yet approved (DESIGN.md §4). A draft was never
@@ -329,7 +341,7 @@ def claim_withdraw(*, actor, claim: Claim, reason: str = "", at: datetime) -> Cl
     reason = clean_text(reason, field="reason", label="撤回理由", max_length=REASON_MAX)
     claim = lock(claim)
     own(actor, claim)
-    expect(claim, *WITHDRAWABLE)
+    lifecycle.require(claim, "withdraw")
     if claim.status == Status.DRAFT:
         return _discard(actor=actor, claim=claim, reason=reason, at=at)
     before = claim.status
@@ -348,7 +360,7 @@ def claim_discard(*, actor, claim: Claim, reason: str = "", at: datetime) -> Cla
     reason = clean_text(reason, field="reason", label="撤回理由", max_length=REASON_MAX)
     claim = lock(claim)
     own(actor, claim)
-    expect(claim, Status.DRAFT)
+    lifecycle.require(claim, "discard")
     return _discard(actor=actor, claim=claim, reason=reason, at=at)
 
 

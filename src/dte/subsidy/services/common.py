@@ -1,6 +1,6 @@
-"""What the claim and payment services share: the claim row lock, the state check, the timeline
-event, the audit entry with the decision trace, the message to the claimant, the officers' scope,
-and the checks of an account number, a file name and a sum of yuan."""
+"""What the claim and payment services share: the claim row lock, the timeline event, the audit
+entry with the decision trace, the message to the claimant, the officers' scope, and the checks
+of an account number, a file name and a sum of yuan."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from dte.core.permissions import Cap, can, require
 from dte.notifications.services import notify
 from dte.policy import periods
 from dte.subsidy import sql as claim_sql
-from dte.subsidy.models import Claim, ClaimEvent, Status
+from dte.subsidy.models import Claim, ClaimEvent
 
 REMEDIES = (
     "如对本决定不服,可自收到本通知之日起60日内依法申请行政复议,"
@@ -51,13 +51,6 @@ CLAIM_RELATED = (
 def lock(claim: Claim) -> Claim:
     """The claim read again under a row lock, with what its steps read."""
     return Claim.objects.select_for_update(of=("self",)).select_related(*CLAIM_RELATED).get(pk=claim.pk)
-
-
-def expect(claim: Claim, *statuses: str) -> None:
-    """Refuse, in Chinese, a step the claim's status does not allow."""
-    if claim.status not in statuses:
-        allowed = "、".join(Status(s).label for s in statuses)
-        raise ValidationError(f"申领当前状态为“{claim.get_status_display()}”,只能在“{allowed}”时办理")
 
 
 def event(

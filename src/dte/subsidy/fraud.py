@@ -2,48 +2,23 @@
 decisions: each names what was seen so that the reviewer can look.
 
 They are computed on every submission, so each is one indexed statement in plain SQL
-(see dte.subsidy.sql for why)."""
+(dte.subsidy.queries, which says why)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from dte.core import rows
-from dte.subsidy import sources
-from dte.subsidy.models import Claim, Status
+from dte.subsidy import queries, sources
+from dte.subsidy.models import Claim
 
 SHARED_PHONE_PEOPLE = 3
 BURST_MINUTES = 10
 
-# Other claimants' submitted claims paid into the same account (newest first).
-_SHARED_ACCOUNT = """
-SELECT reference FROM subsidy_claim
- WHERE bank_account_hash = %s AND person_id <> %s AND status <> %s
- ORDER BY created_at DESC, id DESC LIMIT 10"""
-# The people a phone number is known for: on their person record or on a submitted claim.
-_PHONE_PEOPLE = """
-SELECT id FROM people_person WHERE phone = %s
- UNION SELECT person_id FROM subsidy_claim WHERE phone = %s AND status <> %s"""
-# Other people's claims through the same institution, submitted within the window, with a file
-# identical to one of this claim's.
-_BURST = """
-SELECT DISTINCT c.reference FROM subsidy_evidence e JOIN subsidy_claim c ON c.id = e.claim_id
- WHERE e.sha256 IN ({hashes}) AND c.training_institution_id = %s
-   AND c.submitted_at >= %s AND c.submitted_at <= %s AND c.person_id <> %s
- ORDER BY c.reference LIMIT 10"""
-
-
-def _column(sql: str, params: list) -> list:
-    with rows.db().cursor() as cur:
-        cur.execute(sql, params)
-        return [row[0] for row in cur.fetchall()]
-
 
 def signals(claim: Claim, *, at: datetime, hashes: list[str] | None = None) -> list[dict]:
     out: list[dict] = []
-    draft = Status.DRAFT.value
     if claim.bank_account_hash:
-        others = _column(_SHARED_ACCOUNT, [claim.bank_account_hash, claim.person_id, draft])
+        others = queries.shared_account_references(claim.bank_account_hash, claim.person_id)
         if others:
             out.append(
                 {
@@ -53,7 +28,7 @@ def signals(claim: Claim, *, at: datetime, hashes: list[str] | None = None) -> l
             )
     phone = claim.phone or claim.person.phone
     if phone:
-        people = set(_column(_PHONE_PEOPLE, [phone, phone, draft]))
+        people = queries.phone_people(phone)
         people.add(claim.person_id)
         if len(people) >= SHARED_PHONE_PEOPLE:
             out.append({"kind": "shared_phone", "message": f"同一手机号关联{len(people)}名人员"})
@@ -64,16 +39,12 @@ def signals(claim: Claim, *, at: datetime, hashes: list[str] | None = None) -> l
         if hashes is None:
             hashes = list(claim.evidence.values_list("sha256", flat=True))
         if hashes:
-            ops = rows.db().ops
-            burst = _column(
-                _BURST.format(hashes=", ".join(["%s"] * len(hashes))),
-                [
-                    *hashes,
-                    claim.training_institution_id,
-                    ops.adapt_datetimefield_value(at - timedelta(minutes=BURST_MINUTES)),
-                    ops.adapt_datetimefield_value(at + timedelta(minutes=BURST_MINUTES)),
-                    claim.person_id,
-                ],
+            burst = queries.identical_evidence_references(
+                hashes,
+                institution_id=claim.training_institution_id,
+                start=at - timedelta(minutes=BURST_MINUTES),
+                end=at + timedelta(minutes=BURST_MINUTES),
+                person_id=claim.person_id,
             )
             if burst:
                 out.append(

@@ -7,12 +7,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.db import connection
 from django.db.models import Q, QuerySet
 
 from dte.core.permissions import Cap, can
 from dte.people.models import Person
 from dte.policy.calendar import get_calendar
+from dte.subsidy import queries
 from dte.subsidy.models import OPEN_FOR_REVIEW, Claim, FundAccount, PaymentBatch, Residence, Status
 
 # "Due soon" in the queue, and the county's reminder: this many working days before the due date.
@@ -190,40 +190,14 @@ def _active(start: date | None, end: date | None, on: date) -> bool:
     return (start is None or start <= on) and (end is None or end >= on)
 
 
-# The five kinds of a person's facts in one read: (kind, text, text, date, date, flag, flag). The
-# first branch names the column types (PostgreSQL resolves a UNION's types from left to right).
-_FACTS_SQL = """
-SELECT 'r', kind, CAST(NULL AS TEXT), valid_from, valid_to, CAST(NULL AS BOOLEAN), CAST(NULL AS BOOLEAN)
-  FROM subsidy_residence WHERE person_id = %s
-UNION ALL SELECT 'u', c.code, NULL, registered_on, ended_on, NULL, NULL
-  FROM subsidy_unemployment JOIN catalog_county c ON c.id = county_id WHERE person_id = %s
-UNION ALL SELECT 'e', status, employer, started_on, ended_on, in_wenzhou, public_institution_staff
-  FROM subsidy_employment WHERE person_id = %s
-UNION ALL SELECT 's', retirement_category, NULL, graduation_date, retired_on, school_in_wenzhou, NULL
-  FROM subsidy_personstatus WHERE person_id = %s
-UNION ALL SELECT 'i', c.code, NULL, "month", NULL, NULL, NULL
-  FROM subsidy_insurancemonth JOIN catalog_county c ON c.id = county_id
-  WHERE person_id = %s AND "month" <= %s
-"""
-
-
-def _as_date(value) -> date | None:
-    return date.fromisoformat(value[:10]) if isinstance(value, str) else value
-
-
 def person_facts(person: Person, on: date, retirement_category: str = "") -> dict[str, Any]:
     """The ``person`` object of the engine's claim contract, as the facts stood on ``on`` (G4).
 
-    The five kinds of fact are read in one query (claim submission reads them on every request,
-    issue 5): rows of (kind, text, text, date, date, flag, flag), dates and flags normalised here
-    because SQLite returns them as text and integers from a compound select."""
+    The five kinds of fact are read in one statement (claim submission reads them on every
+    request): ``dte.subsidy.queries.person_fact_rows``."""
     month_end = date(on.year, on.month, 1)
-    with connection.cursor() as cur:
-        cur.execute(_FACTS_SQL, [person.pk] * 5 + [month_end])
-        rows = cur.fetchall()
     residences, unemp, emps, months, status = [], [], [], [], None
-    for src, text, text2, d1, d2, flag, flag2 in rows:
-        d1, d2 = _as_date(d1), _as_date(d2)
+    for src, text, text2, d1, d2, flag, flag2 in queries.person_fact_rows(person.pk, month_end):
         if src == "r" and _active(d1, d2, on):
             residences.append(text)
         elif src == "u" and _active(d1, d2, on):

@@ -18,7 +18,7 @@ from dte.people import crypto
 from dte.people.services import clean_phone
 from dte.subsidy import evidence as evidence_files
 from dte.subsidy import fraud, lifecycle, sources
-from dte.subsidy import sql as claim_sql
+from dte.subsidy import queries as claim_sql
 from dte.subsidy.models import (
     BANK_CONTEXT,
     COUNTED,

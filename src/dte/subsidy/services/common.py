@@ -19,7 +19,7 @@ from dte.core.bounds import FILENAME_MAX, clean_text
 from dte.core.permissions import Cap, can, require
 from dte.notifications.services import notify
 from dte.policy import periods
-from dte.subsidy import sql as claim_sql
+from dte.subsidy import queries as claim_sql
 from dte.subsidy.models import Claim, ClaimEvent
 
 REMEDIES = (

@@ -19,20 +19,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import date, datetime, time
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F, IntegerField, Min, Q, Sum
+from django.db.models import Count, F, IntegerField, Q, Sum
 from django.db.models.functions import Coalesce
 
 from dte.catalog.models import County, Level, Occupation
 from dte.core.permissions import Cap, can
 from dte.evaluation.models import LevelCertificate
-from dte.policy import parameters
-from dte.policy.reference import goal
+from dte.reports import queries
+from dte.reports.goal import goal_progress, pct, programme_start
 from dte.reports.models import CountyReport
 from dte.subsidy.models import COUNTED, Claim, FundAccount, Repayment
 from dte.subsidy.models import Status as ClaimStatus
@@ -60,11 +60,6 @@ STAGES = [
     ("claimed", "申领补贴"),
     ("paid", "补贴已拨付"),
 ]
-
-
-def programme_start() -> date:
-    """[P5.4] The policy applies from this date; certificates issued earlier are not counted."""
-    return parameters.get("in_force").latest().value["date"]
 
 
 def tz() -> ZoneInfo:
@@ -119,19 +114,6 @@ def _county_key(code: str | None, labels: Labels) -> str:
     return code if code in labels.counties else OUTSIDE
 
 
-def _in_year(field_name: str, year: int | None) -> Q:
-    if year is None:
-        return Q()
-    return Q(**{f"{field_name}__year": year})
-
-
-def _in_year_dt(field_name: str, year: int | None) -> Q:
-    if year is None:
-        return Q()
-    lo, hi = year_bounds(year)
-    return Q(**{f"{field_name}__gte": lo, f"{field_name}__lt": hi})
-
-
 def _date_range(field_name: str, year: int | None) -> Q:
     """Index-friendly: a date column between 1 January and 31 December."""
     if year is None:
@@ -174,99 +156,16 @@ def _training_groups(county: County | None, year: int | None) -> dict[str, list[
     return {k: list(v) for k, v in out.items()}
 
 
-def _on_time(connection, stamp: str, due: str) -> str:
-    """SQL: 1 when the local date of timestamp column ``stamp`` is on or before date column ``due``,
-    0 when after, NULL when either is missing. On SQLite, timestamps are UTC text: the local date is
-    on or before ``due`` exactly when the UTC time is before ``due`` + (24 h − UTC offset), a plain
-    text comparison (no date function per row)."""
-    if connection.vendor == "postgresql":
-        return f"(({stamp} AT TIME ZONE %s)::date <= {due})::int"
-    hours = int(datetime(2000, 1, 1, tzinfo=tz()).utcoffset().total_seconds() // 3600)
-    return f"({stamp} < {due} || ' {24 - hours:02d}:00:00')"
-
-
-def _flag(connection, condition: str) -> str:
-    return f"({condition})::int" if connection.vendor == "postgresql" else f"({condition})"
-
-
-CLAIM_SUMS = [
-    "n",
-    "amount",
-    "paid_amount",
-    "reviewed",
-    "reviewed_on_time",
-    "decided",
-    "decided_on_time",
-    "paid_due",
-    "paid_on_time",
-    "review_past_due",
-    "approval_past_due",
-    "payment_past_due",
-]
-
-
-def _claim_sql(
-    county: County | None, *, year: int | None, fund_year: int, today: date, stock_only: bool = False
-):
-    """One pass over the claims, grouped by county, occupation, level and status (the order of the
-    covering index of migration 0002, so no sort): counts, amounts, on-time counts [A2.6.1],
-    [A2.6.2] and past-due counts, as cheap per-row sums. Everything that depends only on the status
-    (claimed, paid, committed, queue, overdue) is then read off the groups."""
-    from django.db import connection
-
-    t = Claim._meta.db_table
-    params: list = []
-    on_time = [
-        ("reviewed_at", "review_due"),
-        ("decided_at", "approval_due"),
-    ]
-    tzp = [settings.TIME_ZONE] if connection.vendor == "postgresql" else []
-    fy = (date(fund_year, 1, 1), date(fund_year, 12, 31))
-    columns = [
-        "COUNT(*)",
-        "COALESCE(SUM(amount), 0)",
-        "COALESCE(SUM(CASE WHEN paid_on >= %s AND paid_on <= %s THEN amount END), 0)",
-        f"COUNT({on_time[0][0]})",
-        f"COALESCE(SUM({_on_time(connection, *on_time[0])}), 0)",
-        f"COUNT({on_time[1][0]})",
-        f"COALESCE(SUM({_on_time(connection, *on_time[1])}), 0)",
-        "COUNT(paid_on)",
-        f"COALESCE(SUM({_flag(connection, 'paid_on <= payment_due')}), 0)",
-        f"COALESCE(SUM({_flag(connection, 'review_due < %s')}), 0)",
-        f"COALESCE(SUM({_flag(connection, 'approval_due < %s')}), 0)",
-        f"COALESCE(SUM({_flag(connection, 'payment_due < %s')}), 0)",
-    ]
-    params += [*fy, *tzp, *tzp, today, today, today]
-    where = ["status <> %s"]
-    params.append(ClaimStatus.DRAFT.value)
-    if county is not None:
-        where.append("county_id = %s")
-        params.append(county.pk)
-    if year is not None:
-        where.append("claim_date >= %s AND claim_date <= %s")
-        params += [date(year, 1, 1), date(year, 12, 31)]
-    if stock_only:  # the queue, the committed money and the fund year's payments: skip the rest early
-        stock = [s.value for s in (*OPEN_STATUSES, *COMMITTED)]
-        marks = ", ".join(["%s"] * len(stock))
-        where.append(f"(status IN ({marks}) OR (status = %s AND paid_on >= %s AND paid_on <= %s))")
-        params += [*stock, ClaimStatus.PAID.value, *fy]
-    # Only column names of our own and placeholders are interpolated; every value is a parameter.
-    sql = (
-        f"SELECT county_id, occupation_id, level_id, status, {', '.join(columns)} FROM {t} "  # noqa: S608
-        f"WHERE {' AND '.join(where)} GROUP BY county_id, occupation_id, level_id, status"
-    )
+def _claim_rows(county: County | None, *, year: int | None, fund_year: int, today: date, stock=None):
+    """``queries.claim_sums`` as dicts keyed by county code, occupation, level and status."""
     codes = dict(County.objects.values_list("pk", "code"))
-    with connection.cursor() as cur:
-        if connection.vendor == "sqlite":
-            # Read the index through memory-mapped I/O (a third faster on a million claims); this
-            # changes only how this connection reads the file.
-            cur.execute("PRAGMA mmap_size=268435456")
-        cur.execute(sql, params)
-        rows = cur.fetchall()
+    found = queries.claim_sums(
+        county_id=county.pk if county else None, year=year, fund_year=fund_year, today=today, stock=stock
+    )
     return [
         {"cc": codes.get(r[0]), "o": r[1], "lv": r[2], "status": r[3]}
-        | dict(zip(CLAIM_SUMS, r[4:], strict=True))
-        for r in rows
+        | dict(zip(queries.CLAIM_SUMS, r[4:], strict=True))
+        for r in found
     ]
 
 
@@ -274,11 +173,12 @@ def _claim_groups(county: County | None, *, year: int | None, fund_year: int, to
     """Per (county, occupation, level) group: the figures the dashboards show. With a year, the flow
     figures (claimed, paid, on-time shares) are the claims of that year (by claim date); the stock
     (queue, overdue, committed, paid in the fund year) is always all claims."""
-    flow = _claim_sql(county, year=year, fund_year=fund_year, today=today)
+    flow = _claim_rows(county, year=year, fund_year=fund_year, today=today)
+    statuses = [s.value for s in (*OPEN_STATUSES, *COMMITTED)]
     stock = (
         flow
         if year is None
-        else _claim_sql(county, year=None, fund_year=fund_year, today=today, stock_only=True)
+        else _claim_rows(county, year=None, fund_year=fund_year, today=today, stock=statuses)
     )
     return _combine_claims(flow, stock)
 
@@ -335,12 +235,6 @@ def _recovered(county: County | None, year: int | None) -> list[dict]:
 
 
 # --- dashboard ---------------------------------------------------------------------------------------------
-def pct(part: int, whole: int) -> Decimal | None:
-    if not whole:
-        return None
-    return (Decimal(100) * part / whole).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-
-
 @dataclass
 class Dashboard:
     county: County | None
@@ -408,24 +302,10 @@ def dashboard(*, actor, county_code: str | None = None, year: int | None = None,
     roll("paid", claims, "paid")
 
     service: dict[str, dict[str, int]] = defaultdict(dict)
-    fund: dict[str, dict[str, int]] = defaultdict(dict)
     for r in claims:
-        key = _county_key(r["cc"], labels)
         for k in SERVICE_KEYS:
-            _add(service[key], k, r[k])
-        _add(fund[key], "committed", r["committed_amount"])
-        _add(fund[key], "paid", r["paid_amount"])
-    for r in _recovered(county, fund_year):
-        _add(fund[_county_key(r["cc"], labels)], "recovered", r["amount"])
-    accounts = FundAccount.objects.filter(year=fund_year)
-    if county is not None:
-        accounts = accounts.filter(county=county)
-    for code, budget in accounts.values_list("county__code", "budget"):
-        _add(fund[code], "budget", budget)
-    for row in fund.values():
-        for k in ("budget", "committed", "paid", "recovered"):
-            row.setdefault(k, 0)
-        row["available"] = row["budget"] - row["committed"] - row["paid"] + row["recovered"]
+            _add(service[_county_key(r["cc"], labels)], k, r[k])
+    fund = _fund(claims, county=county, fund_year=fund_year, labels=labels)
 
     return Dashboard(
         county=county,
@@ -442,6 +322,27 @@ def dashboard(*, actor, county_code: str | None = None, year: int | None = None,
         goal=goal_progress(county=county, today=today),
         labels=labels,
     )
+
+
+def _fund(claims: list[dict], *, county: County | None, fund_year: int, labels: Labels) -> dict:
+    """Per county: the fund year's budget, the money committed, paid and recovered, what is left."""
+    fund: dict[str, dict[str, int]] = defaultdict(dict)
+    for r in claims:
+        key = _county_key(r["cc"], labels)
+        _add(fund[key], "committed", r["committed_amount"])
+        _add(fund[key], "paid", r["paid_amount"])
+    for r in _recovered(county, fund_year):
+        _add(fund[_county_key(r["cc"], labels)], "recovered", r["amount"])
+    accounts = FundAccount.objects.filter(year=fund_year)
+    if county is not None:
+        accounts = accounts.filter(county=county)
+    for code, budget in accounts.values_list("county__code", "budget"):
+        _add(fund[code], "budget", budget)
+    for row in fund.values():
+        for k in ("budget", "committed", "paid", "recovered"):
+            row.setdefault(k, 0)
+        row["available"] = row["budget"] - row["committed"] - row["paid"] + row["recovered"]
+    return fund
 
 
 def _ordered(d: dict, order: list[str]) -> dict:
@@ -462,165 +363,23 @@ def service_rates(row: dict[str, int]) -> dict[str, Decimal | None]:
     }
 
 
-# --- the goal [P1] ------------------------------------------------------------------------------------------
-def _count_by_year(firsts, since: date) -> list[tuple[int, int, int]]:
-    """(year, people, of whom since ``since``) over a subquery of first-certificate dates."""
-    from django.db import connection
-
-    sql, params = firsts.query.sql_with_params()
-    year = (
-        "EXTRACT(YEAR FROM f.first)::int"
-        if connection.vendor == "postgresql"
-        else "CAST(substr(f.first, 1, 4) AS integer)"
-    )
-    recent = "(f.first > %s)::int" if connection.vendor == "postgresql" else "(f.first > %s)"
-    with connection.cursor() as cur:
-        cur.execute(
-            f"SELECT {year}, COUNT(*), COALESCE(SUM({recent}), 0) FROM ({sql}) f GROUP BY 1",  # noqa: S608
-            [since, *params],
-        )
-        return cur.fetchall()
-
-
-def goal_progress(*, county: County | None, today: date) -> dict:
-    """Distinct people holding a valid level certificate issued under the programme ([P1], [P5.4]),
-    by the year of their first; a projection to the goal date from the pace of the last 365 days, and
-    the pace still needed."""
-    qs = LevelCertificate.objects.filter(
-        status=LevelCertificate.Status.VALID, issued_on__gte=programme_start(), issued_on__lte=today
-    )
-    if county is not None:
-        qs = qs.filter(person__region_code=county.code)
-    # The first certificate of each person, then counted by its year, in the database.
-    firsts = qs.values("person").annotate(first=Min("issued_on")).values("first").order_by()
-    since = today - timedelta(days=365)
-    by_year: dict[int, int] = defaultdict(int)
-    recent = 0
-    for first, n, n_recent in _count_by_year(firsts, since):
-        by_year[first] += n
-        recent += n_recent
-    start_year = programme_start().year
-    years = list(range(start_year, max(today.year, start_year) + 1))
-    cumulative, running = [], 0
-    for y in years:
-        running += by_year.get(y, 0)
-        cumulative.append(running)
-    current = running
-    target = goal(today)  # [P1], a dated policy parameter
-    days_left = max((target.by - today).days, 0)
-    years_left = Decimal(days_left) / Decimal("365.25")
-    projected = current + int((Decimal(recent) * years_left).to_integral_value(rounding=ROUND_HALF_UP))
-    remaining = max(target.people - current, 0)
-    needed = (
-        (Decimal(remaining) / years_left).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-        if years_left
-        else None
-    )
-    # The projection line, year by year to 2030, at the recent pace.
-    projection = []
-    for y in range(today.year, target.by.year + 1):
-        end = min(date(y, 12, 31), target.by)
-        left = Decimal(max((end - today).days, 0)) / Decimal("365.25")
-        projection.append(
-            (y, current + int((Decimal(recent) * left).to_integral_value(rounding=ROUND_HALF_UP)))
-        )
-    return {
-        "goal": target.people,
-        "goal_date": target.by,
-        "current": current,
-        "share": pct(current, target.people),
-        "years": years,
-        "new_by_year": [by_year.get(y, 0) for y in years],
-        "cumulative": cumulative,
-        "pace": recent,
-        "needed_pace": needed,
-        "projected": projected,
-        "on_track": projected >= target.people,
-        "projection": projection,
-        "city_goal": county is None,
-    }
-
-
 # --- the year-end county report [P5.3a] -----------------------------------------------------------
 def county_year_figures(*, county: County, year: int, as_of: date) -> dict:
     """The figures of one county's year-end report, from the records (readings R1–R3)."""
     labels = Labels.load()
-    person = Q(person__region_code=county.code)
-    group_t = {"o": F("klass__plan__occupation"), "lv": F("klass__plan__level")}
-    group_c = {"o": F("occupation"), "lv": F("level")}
-    enrol = Enrolment.objects.filter(person)
-    completed_q = enrol.filter(Q(status=Enrolment.Status.COMPLETED) & _date_range("klass__end_date", year))
-    enrolled_q = enrol.filter(Q(status__in=ENROLLED) & _date_range("klass__start_date", year))
-    tcert_q = TrainingCertificate.objects.filter(
-        person & Q(status=TrainingCertificate.Status.VALID) & _date_range("issued_on", year)
-    )
-    lcert_q = LevelCertificate.objects.filter(
-        person
-        & Q(status=LevelCertificate.Status.VALID, issued_on__gte=programme_start())
-        & _date_range("issued_on", year)
-    )
-
-    rows: dict[tuple[int, int], dict] = defaultdict(dict)
-    for name, qs, group in [
-        ("enrolled", enrolled_q, group_t),
-        ("completed", completed_q, group_t),
-        ("training_certified", tcert_q, group_c),
-        ("level_certified", lcert_q, group_c),
-    ]:
-        for r in qs.values(**group).annotate(n=Count("person", distinct=True)):
-            rows[(r["o"], r["lv"])][name] = r["n"]
-    training_totals = {
-        "enrolled": enrolled_q.aggregate(n=Count("person", distinct=True))["n"],
-        "completed": completed_q.aggregate(n=Count("person", distinct=True))["n"],
-        "training_certified": tcert_q.aggregate(n=Count("person", distinct=True))["n"],
-        "level_certified": lcert_q.aggregate(n=Count("person", distinct=True))["n"],
-    }
-
-    lo, hi = year_bounds(year)
-    claims = Claim.objects.filter(county=county).exclude(status=ClaimStatus.DRAFT)
-
-    def amount(q: Q) -> Coalesce:
-        return Coalesce(Sum("amount", filter=q), 0, output_field=IntegerField())
-
-    received = Q(claim_date__gte=date(year, 1, 1), claim_date__lte=date(year, 12, 31))
-    approved = Q(status__in=APPROVED, decided_at__gte=lo, decided_at__lt=hi)
-    rejected = Q(status=ClaimStatus.REJECTED, decided_at__gte=lo, decided_at__lt=hi)
-    paid = Q(status=ClaimStatus.PAID, paid_on__gte=date(year, 1, 1), paid_on__lte=date(year, 12, 31))
-    claim_rows: dict[tuple[int, int], dict] = defaultdict(dict)
-    for r in (
-        claims.filter(received | approved | rejected | paid)
-        .values(**group_c)
-        .annotate(
-            received=Count("id", filter=received),
-            approved=Count("id", filter=approved),
-            approved_amount=amount(approved),
-            rejected=Count("id", filter=rejected),
-            paid=Count("id", filter=paid),
-            paid_amount=amount(paid),
-        )
-    ):
-        claim_rows[(r["o"], r["lv"])].update(r)
-    for r in _recovered(county, year):
-        claim_rows[(r["o"], r["lv"])]["recovered_amount"] = r["amount"]
+    rows, training_totals = _year_training(county, year)
+    claim_rows = _year_claims(county, year)
+    occ_order = list(labels.occupations)
 
     def ordered(keys):
-        return sorted(keys, key=lambda k: (list(labels.occupations).index(k[0]), labels.levels[k[1]][2]))
+        return sorted(keys, key=lambda k: (occ_order.index(k[0]), labels.levels[k[1]][2]))
 
     def head(k):
-        oc, on = labels.occupations[k[0]]
-        lc, ln, _ = labels.levels[k[1]]
+        (oc, on), (lc, ln, _) = labels.occupations[k[0]], labels.levels[k[1]]
         return {"occupation_code": oc, "occupation": on, "level_code": lc, "level": ln}
 
-    t_cols = ["enrolled", "completed", "training_certified", "level_certified"]
-    c_cols = [
-        "received",
-        "approved",
-        "approved_amount",
-        "rejected",
-        "paid",
-        "paid_amount",
-        "recovered_amount",
-    ]
+    t_cols = [k for k, _ in TRAINING_COLUMNS]
+    c_cols = [k for k, _ in CLAIM_COLUMNS]
     training = [head(k) | {c: rows[k].get(c, 0) for c in t_cols} for k in ordered(rows)]
     claims_out = [head(k) | {c: claim_rows[k].get(c, 0) for c in c_cols} for k in ordered(claim_rows)]
     return {
@@ -632,6 +391,61 @@ def county_year_figures(*, county: County, year: int, as_of: date) -> dict:
         "claims": claims_out,
         "claims_totals": {c: sum(r[c] for r in claims_out) for c in c_cols},
     }
+
+
+def _year_training(county: County, year: int) -> tuple[dict[tuple[int, int], dict], dict[str, int]]:
+    """Distinct people at each training stage in the year, by (occupation, level) and in all."""
+    person = Q(person__region_code=county.code)
+    group_t = {"o": F("klass__plan__occupation"), "lv": F("klass__plan__level")}
+    group_c = {"o": F("occupation"), "lv": F("level")}
+    enrol = Enrolment.objects.filter(person)
+    completed = Q(status=Enrolment.Status.COMPLETED)
+    valid_t = Q(status=TrainingCertificate.Status.VALID)
+    valid_l = Q(status=LevelCertificate.Status.VALID, issued_on__gte=programme_start())
+    issued = _date_range("issued_on", year)
+    stages = {
+        "enrolled": (enrol.filter(Q(status__in=ENROLLED) & _date_range("klass__start_date", year)), group_t),
+        "completed": (enrol.filter(completed & _date_range("klass__end_date", year)), group_t),
+        "training_certified": (TrainingCertificate.objects.filter(person & valid_t & issued), group_c),
+        "level_certified": (LevelCertificate.objects.filter(person & valid_l & issued), group_c),
+    }
+    rows: dict[tuple[int, int], dict] = defaultdict(dict)
+    for name, (qs, group) in stages.items():
+        for r in qs.values(**group).annotate(n=Count("person", distinct=True)):
+            rows[(r["o"], r["lv"])][name] = r["n"]
+    totals = {name: qs.aggregate(n=Count("person", distinct=True))["n"] for name, (qs, _) in stages.items()}
+    return rows, totals
+
+
+def _amount(q: Q) -> Coalesce:
+    return Coalesce(Sum("amount", filter=q), 0, output_field=IntegerField())
+
+
+def _year_claims(county: County, year: int) -> dict[tuple[int, int], dict]:
+    """The county's claims received, decided, paid and recovered in the year, by (occupation, level)."""
+    lo, hi = year_bounds(year)
+    claims = Claim.objects.filter(county=county).exclude(status=ClaimStatus.DRAFT)
+    received = Q(claim_date__gte=date(year, 1, 1), claim_date__lte=date(year, 12, 31))
+    approved = Q(status__in=APPROVED, decided_at__gte=lo, decided_at__lt=hi)
+    rejected = Q(status=ClaimStatus.REJECTED, decided_at__gte=lo, decided_at__lt=hi)
+    paid = Q(status=ClaimStatus.PAID, paid_on__gte=date(year, 1, 1), paid_on__lte=date(year, 12, 31))
+    rows: dict[tuple[int, int], dict] = defaultdict(dict)
+    for r in (
+        claims.filter(received | approved | rejected | paid)
+        .values(o=F("occupation"), lv=F("level"))
+        .annotate(
+            received=Count("id", filter=received),
+            approved=Count("id", filter=approved),
+            approved_amount=_amount(approved),
+            rejected=Count("id", filter=rejected),
+            paid=Count("id", filter=paid),
+            paid_amount=_amount(paid),
+        )
+    ):
+        rows[(r["o"], r["lv"])].update(r)
+    for r in _recovered(county, year):
+        rows[(r["o"], r["lv"])]["recovered_amount"] = r["amount"]
+    return rows
 
 
 # Column headings shared by the page, the XLSX and the PDF.

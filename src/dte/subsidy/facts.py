@@ -290,7 +290,6 @@ def import_run(*, job_id: int, at: datetime, actor=None) -> FactImport:
     if job.status == FactImport.Status.DONE:
         return job
     FactImport.objects.filter(pk=job.pk).update(status=FactImport.Status.RUNNING)
-    _, parse, _ = KINDS[job.kind]
     try:
         records = list(_records(read_table(bytes(job.content), job.filename)))
     except ValidationError as exc:
@@ -300,6 +299,22 @@ def import_run(*, job_id: int, at: datetime, actor=None) -> FactImport:
         job.refresh_from_db()
         return job
     FactImport.objects.filter(pk=job.pk).update(total=len(records))
+    parsed, errors = _import_check(job, records)
+    if errors:
+        FactImport.objects.filter(pk=job.pk).update(
+            status=FactImport.Status.FAILED, processed=len(records), errors=errors[:500], finished_at=at
+        )
+        job.refresh_from_db()
+        return job
+    touched = _import_write(job, parsed, total=len(records), at=at, actor=actor)
+    if touched:
+        services.claims_redecide(person_ids=touched, reason=f"人员信息导入 {job.filename}", at=at)
+    return job
+
+
+def _import_check(job: FactImport, records: list[tuple[int, dict]]) -> tuple[list[Parsed], list[dict]]:
+    """Every row parsed and checked (scope, duplicates), progress saved every 500 rows."""
+    _, parse, _ = KINDS[job.kind]
     people: dict[str, Person] = {}
     parsed: list[Parsed] = []
     errors: list[dict] = []
@@ -318,49 +333,46 @@ def import_run(*, job_id: int, at: datetime, actor=None) -> FactImport:
             errors.append({"line": line, "message": str(exc)})
         if k % 500 == 0:
             FactImport.objects.filter(pk=job.pk).update(processed=k)
-    if errors:
-        FactImport.objects.filter(pk=job.pk).update(
-            status=FactImport.Status.FAILED, processed=len(records), errors=errors[:500], finished_at=at
-        )
-        job.refresh_from_db()
-        return job
-    with transaction.atomic():
-        created = updated = unchanged = 0
-        touched: set[int] = set()
-        for p in parsed:
-            obj = p.model.objects.select_for_update().filter(**p.lookup).first()
-            if obj is None:
-                p.model.objects.create(**p.lookup, **p.values, **_source(p.model, job))
-                created += 1
-            elif any(getattr(obj, f) != v for f, v in p.values.items()):
-                for f, v in p.values.items():
-                    setattr(obj, f, v)
-                obj.save()
-                updated += 1
-            else:
-                unchanged += 1
-                continue
-            touched.add(p.lookup["person"].pk)
-        FactImport.objects.filter(pk=job.pk).update(
-            status=FactImport.Status.DONE,
-            processed=len(records),
-            created=created,
-            updated=updated,
-            unchanged=unchanged,
-            errors=[],
-            finished_at=at,
-        )
-        job.refresh_from_db()
-        audit.record(
-            actor=actor or job.uploaded_by,
-            action="facts.imported",
-            obj=job,
-            at=at,
-            changes={"kind": job.kind, "created": created, "updated": updated, "unchanged": unchanged},
-        )
-    if touched:
-        services.claims_redecide(person_ids=touched, reason=f"人员信息导入 {job.filename}", at=at)
-    return job
+    return parsed, errors
+
+
+@transaction.atomic
+def _import_write(job: FactImport, parsed: list[Parsed], *, total: int, at: datetime, actor) -> set[int]:
+    """Write the checked rows, finish the job (refreshed in place) and audit it; the people touched."""
+    created = updated = unchanged = 0
+    touched: set[int] = set()
+    for p in parsed:
+        obj = p.model.objects.select_for_update().filter(**p.lookup).first()
+        if obj is None:
+            p.model.objects.create(**p.lookup, **p.values, **_source(p.model, job))
+            created += 1
+        elif any(getattr(obj, f) != v for f, v in p.values.items()):
+            for f, v in p.values.items():
+                setattr(obj, f, v)
+            obj.save()
+            updated += 1
+        else:
+            unchanged += 1
+            continue
+        touched.add(p.lookup["person"].pk)
+    FactImport.objects.filter(pk=job.pk).update(
+        status=FactImport.Status.DONE,
+        processed=total,
+        created=created,
+        updated=updated,
+        unchanged=unchanged,
+        errors=[],
+        finished_at=at,
+    )
+    job.refresh_from_db()
+    audit.record(
+        actor=actor or job.uploaded_by,
+        action="facts.imported",
+        obj=job,
+        at=at,
+        changes={"kind": job.kind, "created": created, "updated": updated, "unchanged": unchanged},
+    )
+    return touched
 
 
 def _source(model, job: FactImport) -> dict:

@@ -6,7 +6,7 @@
 A fresh database (SQLite file in a temporary DTE_VAR_DIR, or the PostgreSQL database dte_bench_claims,
 dropped and created) is migrated and filled with trainees who are eligible (employed in 鹿城区, nine
 months of Wenzhou insurance) and hold draft claims with their evidence uploaded. The platform is
-served as ``dte serve`` serves it (uWSGI worker processes, ``dte.web.server``) and a load generator on
+served as ``dte serve`` serves it (granian worker processes, ``dte.web.server``) and a load generator on
 the same machine (processes × threads, each trainee signed in; the server closes the connection after each
 response, so every request opens one) posts ``/api/subsidy/claims/{id}/submit``
 — the full service: person lock, engine decision, snapshot, routing, fraud signals, audit entry,
@@ -357,12 +357,10 @@ def machine_busy() -> tuple[float, float]:
 
 
 def serve(env: dict, workers: int) -> tuple[subprocess.Popen, int]:
-    """The platform as ``dte serve`` runs it (uWSGI), without the request log."""
-    sys.path.insert(0, str(ROOT / "src"))
-    from dte.web.server import uwsgi_command
-
+    """The platform as ``dte serve`` runs it (granian), without the request log and the task consumer."""
     port = free_port()
-    command = uwsgi_command(bind=f"127.0.0.1:{port}", workers=workers, request_log=False)
+    command = [PY, "-m", "dte", "serve", "--no-tasks", "--no-request-log"]
+    command += ["--bind", f"127.0.0.1:{port}", "--workers", str(workers)]
     proc = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(200):
         try:
@@ -438,7 +436,7 @@ def main() -> None:
             f"{len(lat) / wall:.0f} claims/s; "
             f"p50 {percentile(lat, 50) * 1000:.1f} ms, p99 {percentile(lat, 99) * 1000:.1f} ms, "
             f"max {max(lat) * 1000:.1f} ms; status codes {codes} "
-            f"(uWSGI {args.workers} worker processes; load {args.procs}×{args.threads} clients; "
+            f"(granian {args.workers} worker processes; load {args.procs}×{args.threads} clients; "
             f"{os.cpu_count()} CPUs)"
         )
         print(

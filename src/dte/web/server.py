@@ -1,67 +1,83 @@
-"""The production web server: uWSGI, one process per worker (prefork, like gunicorn's sync workers),
-speaking HTTP itself. Its request handling is C; gunicorn's is Python, which cost about 0.3 ms of
-CPU per request here (bench/claims_submit.py).
+"""The production web server: granian (its HTTP in Rust, the platform in worker processes, each
+running WSGI requests on a blocking thread), embedded in ``dte serve``: that process is granian's
+master, which forks the workers and restarts one that dies.
 
-uWSGI drops a request whose head exceeds its 64 KB buffer (the buffer cannot be larger) by closing
-the connection. So the public address is held by the front (dte.web.front, run by uWSGI's master
-as a daemon), which answers 414 or 431 beyond the platform's limits and hands the other requests
-to uWSGI over a private Unix socket, with the client's address in a PROXY protocol line."""
+The request-head limits are the platform's (dte.web.limits, answered in Chinese); granian's own
+bounds sit outside them: more than ``MAX_HEADER_FIELDS`` header fields, or a head over
+``HEAD_BUFFER`` bytes, get 431 and a target over 64 KB gets 414 from granian itself, without the
+Chinese text. A head must arrive within ``HEAD_TIMEOUT_MS``; a slow client costs a socket in
+granian's event loop, not a worker.
+
+Each worker ends when the master does, however the master ends (killed included): the worker
+waits on its parent's sentinel (multiprocessing's, closed by the kernel when the parent exits),
+then stops itself with SIGTERM, finishing its requests, and exits after ``ORPHAN_GRACE`` seconds
+if it is still there (``exit_with_master``)."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
-import shlex
-import sys
-import tempfile
+import signal
+import threading
+import time
 
-from dte.web.front import RUN_DIR_PREFIX
+from dte.web.limits import HEAD_BUFFER
+
+HEAD_TIMEOUT_MS = 20_000
+# One blocking thread per worker runs the platform, like a prefork worker. Measured with
+# bench/claims_submit.py on SQLite (2 CPUs, 2 workers): 1 thread 469-489 claims/s at 3.4-3.5 ms of the
+# machine's CPU per claim; 2 threads 267-340 claims/s at 4.4 ms (the two contend for the GIL).
+BLOCKING_THREADS = 1
+MASTER_ENV = "DTE_SERVE_MASTER"  # set by dte serve: its workers end with it
+ORPHAN_GRACE = 10.0
 
 
-def uwsgi_command(*, bind: str, workers: int, request_log: bool = True) -> list[str]:
-    # The socket's directory is private to this user (mode 0700): only the front connects.
-    backend = os.path.join(tempfile.mkdtemp(prefix=RUN_DIR_PREFIX), "uwsgi.sock")
-    # uWSGI runs the daemon's command through the shell; its keyval option list is split on commas.
-    front = shlex.join([sys.executable, "-m", "dte.web.front", "--bind", bind, "--to", backend])
-    if "," in front:
-        raise ValueError(f"dte serve cannot run the front from a path with a comma: {front}")
-    command = [
-        os.path.join(os.path.dirname(sys.executable), "uwsgi"),
-        "--strict",  # an unknown option is an error, not ignored
-        "--http-socket",
-        backend,
-        "--enable-proxy-protocol",  # REMOTE_ADDR is the client's, from the front's PROXY line
-        "--vacuum",  # the socket is removed when the server stops
-        # The front holds ``bind``; uWSGI's master starts it and stops it (and stops if it dies).
-        "--attach-daemon2",
-        f"cmd={front},control=1,stopsignal=15",
-        "--module",
-        "dte.wsgi:application",
-        "--master",
-        "--processes",
-        str(workers),
-        # The platform is loaded once, then the workers are forked from it (dte.wsgi closes any
-        # database connection first). Loading in each worker instead (--lazy-apps) leaves uWSGI
-        # unable to stop while a worker is still loading.
-        "--need-app",
-        "--die-on-term",  # SIGTERM stops the server (uWSGI would reload)
-        "--enable-threads",
-        "--thunder-lock",
-        # Request heads up to 64 KB, uWSGI's most (its default is 4 KB: long cookies would be
-        # refused); the front refuses heads beyond the platform's smaller limits before they come.
-        "--buffer-size",
-        "65535",
-        # Room for the CGI variables and the front's 100 header fields (uWSGI's default drops a
-        # request of more than about 110 header fields by closing the connection).
-        "--max-vars",
-        "256",
-        "--harakiri",
-        "60",  # a request running longer than a minute has its worker restarted
-        # One request per connection, said in the response (clients do not try to reuse it).
-        "--add-header",
-        "Connection: close",
-        "--listen",
-        "1024",
-    ]
-    if not request_log:
-        command.append("--disable-logging")
-    return command
+def granian_server(
+    *, bind: str, workers: int, request_log: bool = True, target: str = "dte.wsgi:application"
+):
+    """The granian server for ``bind`` (host:port) with ``workers`` processes, not yet serving."""
+    from granian.constants import HTTPModes, Interfaces, RuntimeModes
+    from granian.http import HTTP1Settings
+    from granian.server import Server
+
+    host, _, port = bind.rpartition(":")
+    return Server(
+        target,
+        address=host.strip("[]") or "127.0.0.1",
+        port=int(port),
+        interface=Interfaces.WSGI,
+        workers=workers,
+        blocking_threads=BLOCKING_THREADS,
+        runtime_mode=RuntimeModes.st,
+        http=HTTPModes.http1,
+        websockets=False,
+        # One request per connection, said in the response: a worker's threads are few, and a
+        # reverse proxy in front keeps the clients' connections (docs/deploy: TLS proxy).
+        http1_settings=HTTP1Settings(
+            header_read_timeout=HEAD_TIMEOUT_MS, keep_alive=False, max_buffer_size=HEAD_BUFFER
+        ),
+        backlog=1024,
+        log_access=request_log,
+        respawn_failed_workers=True,
+        workers_kill_timeout=30,
+        process_name=None,
+    )
+
+
+def exit_with_master() -> None:
+    """In a worker of ``dte serve``: stop when the master is gone. Does nothing in other processes."""
+    parent = multiprocessing.parent_process()
+    if parent is None or os.environ.get(MASTER_ENV) != str(parent.pid):
+        return
+
+    # Until granian puts its own handler in place, SIGTERM ends the worker (the handler inherited
+    # from the master would swallow it).
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+    def watch() -> None:
+        parent.join()  # returns when the parent's sentinel closes: the master has ended
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(ORPHAN_GRACE)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-master", daemon=True).start()

@@ -1,26 +1,15 @@
-import ctypes
 import os
-import signal
 import subprocess
 import sys
-import time
 
 from django.core.management.base import BaseCommand
+from django.db import connections
 
-from dte.web.server import uwsgi_command
-
-
-def _die_with_parent() -> None:
-    """Run in each child before it starts: on Linux, the child gets SIGTERM when this process ends,
-    however it ends (killed included), so no server or consumer is left running without it."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
+from dte.web.server import MASTER_ENV, granian_server
 
 
 class Command(BaseCommand):
-    help = "Serve the platform: uWSGI (worker processes, static files by whitenoise) and the task consumer."
+    help = "Serve the platform: granian (worker processes, static files by whitenoise) and the task consumer."
 
     def add_arguments(self, parser):
         parser.add_argument("--bind", default=os.environ.get("DTE_BIND", "127.0.0.1:8000"))
@@ -28,52 +17,42 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-tasks", action="store_true", help="do not start the background task consumer"
         )
+        parser.add_argument("--no-request-log", action="store_true", help="do not log each request")
 
-    def handle(self, *args, bind, workers, no_tasks, **options):
-        bindir = os.path.dirname(sys.executable)
-        web = uwsgi_command(bind=bind, workers=workers)
-        tasks = [os.path.join(bindir, "dte"), "run_huey", "--workers", "1"]
+    def handle(self, *args, bind, workers, no_tasks, no_request_log, **options):
+        server = granian_server(bind=bind, workers=workers, request_log=not no_request_log)
         self.stdout.write(
-            f"DTE Platform: http://{bind}/ (uWSGI, {workers} worker processes"
+            f"DTE Platform: http://{bind}/ (granian, {workers} worker processes"
             + ("" if no_tasks else "; task consumer huey")
             + ")"
         )
         sys.stdout.flush()
-        children = [subprocess.Popen(web, preexec_fn=_die_with_parent)]  # one thread: preexec_fn is safe
-        if not no_tasks:
-            children.append(subprocess.Popen(tasks, preexec_fn=_die_with_parent))
-
-        stopping = False
-
-        def on_signal(signum, frame):
-            nonlocal stopping
-            stopping = True
-
-        signal.signal(signal.SIGTERM, on_signal)
-        signal.signal(signal.SIGINT, on_signal)
-        # When either process ends, stop the other: the platform runs whole or not at all.
-        while not stopping and all(child.poll() is None for child in children):
-            time.sleep(0.2)
-        codes = _stop(children)
-        sys.exit(max(abs(c) for c in codes))
+        tasks = None if no_tasks else _start_tasks()
+        # This process is granian's master: the workers it forks must carry no database connection,
+        # and end when it ends (dte.web.server.exit_with_master, called by dte.wsgi).
+        connections.close_all()
+        os.environ[MASTER_ENV] = str(os.getpid())
+        try:
+            server.serve()  # until SIGTERM or SIGINT; the workers finish their requests first
+        finally:
+            if tasks is not None:
+                _stop_tasks(tasks)
+        if tasks is not None and tasks.returncode not in (0, -15):
+            sys.exit(1)
 
 
-def _stop(children: list[subprocess.Popen], grace: float = 20.0) -> list[int]:
-    """SIGTERM to each child still running, again every two seconds (a server still loading the
-    platform may miss the first), SIGKILL after ``grace`` seconds; their exit codes."""
-    deadline = time.monotonic() + grace
-    next_term = 0.0
-    while any(child.poll() is None for child in children):
-        now = time.monotonic()
-        if now >= deadline:
-            for child in children:
-                if child.poll() is None:
-                    child.kill()
-            break
-        if now >= next_term:
-            for child in children:
-                if child.poll() is None:
-                    child.send_signal(signal.SIGTERM)
-            next_term = now + 2.0
-        time.sleep(0.1)
-    return [child.wait() for child in children]
+def _start_tasks() -> subprocess.Popen:
+    """The task consumer (dte tasks), holding a pipe from this process as its life line: when this
+    process ends, however it ends, the pipe closes and the consumer stops."""
+    dte = os.path.join(os.path.dirname(sys.executable), "dte")
+    return subprocess.Popen([dte, "tasks", "--exit-with-stdin"], stdin=subprocess.PIPE)
+
+
+def _stop_tasks(tasks: subprocess.Popen, grace: float = 20.0) -> None:
+    if tasks.poll() is None:
+        tasks.terminate()
+        try:
+            tasks.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            tasks.kill()
+            tasks.wait()

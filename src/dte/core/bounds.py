@@ -37,6 +37,7 @@ AUDIT_REASON_MAX = 2000  # the reason recorded in an audit entry (the longest re
 
 # -- files (bytes) ----------------------------------------------------------------------------
 IMPORT_BYTES_MAX = 20 * 1024 * 1024  # an uploaded table to import (XLSX/CSV), as subsidy's data facts
+IMPORT_TOO_LARGE = f"文件大小超过 {IMPORT_BYTES_MAX // (1024 * 1024)} MB 上限,未导入任何记录;请拆分后分批上传"
 
 # -- integers ---------------------------------------------------------------------------------
 YEAR_MIN, YEAR_MAX = 2000, 2100  # a year a person may ask for (the programme runs from 2024 [P5.4])

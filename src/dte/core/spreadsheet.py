@@ -22,6 +22,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from dte.core.bounds import IMPORT_BYTES_MAX, IMPORT_TOO_LARGE
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -107,7 +109,10 @@ def xlsx_bytes(header: Sequence[Any], rows: Iterable[Iterable[Any]], *, title: s
 
 
 def read_table(content: bytes, filename: str) -> list[list[Any]]:
-    """Rows of a CSV (UTF-8 or GB18030) or XLSX file, by content: an XLSX is a ZIP archive."""
+    """Rows of a CSV (UTF-8 or GB18030) or XLSX file, by content: an XLSX is a ZIP archive. A file
+    over ``IMPORT_BYTES_MAX`` is refused unread."""
+    if len(content) > IMPORT_BYTES_MAX:
+        raise ValidationError({"file": IMPORT_TOO_LARGE})
     if content[:4] == b"PK\x03\x04":
         from openpyxl import load_workbook
 

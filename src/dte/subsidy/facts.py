@@ -19,7 +19,7 @@ from django.db import transaction
 
 from dte.audit import services as audit
 from dte.catalog.models import County
-from dte.core.bounds import LABEL_MAX, clean_text
+from dte.core.bounds import IMPORT_BYTES_MAX, LABEL_MAX, clean_text
 from dte.core.permissions import Cap, can
 from dte.core.spreadsheet import read_table
 from dte.people.models import Person
@@ -34,7 +34,6 @@ from dte.subsidy.models import (
     Unemployment,
 )
 
-MAX_IMPORT_BYTES = 20 * 1024 * 1024
 WENZHOU_CITY = "330300"
 TRUE = {"1", "true", "yes", "y", "是", "在编", "t"}
 FALSE = {"0", "false", "no", "n", "否", "", "f", "不在编"}
@@ -266,8 +265,8 @@ def import_queue(*, actor, kind: str, filename: str, content: bytes, at: datetim
         raise ValidationError({"kind": f"未知的数据类别“{kind}”"})
     if not content:
         raise ValidationError({"file": "文件为空"})
-    if len(content) > MAX_IMPORT_BYTES:
-        raise ValidationError({"file": "文件超过 20 MB"})
+    if len(content) > IMPORT_BYTES_MAX:
+        raise ValidationError({"file": f"文件超过 {IMPORT_BYTES_MAX // (1024 * 1024)} MB"})
     job = FactImport.objects.create(
         kind=kind,
         filename=filename[:200],

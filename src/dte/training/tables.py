@@ -10,6 +10,8 @@ from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 
+from dte.core.bounds import IMPORT_BYTES_MAX, IMPORT_TOO_LARGE
+
 MAX_ROWS = 20000
 
 
@@ -61,7 +63,10 @@ class ImportReport:
 
 def read_table(*, content: bytes, filename: str, required: list[str]) -> list[Row]:
     """Rows of a CSV (UTF-8, with or without BOM; GB18030 accepted) or XLSX file. The first row is
-    the header; line numbers count it as line 1, as a spreadsheet shows them."""
+    the header; line numbers count it as line 1, as a spreadsheet shows them. A file over
+    ``IMPORT_BYTES_MAX`` is refused unread."""
+    if len(content) > IMPORT_BYTES_MAX:
+        raise ValidationError({"file": IMPORT_TOO_LARGE})
     name = filename.lower()
     if name.endswith(".xlsx"):
         rows = _xlsx_rows(content)

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connections, transaction
+from django.urls import reverse
 
 from dte.accounts.models import Role
 from dte.accounts.services import account_create
@@ -241,3 +242,15 @@ def test_two_concurrent_runs_send_each_officer_one_message(reference):
         t.join()
     assert errors == []
     assert sorted(Message.objects.values_list("user_id", flat=True)) == sorted(u.pk for u in people)
+
+
+def test_the_outbox_admin_shows_the_recipient_masked(county_reviewer, auditor, client_as, at):
+    county_reviewer.email = "reviewer@lucheng.example.cn"
+    county_reviewer.save()
+    services.notify_user(user=county_reviewer, subject="提醒", body="正文", at=at)
+    mail = OutboxMessage.objects.get()
+    client = client_as(auditor)
+    listing = client.get(reverse("admin:notifications_outboxmessage_changelist")).content.decode()
+    page = client.get(reverse("admin:notifications_outboxmessage_change", args=[mail.pk])).content.decode()
+    for html in (listing, page):
+        assert "r***@lucheng.example.cn" in html and "reviewer@lucheng.example.cn" not in html

@@ -1,4 +1,4 @@
-from dte.people.masking import mask_bank_account, mask_id_number, mask_name, mask_phone
+from dte.people.masking import mask_bank_account, mask_contact, mask_id_number, mask_name, mask_phone
 
 
 def test_an_id_number_shows_only_its_first_six_and_last_four_characters():
@@ -20,3 +20,8 @@ def test_a_compound_surname_is_kept_whole():
 def test_phone_and_bank_account_are_masked_in_the_middle():
     assert mask_phone("13805770011") == "138****0011"
     assert mask_bank_account("6222021234567890123") == "6222***********0123"
+
+
+def test_a_contact_is_masked_as_a_phone_number_or_as_an_e_mail_address():
+    assert mask_contact("13805770011") == "138****0011"
+    assert mask_contact("zhang.san@wenzhou.gov.cn") == "z***@wenzhou.gov.cn"

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from dte.people.masking import mask_contact
+
 
 class Message(models.Model):
     """A message in the in-app inbox (站内信) of a person (a claimant) or of an account (an officer:
@@ -99,4 +101,4 @@ class OutboxMessage(models.Model):
         verbose_name_plural = "待发短信/邮件(发件箱)"
 
     def __str__(self) -> str:
-        return f"{self.get_channel_display()} {self.recipient} {self.subject}"
+        return f"{self.get_channel_display()} {mask_contact(self.recipient)} {self.subject}"

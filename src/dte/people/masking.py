@@ -33,3 +33,12 @@ def mask_bank_account(account: str) -> str:
     if len(account) <= 8:
         return "*" * len(account)
     return account[:4] + "*" * (len(account) - 8) + account[-4:]
+
+
+def mask_contact(contact: str) -> str:
+    """A phone number as ``mask_phone``; an e-mail address keeps the first character of its local
+    part and its domain (z***@example.cn)."""
+    local, at, domain = contact.partition("@")
+    if not at:
+        return mask_phone(contact)
+    return (local[:1] + "***" if local else "") + "@" + domain

@@ -5,6 +5,7 @@ from django.contrib import admin
 
 from dte.audit.admin_site import CapabilityAdmin, site
 from dte.core.permissions import Cap
+from dte.people.masking import mask_phone
 from dte.subsidy.models import (
     ApiToken,
     Claim,
@@ -35,7 +36,14 @@ class ClaimAdmin(ReadOnly):
     ]
     list_filter = ["status", "county"]
     search_fields = ["reference"]
-    exclude = ["bank_account_enc", "bank_account_hash"]
+    # Personal data stays masked here as on the public notice: the bank account is not shown at all,
+    # the phone number as 138****5678 (the county's review page shows them in full, to its officers).
+    exclude = ["bank_account_enc", "bank_account_hash", "phone"]
+    readonly_fields = ["masked_phone"]
+
+    @admin.display(description="联系电话(脱敏)")
+    def masked_phone(self, obj):
+        return mask_phone(obj.phone)
 
 
 @admin.register(FundAccount, site=site)

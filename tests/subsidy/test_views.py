@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from dte.audit.models import AuditEntry
 from dte.subsidy import services
 from dte.subsidy.models import Claim
 from tests.subsidy.conftest import ACCOUNT, PDF, PNG, SUBMIT_AT, certificate_for
@@ -79,6 +80,23 @@ def test_evidence_is_served_only_within_scope(submitted, client_as, outsider, co
     ev = submitted.evidence.first()
     assert client_as(county_reviewer).get(f"/subsidy/claims/{submitted.pk}/evidence/{ev.pk}/").content == PDF
     assert client_as(outsider).get(f"/subsidy/claims/{submitted.pk}/evidence/{ev.pk}/").status_code == 404
+
+
+def test_an_officer_opening_evidence_is_recorded_for_the_auditors_and_the_claimant_is_not(
+    submitted, client_as, county_reviewer, eligible_trainee
+):
+    ev = submitted.evidence.first()
+    url = f"/subsidy/claims/{submitted.pk}/evidence/{ev.pk}/"
+    assert client_as(eligible_trainee).get(url).content == PDF
+    assert not AuditEntry.objects.filter(action="subsidy.evidence.view").exists()
+    assert client_as(county_reviewer).get(url).content == PDF
+    entry = AuditEntry.objects.get(action="subsidy.evidence.view")
+    assert (entry.actor_id, entry.object_type, entry.object_id) == (
+        county_reviewer.pk,
+        "subsidy.Evidence",
+        str(ev.pk),
+    )
+    assert entry.changes["claim"] == [None, submitted.reference] or submitted.reference in str(entry.changes)
 
 
 def test_pages_by_role(client_as, trainee, county_reviewer, county_approver, city_officer, auditor, outsider):

@@ -11,6 +11,7 @@
 - ``bank_results``: the bank's result file and the reversal of a returned payment (银行退票);
 - ``recovery``: recovery of wrong or excess payments [A2.7b];
 - ``credit``: the credit list [A2.7a];
+- ``access``: an official's view of evidence (personal data), recorded for the auditors;
 - ``common``: what they share (the claim row lock, the timeline event, the audit entry with the
   decision trace, the message to the claimant, the officers' scope).
 
@@ -24,6 +25,7 @@ code inside the platform imports from the defining module."""
 
 from __future__ import annotations
 
+from dte.subsidy.services.access import evidence_viewed
 from dte.subsidy.services.bank_results import (
     BANK_REASON_MAX,
     RESULT_FAILED,
@@ -162,6 +164,7 @@ __all__ = [
     "due_dates_recompute",
     "engine_input",
     "evidence_add",
+    "evidence_viewed",
     "fund_budget",
     "info_due",
     "left_out_messages",

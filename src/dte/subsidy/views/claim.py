@@ -61,6 +61,7 @@ def claim_detail(request, pk: int):
 def evidence_file(request, pk: int, eid: int):
     claim = claim_in_scope(request, pk)
     ev = get_object_or_404(Evidence, pk=eid, claim=claim)
+    services.evidence_viewed(actor=request.user, evidence=ev, at=clock.now())
     resp = HttpResponse(bytes(ev.content), content_type=ev.content_type)
     resp["Content-Disposition"] = f'inline; filename="evidence-{ev.pk}"'
     resp["X-Content-Type-Options"] = "nosniff"

@@ -85,6 +85,7 @@ def objection_evidence(request, pk: int, eid: int):
     _officer(request)
     obj = get_object_or_404(Objection, pk=pk, claim__in=selectors.claims_visible(actor=request.user))
     ev = get_object_or_404(Evidence, pk=eid, objection=obj)
+    services.evidence_viewed(actor=request.user, evidence=ev, at=clock.now())
     resp = HttpResponse(bytes(ev.content), content_type=ev.content_type)
     resp["Content-Disposition"] = f'inline; filename="objection-evidence-{ev.pk}"'
     return resp

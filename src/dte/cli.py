@@ -19,6 +19,7 @@ COMMANDS = {
     "subsidy": "claims: `dte subsidy jobs | import | token | redecide` (jobs, fact imports, API tokens)",
     "backup": "`dte backup DIR [--with-keys]`: consistent copy of database and uploads, with a manifest",
     "restore": "`dte restore DIR`: restore a backup into an empty instance (checksums verified first)",
+    "keys": "data keys: `dte keys rotate [--resume] [--batch N] | status` (re-encrypt with a new version)",
 }
 
 USAGE = (

@@ -3,6 +3,7 @@
 DATABASE_URL   default: SQLite under var/ (WAL, synchronous=NORMAL, IMMEDIATE transactions)
 SECRET_KEY     default: generated once and kept in var/secret_key
 DTE_DATA_KEY   key for personal data at rest (ID numbers, bank accounts); default: var/data_key
+DTE_DATA_KEY_V2, _V3…  later data key versions after a rotation; default: var/data_keys/v2, v3…
 DEBUG          off unless "1"/"true"
 ALLOWED_HOSTS  comma-separated; default localhost, 127.0.0.1
 DTE_TRUSTED_PROXIES  reverse proxies whose X-Forwarded-For rate limits believe; default none
@@ -57,6 +58,26 @@ def _kept_secret(name: str, env: str, nbytes: int = 48) -> str:
 
 SECRET_KEY = _kept_secret("secret_key", "SECRET_KEY")
 DATA_KEY = _kept_secret("data_key", "DTE_DATA_KEY", 32)
+# The data keyring (dte.people.crypto, README 密钥轮换): version 1 is DATA_KEY; `dte keys rotate` adds
+# v2, v3… as files under var/data_keys/ (0600, the directory 0700), or the environment gives them as
+# DTE_DATA_KEY_V2, DTE_DATA_KEY_V3… (which win over the files). New values use the highest version.
+DATA_KEYS_DIR = VAR_DIR / "data_keys"
+
+
+def _data_keys() -> dict[int, str]:
+    ring = {1: DATA_KEY}
+    if DATA_KEYS_DIR.is_dir():
+        for path in DATA_KEYS_DIR.iterdir():
+            if path.name[:1] == "v" and path.name[1:].isdigit() and int(path.name[1:]) > 1:
+                ring[int(path.name[1:])] = path.read_text().strip()
+    for name, value in os.environ.items():
+        version = name.removeprefix("DTE_DATA_KEY_V")
+        if name != version and version.isdigit() and int(version) > 1 and value:
+            ring[int(version)] = value
+    return dict(sorted(ring.items()))
+
+
+DATA_KEYS = _data_keys()
 DEBUG = _env_bool("DEBUG")
 # The deployment profile. Production (the default unless DEBUG is on) assumes HTTPS: Secure cookies,
 # HSTS and a redirect from http://; `make run` (a local demo on http://127.0.0.1:8000) sets development.

@@ -4,8 +4,9 @@
 keeps serving (SQLite: the online backup API in one step, a snapshot that writers do not wait for;
 PostgreSQL: ``pg_dump -Fc`` of an exported snapshot), the uploaded files under MEDIA_ROOT, and
 ``manifest.json``: when, which database, the migrations applied, every file with its SHA-256, and the
-row count of every table as of the snapshot. The keys (SECRET_KEY, DTE_DATA_KEY) stay out unless
-asked: whoever holds a backup with the data key can read every ID number in it.
+row count of every table as of the snapshot. The keys (SECRET_KEY, DTE_DATA_KEY and every later data
+key version, keys/data_key_v<N>) stay out unless asked: whoever holds a backup with the data key can
+read every ID number in it.
 
 ``restore`` puts a backup into an empty instance only (a database with no data, no uploaded files),
 after checking every file against the manifest; the row counts are then compared with the manifest.
@@ -31,6 +32,7 @@ from django.db import transaction
 
 from dte.audit import services as audit
 from dte.ops import queries
+from dte.people import crypto
 
 MANIFEST = "manifest.json"
 FORMAT = 1
@@ -133,7 +135,8 @@ def _copy_keys(target: Path) -> list[Path]:
     keys = target / KEYS_DIR
     keys.mkdir(mode=0o700)
     written = []
-    for name, value in (("secret_key", settings.SECRET_KEY), ("data_key", settings.DATA_KEY)):
+    later = [(f"data_key_v{v}", k) for v, k in crypto.keyring().items() if v > 1]
+    for name, value in (("secret_key", settings.SECRET_KEY), ("data_key", settings.DATA_KEY), *later):
         path = keys / name
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
@@ -170,6 +173,7 @@ def backup(*, target: Path, at: datetime, with_keys: bool = False) -> dict[str, 
         "migrations": migrations,
         "row_counts": counts,
         "data_key_check": key_check(settings.DATA_KEY),
+        "later_data_key_checks": {str(v): key_check(k) for v, k in crypto.keyring().items() if v > 1},
         "keys_included": with_keys,
         "files": [
             {"path": p.relative_to(target).as_posix(), "size": p.stat().st_size, "sha256": _sha256(p)}
@@ -242,6 +246,23 @@ def _install_keys(source: Path, manifest: dict[str, Any]) -> list[str]:
             fh.write((source / KEYS_DIR / name).read_text())
         os.replace(tmp, dest)
         installed.append(str(dest))
+    return installed + _install_later_keys(source, manifest)
+
+
+def _install_later_keys(source: Path, manifest: dict[str, Any]) -> list[str]:
+    """The data key versions after the first (dte.ops.keys), into var/data_keys/v<N>."""
+    installed = []
+    for version in manifest.get("later_data_key_checks", {}):
+        if os.environ.get(f"DTE_DATA_KEY_V{version}"):
+            continue
+        directory = Path(settings.DATA_KEYS_DIR)
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        dest, tmp = directory / f"v{version}", directory / f".v{version}.restore"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write((source / KEYS_DIR / f"data_key_v{version}").read_text())
+        os.replace(tmp, dest)
+        installed.append(str(dest))
     return installed
 
 
@@ -296,13 +317,26 @@ def _check_data_key(source: Path, manifest: dict[str, Any]) -> None:
         data_key = (source / KEYS_DIR / "data_key").read_text()
     else:
         data_key = settings.DATA_KEY
-    if manifest.get("data_key_check") != key_check(data_key):
+    if manifest.get("data_key_check") != key_check(data_key) or not _later_keys_match(source, manifest):
         raise ValidationError(
             {
-                "data_key": "本实例的数据密钥(DTE_DATA_KEY 或 var/data_key)与备份时不同,"
+                "data_key": "本实例的数据密钥(DTE_DATA_KEY 或 var/data_key;轮换后的 DTE_DATA_KEY_V<N> 或 "
+                "var/data_keys/v<N>)与备份时不同,"
                 "恢复后将无法解密身份证号等个人数据;请先配置备份时的数据密钥"
             }
         )
+
+
+def _later_keys_match(source: Path, manifest: dict[str, Any]) -> bool:
+    ring = crypto.keyring()
+    for version, check in manifest.get("later_data_key_checks", {}).items():
+        if manifest.get("keys_included") and not os.environ.get(f"DTE_DATA_KEY_V{version}"):
+            key = (source / KEYS_DIR / f"data_key_v{version}").read_text()
+        else:
+            key = ring.get(int(version), "")
+        if check != key_check(key):
+            return False
+    return True
 
 
 def _restore_sqlite(source: Path) -> None:

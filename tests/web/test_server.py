@@ -198,6 +198,29 @@ def test_the_task_consumer_does_not_outlive_dte_serve_either(tmp_path):
     assert not any(Path(f"/proc/{pid}").exists() for pid in consumers)
 
 
+def test_dte_serve_with_its_task_consumer_stops_cleanly_on_sigterm(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(DTE_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="dte.settings", DTE_ENV="development")
+    dte = str(Path(sys.executable).parent / "dte")
+    port = _free_port()
+    proc = subprocess.Popen(
+        [dte, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 30
+    while not _tasks_of(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    consumers = _tasks_of(proc.pid)
+    time.sleep(2)  # the consumer started: its life line is being read
+    proc.send_signal(signal.SIGTERM)
+    output = proc.communicate(timeout=30)[0].decode()
+    assert proc.returncode == 0, output[-2000:]
+    assert consumers and "Fatal Python error" not in output
+    assert not any(Path(f"/proc/{pid}").exists() for pid in consumers)
+
+
 def _tasks_of(parent: int) -> list[int]:
     """The ``dte tasks`` processes whose parent is ``parent``."""
     found = []

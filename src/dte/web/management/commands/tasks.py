@@ -24,7 +24,9 @@ class Command(BaseCommand):
 
 
 def _stop_at_end_of_stdin() -> None:
-    """Wait for the end of standard input (its writer has ended), then stop as SIGTERM stops."""
-    while sys.stdin.buffer.read(65536):
+    """Wait for the end of standard input (its writer has ended), then stop as SIGTERM stops. Read
+    from the descriptor, not sys.stdin: a thread still blocked in a buffered read holds its lock,
+    which the interpreter needs at exit."""
+    while os.read(sys.stdin.fileno(), 65536):
         pass
     os.kill(os.getpid(), signal.SIGTERM)

@@ -160,6 +160,8 @@ def test_objection_evidence_is_checked_and_shown_only_to_the_county(
     page = client_as(county_reviewer).get("/subsidy/objections/").content.decode()
     assert f"/subsidy/objections/{obj.pk}/evidence/{ev.pk}/" in page
     assert client_as(county_reviewer).get(f"/subsidy/objections/{obj.pk}/evidence/{ev.pk}/").content == JPEG
+    viewed = AuditEntry.objects.get(action="subsidy.evidence.view", object_id=str(ev.pk))
+    assert viewed.actor_id == county_reviewer.pk and viewed.changes["claim"] == obj.claim.reference
     assert (
         client_as(other_county_reviewer).get(f"/subsidy/objections/{obj.pk}/evidence/{ev.pk}/").status_code
         == 404

@@ -14,15 +14,16 @@ from dte.subsidy.models import Evidence
 
 @transaction.atomic
 def evidence_viewed(*, actor, evidence: Evidence, at: datetime) -> None:
-    claim = evidence.claim or (evidence.objection.claim if evidence.objection_id else None)
-    if claim is not None and evidence.claim_id and claim.person_id == getattr(actor, "person_id", None):
-        return
+    # A claim's evidence, or an objection's (the objection names the claim).
+    claim = evidence.claim if evidence.claim_id else evidence.objection.claim
+    if evidence.claim_id and claim.person_id == getattr(actor, "person_id", None):
+        return  # the claimant's own evidence
     audit.record(
         actor=actor,
         action="subsidy.evidence.view",
         obj=evidence,
         changes={
-            "claim": claim.reference if claim is not None else "",
+            "claim": claim.reference,
             "kind": evidence.kind,
             "filename": evidence.filename,
         },

@@ -5,8 +5,9 @@ from __future__ import annotations
 from django import forms
 
 from dte.core.bounds import IMPORT_BYTES_MAX
+from dte.core.forms import DateInput
 from dte.evaluation.models import Education, TitleHeld
-from dte.training.forms import DateInput, UploadForm
+from dte.training.forms import UploadForm
 
 
 class RegistrationForm(forms.Form):

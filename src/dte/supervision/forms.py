@@ -3,9 +3,10 @@ from __future__ import annotations
 from django import forms
 
 from dte.catalog.models import Institution
+from dte.core.forms import DateInput
 from dte.supervision.models import QUESTIONS, AnomalyAction, Finding
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = DateInput()
 SCALE = [(i, str(i)) for i in range(5, 0, -1)]
 
 

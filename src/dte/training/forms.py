@@ -5,20 +5,9 @@ from __future__ import annotations
 from django import forms
 
 from dte.catalog.models import EvaluationBody, Level, Occupation
+from dte.core.forms import DateInput, DateTimeInput, TimeInput
 from dte.training.models import Enrolment, Event, Mode, RecordException, Session
 from dte.training.services.common import CAPACITY_MAX, FEE_MAX, HOURS_MAX  # the form says it first
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-
-class TimeInput(forms.TimeInput):
-    input_type = "time"
-
-
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
 
 
 class PlanForm(forms.Form):

@@ -1,6 +1,7 @@
 from django import forms
 
 from dte.catalog.models import County, EvaluationBody, Institution
+from dte.core.forms import EMPTY_LABEL
 
 
 class LoginForm(forms.Form):
@@ -40,9 +41,15 @@ class StaffAccountForm(forms.Form):
     username = forms.CharField(label="账号", max_length=150)
     display_name = forms.CharField(label="姓名/名称", max_length=60)
     role = forms.ChoiceField(label="角色")
-    institution = forms.ModelChoiceField(label="所属培训机构", queryset=None, required=False)
-    evaluation_body = forms.ModelChoiceField(label="所属评价机构", queryset=None, required=False)
-    county = forms.ModelChoiceField(label="所属县(市、区)", queryset=None, required=False)
+    institution = forms.ModelChoiceField(
+        label="所属培训机构", queryset=None, required=False, empty_label=EMPTY_LABEL
+    )
+    evaluation_body = forms.ModelChoiceField(
+        label="所属评价机构", queryset=None, required=False, empty_label=EMPTY_LABEL
+    )
+    county = forms.ModelChoiceField(
+        label="所属县(市、区)", queryset=None, required=False, empty_label=EMPTY_LABEL
+    )
     password = forms.CharField(label="初始密码(至少10位)", widget=forms.PasswordInput)
 
     def __init__(self, *args, roles, **kwargs):

@@ -12,6 +12,9 @@ ISO_DATE = "%Y-%m-%d"
 ISO_TIME = "%H:%M"
 ISO_DATETIME = "%Y-%m-%dT%H:%M"
 
+# The empty choice of a select, in place of Django's "---------".
+EMPTY_LABEL = "请选择"
+
 
 class DateInput(forms.DateInput):
     input_type = "date"

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from dte.catalog.models import Institution
-from dte.core.forms import DateInput
+from dte.core.forms import EMPTY_LABEL, DateInput
 from dte.supervision.models import QUESTIONS, AnomalyAction, Finding
 
 DATE = DateInput()
@@ -50,7 +50,9 @@ class CloseForm(forms.Form):
 
 
 class DocumentRequestForm(forms.Form):
-    institution = forms.ModelChoiceField(label="培训机构", queryset=Institution.objects.filter(active=True))
+    institution = forms.ModelChoiceField(
+        label="培训机构", queryset=Institution.objects.filter(active=True), empty_label=EMPTY_LABEL
+    )
     items = forms.CharField(label="调阅资料清单", widget=forms.Textarea(attrs={"rows": 3}))
     due_on = forms.DateField(label="提供期限", widget=DATE)
 

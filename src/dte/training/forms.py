@@ -5,14 +5,16 @@ from __future__ import annotations
 from django import forms
 
 from dte.catalog.models import EvaluationBody, Level, Occupation
-from dte.core.forms import DateInput, DateTimeInput, TimeInput
+from dte.core.forms import EMPTY_LABEL, DateInput, DateTimeInput, TimeInput
 from dte.training.models import Enrolment, Event, Mode, RecordException, Session
 from dte.training.services.common import CAPACITY_MAX, FEE_MAX, HOURS_MAX  # the form says it first
 
 
 class PlanForm(forms.Form):
-    occupation = forms.ModelChoiceField(label="职业", queryset=Occupation.objects.none())
-    level = forms.ModelChoiceField(label="等级", queryset=Level.objects.all())
+    occupation = forms.ModelChoiceField(
+        label="职业", queryset=Occupation.objects.none(), empty_label=EMPTY_LABEL
+    )
+    level = forms.ModelChoiceField(label="等级", queryset=Level.objects.all(), empty_label=EMPTY_LABEL)
     title = forms.CharField(label="计划名称", max_length=120)
     direction = forms.CharField(label="方向", max_length=60, required=False)
     hours_theory_offline = forms.IntegerField(
@@ -35,7 +37,7 @@ class PlanForm(forms.Form):
     capacity = forms.IntegerField(label="计划人数", min_value=1, max_value=CAPACITY_MAX)
     fee = forms.IntegerField(label="收费标准(元/人)", min_value=0, max_value=FEE_MAX)
     evaluation_body = forms.ModelChoiceField(
-        label="评价机构", queryset=EvaluationBody.objects.filter(active=True)
+        label="评价机构", queryset=EvaluationBody.objects.filter(active=True), empty_label=EMPTY_LABEL
     )
     assessment_plan = forms.CharField(
         label="专业技术等级考核计划和方案(与评价机构商定)", widget=forms.Textarea(attrs={"rows": 3})

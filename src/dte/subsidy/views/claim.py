@@ -8,14 +8,17 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from dte.core import clock
+from dte.core.forms import add_form_errors
 from dte.core.permissions import Cap, allows
 from dte.policy.rules import RULE_IDS
 from dte.subsidy import lifecycle, selectors, services, sources
+from dte.subsidy.forms import ClaimAccountForm
 from dte.subsidy.models import Claim, CreditEntry, Evidence, Recovery, Status
 from dte.subsidy.services import credit, recovery
 from dte.subsidy.views.common import claim_in_scope, posted_date, posted_int, run, upload
@@ -23,7 +26,11 @@ from dte.subsidy.views.common import claim_in_scope, posted_date, posted_int, ru
 
 @allows(Cap.SIGNED_IN)
 def claim_detail(request, pk: int):
-    claim = claim_in_scope(request, pk)
+    return claim_page(request, claim_in_scope(request, pk))
+
+
+def claim_page(request, claim: Claim, *, account_form: ClaimAccountForm | None = None, status: int = 200):
+    """The claim page; a refused account form comes back with its errors and what was typed."""
     user = request.user
     mine = claim.person_id == user.person_id
     today = clock.today()
@@ -51,9 +58,10 @@ def claim_detail(request, pk: int):
             "due_flag": selectors.due_flag(claim, today),
             "next_due": selectors.next_due(claim),
             "actions": lifecycle.actions_for(user, claim),
-            "bank_kinds": Claim.BankKind.choices,
+            "account_form": account_form or ClaimAccountForm(claim=claim),
             "today": today,
         },
+        status=status,
     )
 
 
@@ -82,22 +90,18 @@ def claim_act(request, pk: int, action: str):
 # -- the claimant's actions ------------------------------------------------------------------------
 
 
-def _update(request, claim: Claim) -> None:
-    p = request.POST
-    run(
-        request,
-        lambda: services.claim_update(
-            actor=request.user,
-            claim=claim,
-            bank_kind=p.get("bank_kind", ""),
-            bank_account=p.get("bank_account", ""),
-            bank_name=p.get("bank_name", ""),
-            phone=p.get("phone", ""),
-            retirement_category=p.get("retirement_category", ""),
-            at=clock.now(),
-        ),
-        "已保存收款账户",
-    )
+def _update(request, claim: Claim):
+    """Every mistake at once beside its field, what was typed kept (422); saved: back to the page."""
+    form = ClaimAccountForm(request.POST, claim=claim)
+    if form.is_valid():
+        try:
+            services.claim_update(actor=request.user, claim=claim, at=clock.now(), **form.cleaned_data)
+        except ValidationError as exc:
+            add_form_errors(form, exc)
+        else:
+            messages.success(request, "已保存收款账户")
+            return None
+    return claim_page(request, claim, account_form=form, status=422)
 
 
 def _evidence(request, claim: Claim) -> None:

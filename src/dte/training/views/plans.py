@@ -12,17 +12,22 @@ from dte.core import clock
 from dte.core.forms import add_form_errors
 from dte.core.permissions import Cap, allows, can
 from dte.training import forms, selectors, services
+from dte.training.models import TrainingPlan
 from dte.training.views.common import attempt
 
 
 @allows(Cap.SIGNED_IN)
 def plans(request):
     qs = selectors.plans_for(actor=request.user)
+    status = request.GET.get("status", "")
+    if status in TrainingPlan.Status.values:  # ?status=submitted: the workbench's filtered list
+        qs = qs.filter(status=status)
     return render(
         request,
         "training/plans.html",
         {
             "plans": qs,
+            "status_label": TrainingPlan.Status(status).label if status in TrainingPlan.Status.values else "",
             "can_draft": can(request.user, Cap.MANAGE_INSTITUTION),
             "queue": selectors.city_queue(actor=request.user, now=clock.now())
             if can(request.user, Cap.SUPERVISE_CITY)
@@ -84,17 +89,21 @@ def plan_edit(request, pk: int):
 
 @allows(Cap.SIGNED_IN)
 def plan_detail(request, pk: int):
-    plan = selectors.plan_for(actor=request.user, pk=pk)
-    mine = can(request.user, Cap.MANAGE_INSTITUTION)
+    return _plan_page(request, selectors.plan_for(actor=request.user, pk=pk))
+
+
+def _plan_page(request, plan: TrainingPlan, class_form=None, status: int = 200):
+    """The plan page; a refused class form comes back with every error beside its field."""
     return render(
         request,
         "training/plan.html",
         {
             "plan": plan,
             "classes": plan.classes.all(),
-            "is_owner": mine,
+            "is_owner": can(request.user, Cap.MANAGE_INSTITUTION),
             "can_file": can(request.user, Cap.FILE_TRAINING_PLANS),
-            "class_form": forms.ClassForm(
+            "class_form": class_form
+            or forms.ClassForm(
                 initial={
                     "mode": plan.mode,
                     "place": plan.place,
@@ -103,6 +112,7 @@ def plan_detail(request, pk: int):
                 }
             ),
         },
+        status=status,
     )
 
 
@@ -147,19 +157,12 @@ def plan_return(request, pk: int):
 def class_new(request, pk: int):
     plan = selectors.plan_for(actor=request.user, pk=pk)
     form = forms.ClassForm(request.POST)
-    if not form.is_valid():
-        messages.error(
-            request,
-            "请完整填写班次信息:"
-            + "; ".join(f"{form.fields[f].label}{e[0]}" for f, e in form.errors.items()),
-        )
-        return redirect("training:plan", pk=pk)
-    klass = None
-
-    def open_it():
-        nonlocal klass
-        klass = services.class_open(actor=request.user, plan=plan, at=clock.now(), **form.cleaned_data)
-
-    if attempt(request, open_it, "班次已发布,进入公开招生。"):
-        return redirect("training:class_manage", pk=klass.pk)
-    return redirect("training:plan", pk=pk)
+    if form.is_valid():
+        try:
+            klass = services.class_open(actor=request.user, plan=plan, at=clock.now(), **form.cleaned_data)
+        except ValidationError as exc:
+            add_form_errors(form, exc)
+        else:
+            messages.success(request, "班次已发布,进入公开招生。")
+            return redirect("training:class_manage", pk=klass.pk)
+    return _plan_page(request, plan, class_form=form, status=422)

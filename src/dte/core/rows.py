@@ -19,7 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Model
 
@@ -223,3 +223,71 @@ def update(obj: Model, fields: tuple[str, ...]) -> None:
     params = [f.get_db_prep_save(getattr(obj, f.attname), conn) for f in columns]
     with conn.cursor() as cur:
         cur.execute(sql, [*params, obj.pk])
+
+
+# -- what a piece of work reads (tests and benches: the cost of a request, flat in the data) -------
+
+
+class ReadCost:
+    """What the statements run inside ``read_cost()`` read: on PostgreSQL the rows and index
+    entries returned by scans and the buffer pages requested (the statistics of the current
+    transaction); on SQLite the virtual machine's steps (every row visited costs steps; a seek
+    in an index is one step whatever the depth of the tree). ``units`` is the figure to compare."""
+
+    def __init__(self, vendor_name: str) -> None:
+        self.vendor = vendor_name
+        self.rows = 0  # PostgreSQL: tuples returned by sequential and index scans
+        self.blocks = 0  # PostgreSQL: buffer pages requested (hits and reads)
+        self.steps = 0  # SQLite: virtual machine steps
+
+    @property
+    def units(self) -> int:
+        return self.rows if self.vendor == "postgresql" else self.steps
+
+    def __repr__(self) -> str:
+        if self.vendor == "postgresql":
+            return f"ReadCost(rows={self.rows}, blocks={self.blocks})"
+        return f"ReadCost(steps={self.steps})"
+
+
+_PG_READ_COST = (
+    "SELECT COALESCE(SUM(pg_stat_get_xact_tuples_returned(c.oid)), 0)::bigint, "
+    "COALESCE(SUM(pg_stat_get_xact_blocks_fetched(c.oid)), 0)::bigint "
+    "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'i')"
+)
+
+
+@contextmanager
+def read_cost(*, as_if_large: bool = False) -> Iterator[ReadCost]:
+    """Measure what the database reads for the work done inside the block, which runs in one
+    transaction (on PostgreSQL the counters are the current transaction's; inner ``atomic`` blocks
+    become savepoints). For tests and benchmarks, never in a request.
+
+    ``as_if_large``: on PostgreSQL, plan as for large tables (``enable_seqscan`` off for the block),
+    so that a test's small tables are read through the indexes a large database would use; a
+    statement that no index bounds still scans its table and shows in the figure. SQLite plans
+    without table statistics: it always takes a usable index."""
+    conn = db()
+    cost = ReadCost(conn.vendor)
+    with transaction.atomic():
+        if conn.vendor == "postgresql":
+            if as_if_large:
+                with conn.cursor() as cur:
+                    cur.execute("SET LOCAL enable_seqscan = off")
+            before = fetchone(_PG_READ_COST)
+            yield cost
+            after = fetchone(_PG_READ_COST)
+            cost.rows, cost.blocks = after[0] - before[0], after[1] - before[1]
+            return
+        raw = conn.connection
+
+        def step() -> int:
+            cost.steps += 1
+            return 0
+
+        raw.set_progress_handler(step, 1)
+        try:
+            yield cost
+        finally:
+            raw.set_progress_handler(None, 1)

@@ -263,13 +263,31 @@ class Evidence(models.Model):
     sha256 = models.CharField(max_length=64)
     content = models.BinaryField()
     uploaded_at = models.DateTimeField("上传时间")
+    # Copies of the claim's training institution and submission time, written when the claim is
+    # submitted (or the file added to a submitted claim), so that the identical-evidence signal
+    # reads the index below for exactly the files of its window: its cost stays flat however many
+    # claims an institution has had (dte.subsidy.queries.identical_evidence_references).
+    claim_institution = models.ForeignKey(
+        "catalog.Institution",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        db_index=False,
+    )
+    claim_submitted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["uploaded_at", "id"]
         verbose_name = "佐证材料"
         verbose_name_plural = "佐证材料"
-        # Identical files across claims (fraud signals): exact matches, a plain index.
-        indexes = [models.Index(fields=["sha256"], name="evidence_by_sha256")]
+        # Identical files across claims (fraud signals): exact matches of the file, then the
+        # institution and the submission window [A2.7a].
+        indexes = [
+            models.Index(
+                fields=["sha256", "claim_institution", "claim_submitted_at"], name="evidence_identical"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.filename}"

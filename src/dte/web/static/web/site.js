@@ -1,14 +1,57 @@
 /* Behaviour shared by every page, in a static file because the Content-Security-Policy forbids inline
    script and event-handler attributes:
    - <button data-print> prints the page;
-   - a button or link with data-confirm="question" asks first and does nothing unless confirmed. */
+   - a button, link or form with data-confirm="question" asks first and does nothing unless confirmed
+     (irreversible acts: withdrawing, issuing a certificate, completing a class, rejecting, recovery…);
+   - a form that posts is sent once: its submit buttons are disabled while the request is in flight
+     (a double click or a second press of Enter sends nothing more), and enabled again when the page
+     comes back from the browser's history (pageshow) or, for a download that leaves the page in
+     place, after a while. Forms driven by htmx and forms marked data-resubmit are left alone. */
 (function () {
   "use strict";
+  var BUSY = "data-submitting";
+  var FALLBACK_MS = 15000;
+
+  function asks(el) {
+    var ask = el && el.closest ? el.closest("[data-confirm]") : null;
+    return ask ? ask.getAttribute("data-confirm") : null;
+  }
+
+  function submitButtons(form) {
+    var inside = Array.prototype.slice.call(form.querySelectorAll("button, input[type=submit]"));
+    var outside = form.id
+      ? Array.prototype.slice.call(document.querySelectorAll('[form="' + form.id + '"]'))
+      : [];
+    return inside.concat(outside).filter(function (b) {
+      return b.type === "submit" || (b.tagName === "BUTTON" && !b.hasAttribute("type"));
+    });
+  }
+
+  function release(form) {
+    form.removeAttribute(BUSY);
+    submitButtons(form).forEach(function (b) {
+      if (b.hasAttribute("data-busy")) {
+        b.disabled = false;
+        b.removeAttribute("data-busy");
+        b.removeAttribute("aria-busy");
+      }
+    });
+  }
+
+  function isHtmx(form) {
+    return ["hx-post", "hx-get", "hx-put", "hx-patch", "hx-delete"].some(function (a) {
+      return form.hasAttribute(a);
+    });
+  }
+
+  // Links and plain buttons with data-confirm; a form's submit buttons are asked on submit below.
   document.addEventListener("click", function (event) {
     var target = event.target instanceof Element ? event.target : null;
     if (!target) return;
-    var ask = target.closest("[data-confirm]");
-    if (ask && !window.confirm(ask.getAttribute("data-confirm"))) {
+    var button = target.closest("button, input[type=submit]");
+    var submits = button && button.form && submitButtons(button.form).indexOf(button) >= 0;
+    var question = submits ? null : asks(target);
+    if (question && !window.confirm(question)) {
       event.preventDefault();
       event.stopImmediatePropagation();
       return;
@@ -17,5 +60,48 @@
       event.preventDefault();
       window.print();
     }
+  });
+
+  document.addEventListener(
+    "submit",
+    function (event) {
+      var form = event.target;
+      if (!(form instanceof HTMLFormElement)) return;
+      if (form.hasAttribute(BUSY)) {
+        event.preventDefault();
+        event.stopImmediatePropagation();
+        return;
+      }
+      var question = asks(event.submitter) || form.getAttribute("data-confirm");
+      if (question && !window.confirm(question)) {
+        event.preventDefault();
+        event.stopImmediatePropagation();
+        return;
+      }
+      if ((form.method || "get").toLowerCase() !== "post" || isHtmx(form) || form.hasAttribute("data-resubmit")) {
+        return;
+      }
+      form.setAttribute(BUSY, "1");
+      // Disabled after the browser has read the form: a disabled submitter would drop its name=value.
+      window.setTimeout(function () {
+        if (!form.hasAttribute(BUSY)) return;
+        submitButtons(form).forEach(function (b) {
+          if (!b.disabled) {
+            b.disabled = true;
+            b.setAttribute("data-busy", "1");
+            b.setAttribute("aria-busy", "true");
+          }
+        });
+      }, 0);
+      window.setTimeout(function () {
+        release(form);
+      }, FALLBACK_MS);
+    },
+    true
+  );
+
+  // Back to a page kept in the browser's cache: its forms may be sent again.
+  window.addEventListener("pageshow", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("form[" + BUSY + "]"), release);
   });
 })();

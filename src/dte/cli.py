@@ -16,6 +16,7 @@ COMMANDS = {
     "audit": "audit log: `dte audit verify` checks the hash chain and names the first broken entry",
     "policy": "policy engine: `dte policy evaluate [FILE]` decides claims (JSON in, JSON Lines out)",
     "calendar": "working days: `dte calendar is-workday DATE | add-workdays DATE N | load FILE`",
+    "parameters": "policy versions: `dte parameters preview DRAFT.yaml | propose | approve ID | list`",
     "subsidy": "claims: `dte subsidy jobs | import | token | redecide` (jobs, fact imports, API tokens)",
     "backup": "`dte backup DIR [--with-keys]`: consistent copy of database and uploads, with a manifest",
     "restore": "`dte restore DIR`: restore a backup into an empty instance (checksums verified first)",

@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "dte.subsidy",
     "dte.reports",
     "dte.supervision",
+    "dte.parameters",
     "dte.demo",  # the demo and demo_oversight commands only
     "dte.ops",
 ]

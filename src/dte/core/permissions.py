@@ -40,6 +40,7 @@ class Cap(StrEnum):
     IMPORT_FACTS_CITY = "import_facts_city"  # load person facts for any county; API tokens
     PAY_CLAIMS = "pay_claims"  # the county's fund account, payment batches, bank files [A2.6.2]
     MANAGE_CREDIT_LIST = "manage_credit_list"  # the city's credit list export [A2.7a]
+    CHANGE_PARAMETERS = "change_parameters"  # propose, preview and approve policy parameter versions
 
 
 R = Role
@@ -66,6 +67,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Cap]] = {
             Cap.IMPORT_FACTS_CITY,
             Cap.MANAGE_CREDIT_LIST,
             Cap.MANAGE_ACCOUNTS,
+            Cap.CHANGE_PARAMETERS,
         }
     ),
     R.AUDITOR: frozenset({Cap.SIGNED_IN, Cap.SUPERVISE_CITY, Cap.LOOK_UP_PEOPLE, Cap.VIEW_AUDIT_LOG}),

@@ -9,6 +9,7 @@ gathering each row's value from the epoch tables.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -17,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dte.policy import days, parameters
-from dte.policy.reference import level_code
+from dte.policy.reference import level_code, load_reference
 from dte.policy.retirement import age_table, rule_from
 
 Arr = npt.NDArray[Any]
@@ -52,8 +53,11 @@ PARAMETERS = (
 )
 
 
-def _value_at(name: str, when: date) -> parameters.DatedValue:
-    p = parameters.get(name)
+Getter = Callable[[str], parameters.Parameter]
+
+
+def _value_at(name: str, when: date, get: Getter) -> parameters.DatedValue:
+    p = get(name)
     return p.values[0] if when < p.values[0].start else p.at(when)
 
 
@@ -109,28 +113,28 @@ class CompiledPolicy:
         return f"{self.occupation_names.get(code, code)}({code})"
 
 
-def _occupation_codes() -> list[str]:
+def _occupation_codes(get: Getter) -> list[str]:
     """Every occupation code ever named, in order of first appearance; the index is the column code."""
     occupations: list[str] = []
     for name in ("occupations", "designations", "subsidy_standards"):
-        for v in parameters.get(name).values:
+        for v in get(name).values:
             for code in v.value:
                 if str(code) not in occupations:
                     occupations.append(str(code))
     return occupations
 
 
-def _names() -> tuple[dict[str, str], list[str], dict[str, str]]:
+def _names(get: Getter) -> tuple[dict[str, str], list[str], dict[str, str]]:
     """Occupation names, designated institutions (the index is the column code), county names."""
     names: dict[str, str] = {}
     institutions: list[str] = []
     county_names: dict[str, str] = {}
-    for v in parameters.get("occupations").values:
+    for v in get("occupations").values:
         names.update({str(c): str(o["name"]) for c, o in v.value.items()})
-    for v in parameters.get("designations").values:
+    for v in get("designations").values:
         for insts in v.value.values():
             institutions.extend(str(i) for i in insts if str(i) not in institutions)
-    for v in parameters.get("counties").values:
+    for v in get("counties").values:
         county_names.update({str(c): str(n) for c, n in v.value["counties"].items()})
         county_names[str(v.value["city"]["code"])] = str(v.value["city"]["name"])
     return names, institutions, county_names
@@ -211,15 +215,16 @@ class _Tables:
         return np.array(self.scalars[k], dtype=np.int32)
 
 
-def compile_policy() -> CompiledPolicy:
-    """Compile the parameters as they stand now (shipped files merged with overrides)."""
+def compile_policy(get: Getter = parameters.get) -> CompiledPolicy:
+    """Compile the parameters as they stand now (shipped files merged with overrides and the
+    published layer), or as ``get`` reads them (a draft laid over them: ``parameters.layered``)."""
     starts_set: set[date] = set()
     for name in PARAMETERS:
-        starts_set.update(v.start for v in parameters.get(name).values)
+        starts_set.update(v.start for v in get(name).values)
     starts = tuple(sorted(starts_set))
-    values = tuple({name: _value_at(name, s) for name in PARAMETERS} for s in starts)
-    occupations = _occupation_codes()
-    names, institutions, county_names = _names()
+    values = tuple({name: _value_at(name, s, get) for name in PARAMETERS} for s in starts)
+    occupations = _occupation_codes(get)
+    names, institutions, county_names = _names(get)
     t = _Tables(len(starts), occupations, institutions)
     for e, vals in enumerate(values):
         t.fill(e, vals)
@@ -248,16 +253,53 @@ def compile_policy() -> CompiledPolicy:
     )
 
 
-_compiled: list[CompiledPolicy] = []
+_compiled: dict[int, CompiledPolicy] = {}  # by parameters.generation()
 
 
 def get_policy() -> CompiledPolicy:
-    """The compiled policy (cached; ``clear_cache`` after a parameter file changed)."""
-    if not _compiled:
-        _compiled.append(compile_policy())
-    return _compiled[0]
+    """The compiled policy (cached; compiled again when a published version arrives, or after
+    ``clear_cache`` when a parameter file changed)."""
+    gen = parameters.generation()
+    hit = _compiled.get(gen)
+    if hit is None:
+        _compiled.clear()
+        hit = _compiled[gen] = compile_policy()
+    return hit
 
 
 def clear_cache() -> None:
     parameters.clear_cache()
     _compiled.clear()
+
+
+_COMPILE_ERRORS = (parameters.ParameterError, KeyError, TypeError, ValueError, IndexError, AttributeError)
+
+
+def compile_draft(
+    draft: Mapping[str, Any],
+) -> tuple[dict[str, tuple[parameters.DatedValue, ...]], CompiledPolicy]:
+    """A draft of the files' shape checked as the files are (``parameters.parse_layer``), then the
+    policy compiled with it laid over the values in force, one dated value at a time in date order,
+    so that a value the compiler refuses is named with its parameter and date
+    (``ParameterError("subsidy_standards 2025-07-01: …")``). Returns the parsed draft and the
+    compiled policy with all of it."""
+    parsed = parameters.parse_layer(draft)
+    steps = sorted((v.start, name) for name, vals in parsed.items() for v in vals)
+    policy = compile_policy()
+    for k, (start, name) in enumerate(steps):
+        upto: dict[str, tuple[parameters.DatedValue, ...]] = {}
+        for s, n in steps[: k + 1]:
+            upto[n] = (*upto.get(n, ()), *(v for v in parsed[n] if v.start == s))
+        try:
+            policy = compile_policy(parameters.layered(upto))
+            if name in ("occupations", "designations", "counties", "levels", "evaluation_bodies"):
+                _check_reference(parameters.layered(upto), start)
+        except _COMPILE_ERRORS as exc:
+            message = exc.args[0] if isinstance(exc, parameters.ParameterError) else repr(exc)
+            raise parameters.ParameterError(f"{name} {start.isoformat()}: {message}") from exc
+    return parsed, policy
+
+
+def _check_reference(get: Getter, start: date) -> None:
+    """The catalogues' own checks (``reference.load_reference``) on the draft's date."""
+    load_reference(start, get)

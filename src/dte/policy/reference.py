@@ -4,6 +4,7 @@ database catalogue (which `dte load-reference` fills from here)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -113,12 +114,15 @@ def _counties(value: Any) -> dict[str, County]:
     return counties
 
 
-def load_reference(at: date | None = None) -> Reference:
-    """The catalogues in force on ``at`` (default: the latest values). Validates cross-references:
-    a designation naming an unknown occupation code is an error."""
+def load_reference(
+    at: date | None = None, get: Callable[[str], parameters.Parameter] = parameters.get
+) -> Reference:
+    """The catalogues in force on ``at`` (default: the latest values), as ``get`` reads them (a
+    draft laid over them, say). Validates cross-references: a designation naming an unknown
+    occupation code is an error."""
 
     def pick(name: str) -> parameters.DatedValue:
-        p = parameters.get(name)
+        p = get(name)
         return p.latest() if at is None else p.at(at)
 
     occ_v, lvl_v, des_v, cty_v, eval_v = (

@@ -1,0 +1,76 @@
+"""The preview's bulk reads against their ORM equivalents, and the pipeline they feed."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+
+from dte.evaluation.models import LevelCertificate
+from dte.parameters import preview, queries
+from dte.policy import days
+from dte.subsidy.models import Claim, Status
+from tests.subsidy.test_sources import level_certificate  # noqa: F401 (a fixture)
+
+from .test_preview_and_apply import records  # noqa: F401
+
+
+def idx(d: date | None) -> int:
+    return -1 if d is None else days.to_index(d)
+
+
+def test_the_claim_columns_are_those_the_orm_reads(records):  # noqa: F811
+    Claim.objects.filter(pk=records[0].pk).update(training_issued_on=None, training_institution=None)
+    got = queries.claim_columns()
+    fields = [*queries.CLAIM_FIELDS, *queries.CLAIM_DATES, "status", "eligible", "failed_rules"]
+    ids = (
+        "person",
+        "county",
+        "occupation",
+        "level",
+        "training_institution",
+        "training_occupation",
+        "training_level",
+    )
+    fields = [f"{f}_id" if f in ids else f for f in fields]
+    status = ["person__subsidy_status__school_in_wenzhou", "person__subsidy_status__graduation_date"]
+    want = list(Claim.objects.exclude(status=Status.DRAFT).order_by("id").values_list(*fields, *status))
+    order = np.argsort(got.values["id"])
+    assert len(want) == got.n == 4
+    for k, row in enumerate(want):
+        i = order[k]
+        v = {name: got.values[name][i] for name in got.values}
+        assert [v[f] for f in queries.CLAIM_FIELDS] == [x or 0 for x in row[: len(queries.CLAIM_FIELDS)]]
+        dates = row[len(queries.CLAIM_FIELDS) : len(queries.CLAIM_FIELDS) + 3]
+        assert [v[f] for f in queries.CLAIM_DATES] == [idx(d) for d in dates]
+        assert queries.STATUSES[v["status"]] == row[-5] and bool(v["eligible"]) == row[-4]
+        assert got.failed[i].replace(" ", "") == str(row[-3]).replace("'", '"').replace(" ", "")
+        assert (bool(v["grad_wz"]), v["grad_date"]) == (bool(row[-2]), idx(row[-1]))
+
+
+def test_the_certificate_columns_are_those_the_orm_reads(level_certificate):  # noqa: F811
+    got = queries.valid_certificates(date(2025, 1, 1))
+    lc = LevelCertificate.objects.select_related("registration__training_certificate").get()
+    tc = lc.registration.training_certificate
+    assert [int(got[f][0]) for f in queries.CERTIFICATE_FIELDS] == [
+        lc.pk, lc.person_id, lc.occupation_id, lc.level_id, tc.institution_id, tc.occupation_id, tc.level_id,
+    ]  # fmt: skip
+    assert (got["issued"][0], got["tr_issued"][0], got["tr_hours"][0]) == (
+        idx(lc.issued_on),
+        idx(tc.issued_on),
+        int(tc.total_hours),
+    )
+    assert len(queries.valid_certificates(date(2025, 6, 1))["id"]) == 0  # issued before
+
+
+def test_the_pipeline_counts_a_certificate_not_yet_claimed_that_a_new_standard_would_pay(
+    level_certificate,  # noqa: F811
+    draft,
+):
+    # 人工智能 (2-02-10-09) has no subsidy standard yet: a draft giving one pays the certificate
+    value = {"subsidy_standards": draft(code="2-02-10-11", level="junior")["subsidy_standards"]}
+    body = value["subsidy_standards"]["values"][date(2025, 3, 1)]
+    body["2-02-10-09"] = {"junior": {"hours": 4, "amount": 2000}}  # the class had 5 hours
+    shown = preview.preview_draft(value, today=date(2025, 6, 2)).summary
+    assert shown["pipeline"] == {"certificates": 1, "amount_before": 0, "amount_after": 2000}
+    assert shown["claims"] == 0

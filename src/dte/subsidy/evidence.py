@@ -25,3 +25,18 @@ def sniff(content: bytes, field: str = "file") -> str:
                 raise ValidationError({field: "PDF 文件不完整(缺少文件结束标记)"})
             return ctype
     raise ValidationError({field: "仅接受 PDF、JPEG、PNG 文件(按文件内容识别,与扩展名无关)"})
+
+
+EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
+_SAME = {".jpg": (".jpg", ".jpeg"), ".pdf": (".pdf",), ".png": (".png",)}
+
+
+def download_name(filename: str, content_type: str, fallback: str) -> str:
+    """The name a downloaded evidence file is saved under: the uploaded name (``fallback`` if there
+    is none) with the extension of its content, so "申领表" (a PDF) saves as "申领表.pdf" and a PNG
+    uploaded as "scan.pdf" as "scan.pdf.png"; a name already ending right is kept."""
+    name = (filename or "").strip().replace("/", "_").replace("\\", "_") or fallback
+    ext = EXTENSIONS.get(content_type, "")
+    if not ext or name.lower().endswith(_SAME[ext]):
+        return name
+    return name + ext

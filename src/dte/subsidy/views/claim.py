@@ -21,7 +21,14 @@ from dte.subsidy import lifecycle, selectors, services, sources
 from dte.subsidy.forms import ClaimAccountForm
 from dte.subsidy.models import Claim, CreditEntry, Evidence, Recovery, Status
 from dte.subsidy.services import credit, recovery
-from dte.subsidy.views.common import claim_in_scope, posted_date, posted_int, run, upload
+from dte.subsidy.views.common import (
+    claim_in_scope,
+    evidence_response,
+    posted_date,
+    posted_int,
+    run,
+    upload,
+)
 
 
 @allows(Cap.SIGNED_IN)
@@ -70,10 +77,7 @@ def evidence_file(request, pk: int, eid: int):
     claim = claim_in_scope(request, pk)
     ev = get_object_or_404(Evidence, pk=eid, claim=claim)
     services.evidence_viewed(actor=request.user, evidence=ev, at=clock.now())
-    resp = HttpResponse(bytes(ev.content), content_type=ev.content_type)
-    resp["Content-Disposition"] = f'inline; filename="evidence-{ev.pk}"'
-    resp["X-Content-Type-Options"] = "nosniff"
-    return resp
+    return evidence_response(ev, f"{claim.reference}-材料{ev.pk}")
 
 
 @require_POST

@@ -4,13 +4,15 @@ the user's scope, an uploaded file, and the posted numbers and dates."""
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 
 from dte.subsidy import selectors
-from dte.subsidy.models import Claim
+from dte.subsidy.evidence import download_name
+from dte.subsidy.models import Claim, Evidence
 
 
 def show_errors(request, exc: ValidationError) -> None:
@@ -56,3 +58,16 @@ def posted_date(v) -> date | None:
         return date.fromisoformat(str(v).strip())
     except (TypeError, ValueError):
         return None
+
+
+def evidence_response(ev: Evidence, fallback: str) -> HttpResponse:
+    """An evidence file shown in the browser, saved under its uploaded name with the extension of
+    its content: an ASCII ``filename`` (``evidence-<id>.<ext>`` for a Chinese name) and the
+    RFC 5987 ``filename*`` with the name itself."""
+    name = download_name(ev.filename, ev.content_type, fallback)
+    plain = name if name.isascii() else download_name("", ev.content_type, f"evidence-{ev.pk}")
+    plain = plain.replace("\\", "_").replace('"', "_")
+    resp = HttpResponse(bytes(ev.content), content_type=ev.content_type)
+    resp["Content-Disposition"] = f"inline; filename=\"{plain}\"; filename*=UTF-8''{quote(name, safe='')}"
+    resp["X-Content-Type-Options"] = "nosniff"
+    return resp

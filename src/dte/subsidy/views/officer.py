@@ -18,7 +18,8 @@ from dte.subsidy import facts, selectors, services
 from dte.subsidy.models import ApiToken, Evidence, FactImport, Objection, Status
 from dte.subsidy.services import credit
 from dte.subsidy.tasks import run_fact_import
-from dte.subsidy.views.common import run, upload
+from dte.subsidy.receipts import objection_by_receipt, objection_receipt
+from dte.subsidy.views.common import evidence_response, run, upload
 
 
 def _officer(request) -> None:
@@ -77,7 +78,14 @@ def objections(request):
         .select_related("claim__person", "claim__county")
         .prefetch_related("evidence")
     )
-    return render(request, "subsidy/objections.html", {"rows": rows})
+    receipt = request.GET.get("receipt", "").strip()
+    if receipt:  # ?receipt=26-330302-000017: the one a caller quotes, within the officer's scope
+        found = objection_by_receipt(receipt, rows)
+        rows = rows.filter(pk=found.pk if found else None)
+    rows = list(rows)
+    for o in rows:
+        o.receipt = objection_receipt(o)
+    return render(request, "subsidy/objections.html", {"rows": rows, "receipt": receipt})
 
 
 @allows(Cap.SIGNED_IN)
@@ -86,9 +94,7 @@ def objection_evidence(request, pk: int, eid: int):
     obj = get_object_or_404(Objection, pk=pk, claim__in=selectors.claims_visible(actor=request.user))
     ev = get_object_or_404(Evidence, pk=eid, objection=obj)
     services.evidence_viewed(actor=request.user, evidence=ev, at=clock.now())
-    resp = HttpResponse(bytes(ev.content), content_type=ev.content_type)
-    resp["Content-Disposition"] = f'inline; filename="objection-evidence-{ev.pk}"'
-    return resp
+    return evidence_response(ev, f"异议证据{ev.pk}")
 
 
 @require_POST

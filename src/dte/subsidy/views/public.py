@@ -9,6 +9,7 @@ from django.shortcuts import render
 from dte.core import clock
 from dte.core.client import client_address
 from dte.subsidy import selectors, services
+from dte.subsidy.receipts import objection_receipt
 from dte.subsidy.services import credit
 from dte.subsidy.views.common import run, upload
 
@@ -39,8 +40,15 @@ def objection_new(request, pk: int):
             ),
         )
         if obj is not None:
-            return render(request, "subsidy/objection_filed.html", {"claim": claim})
-    return render(request, "subsidy/objection_new.html", {"claim": claim})
+            return render(
+                request,
+                "subsidy/objection_filed.html",
+                {"claim": claim, "receipt": objection_receipt(obj), "filed_at": obj.filed_at},
+            )
+        # Refused: the form comes back with what was typed (the file must be chosen again).
+        typed = {"reason": request.POST.get("reason", ""), "contact": request.POST.get("contact", "")}
+        return render(request, "subsidy/objection_new.html", {"claim": claim, "typed": typed})
+    return render(request, "subsidy/objection_new.html", {"claim": claim, "typed": {}})
 
 
 def credit_list(request):

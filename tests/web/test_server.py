@@ -1,5 +1,6 @@
 """``dte serve`` runs the platform under granian, as the README says."""
 
+import json
 import os
 import signal
 import socket
@@ -86,7 +87,7 @@ def test_dte_serve_answers_the_api_and_closes_each_connection(served):
     head, _, body = response.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 401")
     assert b"\r\nconnection: close" in head.lower()
-    assert body == b'{"detail": "Unauthorized"}'
+    assert json.loads(body) == {"detail": "请先登录", "errors": []}  # the API's one error shape
 
 
 def test_dte_serve_accepts_long_request_headers(served):

@@ -4,13 +4,18 @@ capability, call one service or selector, return a schema. Errors are precise, f
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError
+from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI, Schema, Status
+from ninja import errors as ninja_errors
 
 from dte.audit import services as audit_services
 from dte.catalog import selectors as catalog
 from dte.catalog.models import County
 from dte.core import clock
 from dte.core.api_auth import session_auth
+from dte.core.api_errors import ErrorOut, document_errors
 from dte.core.permissions import Cap, require
 from dte.evaluation.api import router as evaluation_router
 from dte.people import services as people_services
@@ -27,29 +32,75 @@ api = NinjaAPI(
 )
 
 
-class FieldError(Schema):
-    field: str
-    message: str
+# --- one error shape (dte.core.api_errors.ErrorOut) for every error status ---------------------
+# ninja's own refusals, in Chinese; any other HttpError keeps its message.
+HTTP_ERROR_DETAIL = {
+    400: "请求体不是有效的 JSON",
+    401: "请先登录",
+    403: "CSRF 校验失败:请求须带 X-CSRFToken 请求头(与 csrftoken Cookie 的值相同)",
+    429: "请求过于频繁,请稍后再试",
+}
 
 
-class ErrorOut(Schema):
-    detail: str
-    errors: list[FieldError] = []
+def _error(request, status: int, detail: str, errors: list[dict] | None = None):
+    return api.create_response(request, {"detail": detail, "errors": errors or []}, status=status)
 
 
 @api.exception_handler(ValidationError)
 def on_validation_error(request, exc: ValidationError):
+    """A service's refusal, field by field [the services' ValidationError]."""
     errors = (
         [{"field": f, "message": m} for f, msgs in exc.message_dict.items() for m in msgs]
         if hasattr(exc, "error_dict")
         else [{"field": "__all__", "message": m} for m in exc.messages]
     )
-    return api.create_response(request, {"detail": "invalid input", "errors": errors}, status=422)
+    return _error(request, 422, "输入有误", errors)
+
+
+@api.exception_handler(ninja_errors.ValidationError)
+def on_invalid_parameters(request, exc: ninja_errors.ValidationError):
+    """A parameter that does not validate (ninja: a list of pydantic errors as ``detail``), in the
+    one shape: ``field`` is the parameter's place, e.g. ``id_number``, ``query.year``, ``path.pk``."""
+    errors = [{"field": _field(e.get("loc", ())), "message": str(e.get("msg", ""))} for e in exc.errors]
+    return _error(request, 422, "输入有误", errors)
+
+
+def _field(loc) -> str:
+    # ninja's loc: (source, [the body parameter's name,] field...): a body field is named by itself.
+    parts = [str(p) for p in loc]
+    if parts[:1] == ["body"]:
+        parts = parts[2:] if len(parts) > 2 else parts[:1]
+    return ".".join(parts) or "__all__"
+
+
+@api.exception_handler(MultiPartParserError)
+def on_unreadable_form(request, exc: MultiPartParserError):
+    # A multipart body without its boundary: Django's CSRF check reads request.POST first.
+    return _error(request, 400, "请求体无法解析")
 
 
 @api.exception_handler(PermissionDenied)
 def on_permission_denied(request, exc: PermissionDenied):
-    return api.create_response(request, {"detail": str(exc) or "permission denied", "errors": []}, status=403)
+    return _error(request, 403, str(exc) or "无权执行此操作")
+
+
+@api.exception_handler(Http404)
+def on_not_found(request, exc: Http404):
+    return _error(request, 404, "未找到所请求的记录")
+
+
+@api.exception_handler(IntegrityError)
+def on_conflict(request, exc: IntegrityError):
+    """A uniqueness or reference constraint that a concurrent write won; the transaction is rolled
+    back, nothing is written."""
+    return _error(request, 409, "与同时写入的记录冲突,未保存。请刷新后重试")
+
+
+@api.exception_handler(ninja_errors.HttpError)
+def on_http_error(request, exc: ninja_errors.HttpError):
+    # ninja raises HttpError for a body that is not JSON (400), no session (401), a failed CSRF
+    # check (403) and a rate limit (429).
+    return _error(request, exc.status_code, HTTP_ERROR_DETAIL.get(exc.status_code, str(exc)))
 
 
 # --- catalogue (public) --------------------------------------------------------------------------
@@ -109,11 +160,11 @@ def list_institutions(request):
     return [_institution_out(i) for i in catalog.institutions_with_occupations()]
 
 
-@api.get("/catalog/institutions/{pk}", response={200: InstitutionOut, 404: ErrorOut}, tags=["catalog"])
+@api.get("/catalog/institutions/{pk}", response=InstitutionOut, tags=["catalog"])
 def get_institution(request, pk: int):
     inst = catalog.institution_detail(pk=pk)
     if inst is None:
-        return Status(404, {"detail": f"no institution {pk}"})
+        raise Http404
     return _institution_out(inst)
 
 
@@ -172,9 +223,7 @@ def _person_out(p) -> dict:
     }
 
 
-@api.post(
-    "/people", response={201: PersonOut, 422: ErrorOut, 403: ErrorOut}, auth=session_auth, tags=["people"]
-)
+@api.post("/people", response={201: PersonOut}, auth=session_auth, tags=["people"])
 def register_person(request, payload: PersonIn):
     require(request.auth, Cap.REGISTER_PEOPLE)
     person = people_services.person_register(
@@ -189,7 +238,7 @@ def register_person(request, payload: PersonIn):
 
 @api.post(
     "/people/lookup",
-    response={200: PersonOut, 404: ErrorOut, 403: ErrorOut},
+    response={200: PersonOut, 404: ErrorOut},
     auth=session_auth,
     tags=["people"],
 )
@@ -198,19 +247,19 @@ def look_up_person(request, payload: LookupIn):
     require(request.auth, Cap.LOOK_UP_PEOPLE)
     person = people_services.find_person(id_number=payload.id_number)
     if person is None:
-        return Status(404, {"detail": "no person with that id_number"})
+        return Status(404, {"detail": "没有该身份证号码的人员记录", "errors": []})
     return _person_out(person)
 
 
 # --- audit ---------------------------------------------------------------------------------------
-class VerifyOut(Schema):
+class AuditVerifyOut(Schema):
     ok: bool
     checked: int
     first_broken: int | None
     problem: str
 
 
-@api.get("/audit/verify", response={200: VerifyOut, 403: ErrorOut}, auth=session_auth, tags=["audit"])
+@api.get("/audit/verify", response=AuditVerifyOut, auth=session_auth, tags=["audit"])
 def verify_audit(request):
     require(request.auth, Cap.VIEW_AUDIT_LOG)
     r = audit_services.verify()
@@ -223,3 +272,7 @@ api.add_router("/evaluation", evaluation_router)
 api.add_router("/subsidy", subsidy_router)
 api.add_router("/reports", reports_router)
 api.add_router("/supervision", supervision_router)
+
+# Every operation documents the error statuses ninja and the handlers above answer for it
+# (dte.core.api_errors), before api.urls binds the routers.
+document_errors(api._routers)

@@ -9,9 +9,10 @@ from ninja import Router, Schema, Status
 
 from dte.core import clock
 from dte.core.api_auth import session_auth
+from dte.core.api_errors import ErrorOut
 from dte.evaluation import selectors, services
 from dte.training import selectors as training_selectors
-from dte.training.api import Error, ImportOut, ReasonIn
+from dte.training.api import IMPORT_REJECTED, ImportOut, ImportRejectedOut, ReasonIn
 from dte.training.tables import Row
 
 router = Router(tags=["evaluation"])
@@ -30,7 +31,7 @@ class RegistrationIn(Schema):
     insist_reason: str = ""
 
 
-class RegistrationOut(Schema):
+class EvaluationRegistrationOut(Schema):
     id: int
     person: str  # masked name
     occupation: str
@@ -60,12 +61,12 @@ def _reg_out(r) -> dict:
     }
 
 
-@router.get("/registrations", response={200: list[RegistrationOut], 403: Error}, **auth)
+@router.get("/registrations", response=list[EvaluationRegistrationOut], **auth)
 def list_registrations(request):
     return [_reg_out(r) for r in selectors.registrations_for(actor=request.auth)]
 
 
-@router.post("/registrations", response={201: RegistrationOut, 403: Error, 404: Error, 422: Error}, **auth)
+@router.post("/registrations", response={201: EvaluationRegistrationOut, 404: ErrorOut}, **auth)
 def register(request, payload: RegistrationIn):
     data = payload.dict()
     cert = get_object_or_404(
@@ -82,7 +83,7 @@ class CheckIn(Schema):
     note: str = ""
 
 
-@router.post("/registrations/{pk}/check", response={200: RegistrationOut, 403: Error, 422: Error}, **auth)
+@router.post("/registrations/{pk}/check", response=EvaluationRegistrationOut, **auth)
 def check(request, pk: int, payload: CheckIn):
     reg = selectors.registration_for(actor=request.auth, pk=pk)
     return _reg_out(
@@ -98,7 +99,7 @@ class ScoresIn(Schema):
     exam_date: date
 
 
-@router.post("/registrations/{pk}/scores", response={200: RegistrationOut, 403: Error, 422: Error}, **auth)
+@router.post("/registrations/{pk}/scores", response=EvaluationRegistrationOut, **auth)
 def scores(request, pk: int, payload: ScoresIn):
     reg = selectors.registration_for(actor=request.auth, pk=pk)
     return _reg_out(
@@ -137,9 +138,7 @@ def _cert_out(c) -> dict:
     }
 
 
-@router.post(
-    "/registrations/{pk}/certificate", response={201: LevelCertificateOut, 403: Error, 422: Error}, **auth
-)
+@router.post("/registrations/{pk}/certificate", response={201: LevelCertificateOut}, **auth)
 def issue(request, pk: int):
     reg = selectors.registration_for(actor=request.auth, pk=pk)
     return Status(
@@ -147,7 +146,7 @@ def issue(request, pk: int):
     )
 
 
-@router.post("/certificates/{pk}/revoke", response={200: LevelCertificateOut, 403: Error, 422: Error}, **auth)
+@router.post("/certificates/{pk}/revoke", response=LevelCertificateOut, **auth)
 def revoke(request, pk: int, payload: ReasonIn):
     cert = selectors.level_certificate_for(actor=request.auth, pk=pk)
     return _cert_out(
@@ -192,36 +191,49 @@ class PreviewOut(Schema):
     errors: list[dict]
 
 
-@router.post("/results/preview", response={200: PreviewOut, 403: Error, 422: PreviewOut}, **auth)
+class PreviewRejectedOut(ErrorOut):
+    """The preview of rows that would be refused (422): ``detail``, each bad row in ``errors``
+    (``line``, ``reason``) and what the good rows would do; a body that does not validate answers
+    the plain error shape."""
+
+    errors: list[dict] = []
+    ok: bool = False
+    summary: str = ""
+    to_record: int = 0
+    to_issue: int = 0
+    unchanged: int = 0
+
+
+@router.post("/results/preview", response={200: PreviewOut, 422: PreviewRejectedOut}, **auth)
 def results_preview(request, payload: list[ResultIn]):
     """What ``POST /results`` with the same rows would do (scores to record, level certificates to
     issue), every bad row named; nothing is written [P3.3]."""
     plan = services.results_preview(actor=request.auth, rows=_result_rows(payload), at=clock.now())
     report = plan.report
-    return Status(
-        200 if report.ok else 422,
-        {
-            "ok": report.ok,
-            "summary": plan.summary,
-            "to_record": plan.to_record,
-            "to_issue": plan.to_issue,
-            "unchanged": plan.unchanged,
-            "errors": report.as_dict()["errors"],
-        },
-    )
+    out = {
+        "ok": report.ok,
+        "summary": plan.summary,
+        "to_record": plan.to_record,
+        "to_issue": plan.to_issue,
+        "unchanged": plan.unchanged,
+        "errors": report.as_dict()["errors"],
+    }
+    return out if report.ok else Status(422, {"detail": IMPORT_REJECTED, **out})
 
 
-@router.post("/results", response={200: ImportOut, 403: Error, 422: ImportOut}, **auth)
+@router.post("/results", response={200: ImportOut, 422: ImportRejectedOut}, **auth)
 def results(request, payload: list[ResultIn]):
     """Scores in bulk, as the XLSX import once confirmed: all or nothing; a re-run changes nothing.
     ``POST /results/preview`` says first what it will do."""
     report = services.results_import(
         actor=request.auth, rows=_result_rows(payload), filename="api", at=clock.now()
     )
-    return Status(200 if report.ok else 422, report.as_dict())
+    if not report.ok:
+        return Status(422, {"detail": IMPORT_REJECTED, **report.as_dict()})
+    return report.as_dict()
 
 
-class VerifyOut(Schema):
+class LevelCertificateVerifyOut(Schema):
     number: str
     status: str
     holder: str
@@ -231,7 +243,7 @@ class VerifyOut(Schema):
     issued_on: date
 
 
-@router.get("/verify/{code}", response={200: VerifyOut, 404: Error})
+@router.get("/verify/{code}", response=LevelCertificateVerifyOut)
 def verify(request, code: str):
     c = selectors.certificate_by_code(code=code)
     return {
@@ -256,7 +268,7 @@ class TitleOut(Schema):
     void: bool
 
 
-@router.get("/titles", response={200: list[TitleOut], 403: Error}, **auth)
+@router.get("/titles", response=list[TitleOut], **auth)
 def titles(request):
     """Title recognition records [P4.2]: all for the city, own for a trainee."""
     return [

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
-from ninja import Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from dte.core import clock
 from dte.core.api_auth import session_auth
+from dte.core.bounds import YEAR_MAX, YEAR_MIN
 from dte.core.permissions import Cap, can
 from dte.reports import selectors, services
 from dte.reports.views import tables
@@ -30,7 +31,7 @@ class DashboardOut(Schema):
 
 
 @router.get("/dashboard", response=DashboardOut, auth=session_auth)
-def dashboard(request, county: str | None = None, year: int | None = None):
+def dashboard(request, county: str | None = None, year: int | None = Query(None, ge=YEAR_MIN, le=YEAR_MAX)):
     """The city's dashboard, or the actor's own county's (another county: 403)."""
     actor = request.auth
     if not (can(actor, Cap.SUPERVISE_CITY) or can(actor, Cap.VIEW_COUNTY_DASHBOARD)):
@@ -73,12 +74,12 @@ def _out(r) -> dict:
 
 
 @router.get("/year-reports", response=list[ReportOut], auth=session_auth)
-def year_reports(request, year: int | None = None):
+def year_reports(request, year: int | None = Query(None, ge=YEAR_MIN, le=YEAR_MAX)):
     return [_out(r) for r in selectors.reports_for(actor=request.auth, year=year)]
 
 
 class GenerateIn(Schema):
-    year: int
+    year: int = Field(ge=YEAR_MIN, le=YEAR_MAX)
 
 
 @router.post("/year-reports", response={201: ReportOut}, auth=session_auth)
@@ -94,12 +95,12 @@ def year_report(request, pk: int):
     return _out(selectors.report_for(actor=request.auth, pk=pk))
 
 
-class ReviewIn(Schema):
+class ReportReviewIn(Schema):
     note: str = ""
 
 
 @router.post("/year-reports/{pk}/review", response=ReportOut, auth=session_auth)
-def review(request, pk: int, payload: ReviewIn):
+def review(request, pk: int, payload: ReportReviewIn):
     r = selectors.report_for(actor=request.auth, pk=pk)
     return _out(services.report_review(actor=request.auth, report=r, note=payload.note, at=clock.now()))
 

@@ -26,11 +26,6 @@ from dte.subsidy.services.review import claim_approve, claim_reject, review_pass
 router = Router(tags=["subsidy"])
 
 
-class Error(Schema):
-    detail: str
-    errors: list[dict] = []
-
-
 class TokenAuth(HttpBearer):
     """Bearer token of a system integration (``dte subsidy-token`` or the city's page issues it)."""
 
@@ -51,7 +46,7 @@ class FactsOut(Schema):
     unchanged: int
 
 
-@router.put("/facts/{kind}", auth=TokenAuth(), response={200: FactsOut, 422: Error, 403: Error})
+@router.put("/facts/{kind}", auth=TokenAuth(), response=FactsOut)
 def put_facts(request, kind: str, payload: FactsIn):
     """Load rows of one kind (residence, unemployment, employment, insurance, status): all or none;
     a county token may only load rows of its county."""
@@ -139,7 +134,7 @@ def list_claims(request):
     return [_out(c) for c in qs[:500]]
 
 
-@router.post("/claims", auth=session_auth, response={201: ClaimOut, 422: Error, 403: Error})
+@router.post("/claims", auth=session_auth, response={201: ClaimOut})
 def start_claim(request, payload: StartIn):
     require(request.auth, Cap.CLAIM_SUBSIDY)
     cert = sources.certificate_facts(
@@ -149,39 +144,37 @@ def start_claim(request, payload: StartIn):
     return Status(201, _out(c, precheck(c, clock.today())))
 
 
-@router.get("/claims/{pk}", auth=session_auth, response={200: ClaimOut, 404: Error})
+@router.get("/claims/{pk}", auth=session_auth, response=ClaimOut)
 def get_claim(request, pk: int):
     c = _claim(request, pk)
     out = _out(c, precheck(c, clock.today()) if c.status == "draft" else None)
     return {**out, "actions": sorted(lifecycle.actions_for(request.auth, c))}
 
 
-@router.put("/claims/{pk}/account", auth=session_auth, response={200: ClaimOut, 422: Error, 403: Error})
+@router.put("/claims/{pk}/account", auth=session_auth, response=ClaimOut)
 def set_account(request, pk: int, payload: AccountIn):
     c = claim_update(actor=request.auth, claim=_claim(request, pk), at=clock.now(), **payload.dict())
     return _out(c)
 
 
-@router.post("/claims/{pk}/submit", auth=session_auth, response={200: ClaimOut, 422: Error, 403: Error})
+@router.post("/claims/{pk}/submit", auth=session_auth, response=ClaimOut)
 def submit_claim(request, pk: int):
     # The service loads the claim itself and refuses anyone but its claimant.
     return _out(claim_submit(actor=request.auth, claim=Claim(pk=pk), at=clock.now()))
 
 
-class ReasonIn(Schema):
+class WithdrawIn(Schema):
     reason: str = ""
 
 
-@router.post(
-    "/claims/{pk}/withdraw", auth=session_auth, response={200: ClaimOut, 204: None, 422: Error, 403: Error}
-)
-def withdraw_claim(request, pk: int, payload: ReasonIn):
+@router.post("/claims/{pk}/withdraw", auth=session_auth, response={200: ClaimOut, 204: None})
+def withdraw_claim(request, pk: int, payload: WithdrawIn):
     """A submitted claim is withdrawn (200, the claim); a draft is discarded (204, nothing left)."""
     c = claim_withdraw(actor=request.auth, claim=_claim(request, pk), reason=payload.reason, at=clock.now())
     return Status(204, None) if c.status == "discarded" else _out(c)
 
 
-class ReviewIn(Schema):
+class ClaimReviewIn(Schema):
     action: str  # pass | request_info | reject | approve
     note: str = ""
     clauses: list[str] = []
@@ -197,8 +190,8 @@ REVIEW_ACTIONS: dict[str, Callable[..., Claim]] = {
 }
 
 
-@router.post("/claims/{pk}/review", auth=session_auth, response={200: ClaimOut, 422: Error, 403: Error})
-def review_claim(request, pk: int, payload: ReviewIn):
+@router.post("/claims/{pk}/review", auth=session_auth, response=ClaimOut)
+def review_claim(request, pk: int, payload: ClaimReviewIn):
     u, c, now = request.auth, _claim(request, pk), clock.now()
     act = REVIEW_ACTIONS.get(payload.action)
     if act is None:

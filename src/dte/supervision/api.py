@@ -21,7 +21,7 @@ class DrawIn(Schema):
     seed: int | None = None
 
 
-class PlanOut(Schema):
+class InspectionPlanOut(Schema):
     id: int
     title: str
     period_start: date
@@ -49,19 +49,19 @@ def _plan_out(p) -> dict:
     }
 
 
-@router.get("/plans", response=list[PlanOut], auth=session_auth)
+@router.get("/plans", response=list[InspectionPlanOut], auth=session_auth)
 def list_plans(request):
     return [_plan_out(p) for p in selectors.plans(actor=request.auth)]
 
 
-@router.post("/plans", response={201: PlanOut}, auth=session_auth)
+@router.post("/plans", response={201: InspectionPlanOut}, auth=session_auth)
 def draw(request, payload: DrawIn):
     """Draw classes for unannounced checks; the seed is recorded (given, or generated)."""
     plan = services.inspection_plan_draw(actor=request.auth, at=clock.now(), **payload.dict())
     return Status(201, _plan_out(plan))
 
 
-@router.get("/plans/{pk}", response=PlanOut, auth=session_auth)
+@router.get("/plans/{pk}", response=InspectionPlanOut, auth=session_auth)
 def get_plan(request, pk: int):
     return _plan_out(selectors.plan(actor=request.auth, pk=pk))
 

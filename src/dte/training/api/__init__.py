@@ -3,10 +3,10 @@ one service or selector. Refusals come back as 422 (ValidationError) or 403 (Per
 One module per aggregate registers its endpoints on the one router defined in common."""
 
 from dte.training.api import attendance, certificates, classes, enrolment, events, plans, trainee
-from dte.training.api.attendance import ImportOut
-from dte.training.api.common import Error, ReasonIn, router
+from dte.training.api.attendance import IMPORT_REJECTED, ImportOut, ImportRejectedOut
+from dte.training.api.common import ReasonIn, router
 
-__all__ = ["Error", "ImportOut", "ReasonIn", "router"]
+__all__ = ["IMPORT_REJECTED", "ImportOut", "ImportRejectedOut", "ReasonIn", "router"]
 
 # Endpoint modules, imported for the endpoints they register on the router.
 _MODULES = (plans, enrolment, classes, attendance, certificates, events, trainee)

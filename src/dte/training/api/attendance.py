@@ -10,8 +10,9 @@ from django.shortcuts import get_object_or_404
 from ninja import Schema, Status
 
 from dte.core import clock
+from dte.core.api_errors import ErrorOut
 from dte.training import rules, selectors, services
-from dte.training.api.common import Error, auth, router
+from dte.training.api.common import auth, router
 from dte.training.models import Attendance, Enrolment, Session
 from dte.training.tables import Row
 
@@ -52,7 +53,7 @@ def _session_out(s) -> dict:
     }
 
 
-@router.post("/classes/{pk}/sessions", response={201: SessionOut, 403: Error, 422: Error}, **auth)
+@router.post("/classes/{pk}/sessions", response={201: SessionOut}, **auth)
 def add_session(request, pk: int, payload: SessionIn):
     klass = selectors.class_for(actor=request.auth, pk=pk)
     s = services.session_add(actor=request.auth, klass=klass, at=clock.now(), **payload.dict())
@@ -90,7 +91,7 @@ class ScanIn(Schema):
     token: str
 
 
-@router.post("/sessions/{pk}/scan", response={200: AttendanceOut, 403: Error, 422: Error}, **auth)
+@router.post("/sessions/{pk}/scan", response=AttendanceOut, **auth)
 def scan(request, pk: int, payload: ScanIn):
     """A trainee's check-in or check-out with the token of the QR code shown in class."""
     session = get_object_or_404(Session, pk=pk)
@@ -108,7 +109,7 @@ class CorrectionIn(Schema):
     reason: str
 
 
-@router.post("/sessions/{pk}/corrections", response={200: AttendanceOut, 403: Error, 422: Error}, **auth)
+@router.post("/sessions/{pk}/corrections", response=AttendanceOut, **auth)
 def correct(request, pk: int, payload: CorrectionIn):
     session = selectors.session_for(actor=request.auth, pk=pk)
     e = get_object_or_404(Enrolment, pk=payload.enrolment_id)
@@ -142,7 +143,23 @@ class ImportOut(Schema):
     warnings: list[dict] = []  # rows written but flagged as attendance anomalies [P2.3]
 
 
-@router.post("/classes/{pk}/online-records", response={200: ImportOut, 403: Error, 422: ImportOut}, **auth)
+class ImportRejectedOut(ErrorOut):
+    """An import refused whole (422), in the API's one error shape: ``detail``, each bad row in
+    ``errors`` (``line``, ``reason``) and the report's counts (nothing written). A body that does not
+    validate answers the plain shape (``errors`` as ``field``, ``message``)."""
+
+    errors: list[dict] = []
+    ok: bool = False
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    warnings: list[dict] = []
+
+
+IMPORT_REJECTED = "导入未通过校验,未写入任何记录"
+
+
+@router.post("/classes/{pk}/online-records", response={200: ImportOut, 422: ImportRejectedOut}, **auth)
 def online_records(request, pk: int, payload: list[OnlineRecordIn]):
     """Online learning records from the online platform: all or nothing; ``line`` in an error is the
     record's position (1-based) in the list; a re-run with the same records changes nothing."""
@@ -168,7 +185,9 @@ def online_records(request, pk: int, payload: list[OnlineRecordIn]):
         filename="api",
         at=clock.now(),
     )
-    return Status(200 if report.ok else 422, report.as_dict())
+    if not report.ok:
+        return Status(422, {"detail": IMPORT_REJECTED, **report.as_dict()})
+    return report.as_dict()
 
 
 class ProgressOut(Schema):
@@ -184,7 +203,7 @@ class ProgressOut(Schema):
     certificate: str | None
 
 
-@router.get("/classes/{pk}/roster", response={200: list[ProgressOut], 403: Error}, **auth)
+@router.get("/classes/{pk}/roster", response=list[ProgressOut], **auth)
 def roster(request, pk: int):
     klass = selectors.class_for(actor=request.auth, pk=pk)
     out = []
@@ -215,7 +234,7 @@ class AnomalyOut(Schema):
     attendance_ids: list[int]
 
 
-@router.get("/classes/{pk}/anomalies", response={200: list[AnomalyOut], 403: Error}, **auth)
+@router.get("/classes/{pk}/anomalies", response=list[AnomalyOut], **auth)
 def anomalies(request, pk: int):
     klass = selectors.class_for(actor=request.auth, pk=pk)
     return [

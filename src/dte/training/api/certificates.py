@@ -9,7 +9,7 @@ from ninja import Schema, Status
 
 from dte.core import clock
 from dte.training import selectors, services
-from dte.training.api.common import Error, ReasonIn, auth, enrolment_in_scope, router
+from dte.training.api.common import ReasonIn, auth, enrolment_in_scope, router
 
 
 class CertificateOut(Schema):
@@ -42,7 +42,7 @@ def certificate_out(c) -> dict:
     }
 
 
-@router.post("/enrolments/{pk}/certificate", response={201: CertificateOut, 403: Error, 422: Error}, **auth)
+@router.post("/enrolments/{pk}/certificate", response={201: CertificateOut}, **auth)
 def issue_certificate(request, pk: int):
     cert = services.certificate_issue(
         actor=request.auth, enrolment=enrolment_in_scope(request, pk), at=clock.now()
@@ -50,7 +50,7 @@ def issue_certificate(request, pk: int):
     return Status(201, certificate_out(cert))
 
 
-@router.post("/certificates/{pk}/revoke", response={200: CertificateOut, 403: Error, 422: Error}, **auth)
+@router.post("/certificates/{pk}/revoke", response=CertificateOut, **auth)
 def revoke_certificate(request, pk: int, payload: ReasonIn):
     cert = selectors.certificate_for(actor=request.auth, pk=pk)
     return certificate_out(
@@ -60,7 +60,7 @@ def revoke_certificate(request, pk: int, payload: ReasonIn):
     )
 
 
-class VerifyOut(Schema):
+class TrainingCertificateVerifyOut(Schema):
     number: str
     status: str
     holder: str
@@ -70,7 +70,7 @@ class VerifyOut(Schema):
     issued_on: date
 
 
-@router.get("/verify/{code}", response={200: VerifyOut, 404: Error})
+@router.get("/verify/{code}", response=TrainingCertificateVerifyOut)
 def verify(request, code: str):
     """Public verification: status and the holder's masked name only."""
     c = selectors.certificate_by_code(code=code)

@@ -1,5 +1,6 @@
 """What the training API's modules share: the router mounted at /api/training, the session
-authentication, the error and reason schemas, an enrolment looked up within the actor's scope."""
+authentication, the reason schema, an enrolment looked up within the actor's scope. Errors answer
+the API's one shape (dte.core.api_errors.ErrorOut)."""
 
 from __future__ import annotations
 
@@ -12,11 +13,6 @@ from dte.training.models import Enrolment
 
 router = Router(tags=["training"])
 auth = {"auth": session_auth}
-
-
-class Error(Schema):
-    detail: str
-    errors: list[dict] = []
 
 
 class ReasonIn(Schema):

@@ -9,7 +9,7 @@ from ninja import Schema, Status
 
 from dte.core import clock
 from dte.training import selectors, services
-from dte.training.api.common import Error, ReasonIn, auth, enrolment_in_scope, router
+from dte.training.api.common import ReasonIn, auth, enrolment_in_scope, router
 
 
 class ApplyIn(Schema):
@@ -40,14 +40,14 @@ def enrolment_out(e) -> dict:
     }
 
 
-@router.post("/classes/{pk}/enrolments", response={201: EnrolmentOut, 403: Error, 422: Error}, **auth)
+@router.post("/classes/{pk}/enrolments", response={201: EnrolmentOut}, **auth)
 def apply(request, pk: int, payload: ApplyIn):
     klass = selectors.public_class(pk=pk)
     e = services.enrolment_apply(actor=request.auth, klass=klass, at=clock.now(), **payload.dict())
     return Status(201, enrolment_out(e))
 
 
-@router.post("/enrolments/{pk}/admit", response={200: EnrolmentOut, 403: Error, 422: Error}, **auth)
+@router.post("/enrolments/{pk}/admit", response=EnrolmentOut, **auth)
 def admit(request, pk: int):
     return enrolment_out(
         services.enrolment_admit(
@@ -56,7 +56,7 @@ def admit(request, pk: int):
     )
 
 
-@router.post("/enrolments/{pk}/refuse", response={200: EnrolmentOut, 403: Error, 422: Error}, **auth)
+@router.post("/enrolments/{pk}/refuse", response=EnrolmentOut, **auth)
 def refuse(request, pk: int, payload: ReasonIn):
     return enrolment_out(
         services.enrolment_refuse(
@@ -74,9 +74,7 @@ class OnBehalfIn(ApplyIn):
     phone: str = ""
 
 
-@router.post(
-    "/classes/{pk}/enrolments/on-behalf", response={201: EnrolmentOut, 403: Error, 422: Error}, **auth
-)
+@router.post("/classes/{pk}/enrolments/on-behalf", response={201: EnrolmentOut}, **auth)
 def enrol_on_behalf(request, pk: int, payload: OnBehalfIn):
     """Institution staff enrol (and admit) a real-name person found or registered by ID number."""
     klass = selectors.class_for(actor=request.auth, pk=pk)
@@ -88,7 +86,7 @@ class OptionalReasonIn(Schema):
     reason: str = ""
 
 
-@router.post("/enrolments/{pk}/withdraw", response={200: EnrolmentOut, 403: Error, 422: Error}, **auth)
+@router.post("/enrolments/{pk}/withdraw", response=EnrolmentOut, **auth)
 def withdraw(request, pk: int, payload: OptionalReasonIn):
     e = selectors.enrolment_for(actor=request.auth, pk=pk)
     return enrolment_out(
@@ -96,7 +94,7 @@ def withdraw(request, pk: int, payload: OptionalReasonIn):
     )
 
 
-@router.post("/enrolments/{pk}/drop", response={200: EnrolmentOut, 403: Error, 422: Error}, **auth)
+@router.post("/enrolments/{pk}/drop", response=EnrolmentOut, **auth)
 def drop(request, pk: int, payload: ReasonIn):
     e = selectors.enrolment_for(actor=request.auth, pk=pk)
     return enrolment_out(
@@ -109,7 +107,7 @@ class AssessIn(Schema):
     note: str = ""
 
 
-@router.post("/enrolments/{pk}/completion", response={200: EnrolmentOut, 403: Error, 422: Error}, **auth)
+@router.post("/enrolments/{pk}/completion", response=EnrolmentOut, **auth)
 def assess(request, pk: int, payload: AssessIn):
     return enrolment_out(
         services.completion_assess(

@@ -8,7 +8,7 @@ from ninja import Schema, Status
 
 from dte.core import clock
 from dte.training import selectors, services
-from dte.training.api.common import Error, auth, router
+from dte.training.api.common import auth, router
 from dte.training.models import Event
 
 
@@ -50,20 +50,20 @@ def list_events(request):
     return [_event_out(ev) for ev in selectors.published_events(today=clock.today())["upcoming"]]
 
 
-@router.post("/events", response={201: EventOut, 403: Error, 422: Error}, **auth)
+@router.post("/events", response={201: EventOut}, **auth)
 def announce_event(request, payload: EventIn):
     return Status(
         201, _event_out(services.event_announce(actor=request.auth, at=clock.now(), **payload.dict()))
     )
 
 
-@router.put("/events/{pk}", response={200: EventOut, 403: Error, 404: Error, 422: Error}, **auth)
+@router.put("/events/{pk}", response=EventOut, **auth)
 def update_event(request, pk: int, payload: EventIn):
     ev = selectors.event_for(actor=request.auth, pk=pk)
     return _event_out(services.event_update(actor=request.auth, event=ev, at=clock.now(), **payload.dict()))
 
 
-class RegistrationOut(Schema):
+class EventRegistrationOut(Schema):
     event_id: int
     registered_at: datetime
     active: bool
@@ -73,9 +73,7 @@ def _registration_out(r) -> dict:
     return {"event_id": r.event_id, "registered_at": r.registered_at, "active": r.active}
 
 
-@router.post(
-    "/events/{pk}/registration", response={201: RegistrationOut, 403: Error, 404: Error, 422: Error}, **auth
-)
+@router.post("/events/{pk}/registration", response={201: EventRegistrationOut}, **auth)
 def register_for_event(request, pk: int):
     ev = selectors.event_for(actor=request.auth, pk=pk)
     return Status(
@@ -85,7 +83,7 @@ def register_for_event(request, pk: int):
 
 @router.post(
     "/events/{pk}/registration/cancel",
-    response={200: RegistrationOut, 403: Error, 404: Error, 422: Error},
+    response=EventRegistrationOut,
     **auth,
 )
 def cancel_event_registration(request, pk: int):

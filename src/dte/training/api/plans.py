@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.shortcuts import get_object_or_404
+from django.core.exceptions import ValidationError
 from ninja import Schema, Status
 
 from dte.catalog.models import EvaluationBody, Level, Occupation
 from dte.core import clock
 from dte.training import selectors, services
-from dte.training.api.common import Error, ReasonIn, auth, router
+from dte.training.api.common import ReasonIn, auth, router
 
 
 class PlanIn(Schema):
@@ -126,33 +126,41 @@ def list_plans(request):
     return [_plan_out(p) for p in selectors.plans_for(actor=request.auth)]
 
 
-@router.post("/plans", response={201: PlanOut, 403: Error, 422: Error}, **auth)
+def _by_code(model, field: str, code: str):
+    """The catalogue entry a plan names by code; an unknown code is a bad field (422)."""
+    found = model.objects.filter(code=code).first()
+    if found is None:
+        raise ValidationError({field: f"没有编码为“{code}”的{model._meta.verbose_name}"})
+    return found
+
+
+@router.post("/plans", response={201: PlanOut}, **auth)
 def draft_plan(request, payload: PlanIn):
     data = payload.dict()
     plan = services.plan_draft(
         actor=request.auth,
         at=clock.now(),
-        occupation=get_object_or_404(Occupation, code=data.pop("occupation")),
-        level=get_object_or_404(Level, code=data.pop("level")),
-        evaluation_body=get_object_or_404(EvaluationBody, code=data.pop("evaluation_body")),
+        occupation=_by_code(Occupation, "occupation", data.pop("occupation")),
+        level=_by_code(Level, "level", data.pop("level")),
+        evaluation_body=_by_code(EvaluationBody, "evaluation_body", data.pop("evaluation_body")),
         **data,
     )
     return Status(201, _plan_out(plan))
 
 
-@router.post("/plans/{pk}/submit", response={200: PlanOut, 403: Error, 422: Error}, **auth)
+@router.post("/plans/{pk}/submit", response=PlanOut, **auth)
 def submit_plan(request, pk: int):
     plan = selectors.plan_for(actor=request.auth, pk=pk)
     return _plan_out(services.plan_submit(actor=request.auth, plan=plan, at=clock.now()))
 
 
-@router.post("/plans/{pk}/file", response={200: PlanOut, 403: Error, 422: Error}, **auth)
+@router.post("/plans/{pk}/file", response=PlanOut, **auth)
 def file_plan(request, pk: int):
     plan = selectors.plan_for(actor=request.auth, pk=pk)
     return _plan_out(services.plan_file(actor=request.auth, plan=plan, at=clock.now()))
 
 
-@router.post("/plans/{pk}/return", response={200: PlanOut, 403: Error, 422: Error}, **auth)
+@router.post("/plans/{pk}/return", response=PlanOut, **auth)
 def return_plan(request, pk: int, payload: ReasonIn):
     plan = selectors.plan_for(actor=request.auth, pk=pk)
     return _plan_out(
@@ -160,7 +168,7 @@ def return_plan(request, pk: int, payload: ReasonIn):
     )
 
 
-@router.post("/plans/{pk}/classes", response={201: ClassOut, 403: Error, 422: Error}, **auth)
+@router.post("/plans/{pk}/classes", response={201: ClassOut}, **auth)
 def open_class(request, pk: int, payload: ClassIn):
     plan = selectors.plan_for(actor=request.auth, pk=pk)
     return Status(

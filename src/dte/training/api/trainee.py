@@ -9,7 +9,7 @@ from ninja import Schema
 from dte.core import clock
 from dte.training import selectors
 from dte.training.api.certificates import CertificateOut, certificate_out
-from dte.training.api.common import Error, auth, router
+from dte.training.api.common import auth, router
 from dte.training.api.enrolment import EnrolmentOut, enrolment_out
 
 
@@ -19,7 +19,7 @@ class MyTrainingOut(Schema):
     ce_hours_by_year: dict[int, Decimal]
 
 
-@router.get("/me", response={200: MyTrainingOut, 403: Error}, **auth)
+@router.get("/me", response=MyTrainingOut, **auth)
 def me(request):
     data = selectors.my_training(actor=request.auth, now=clock.now())
     return {

@@ -7,13 +7,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Count, DateField, F, Min, Q, QuerySet, Value, When
 
 from dte.core.permissions import Cap, can
 from dte.people.models import Person
 from dte.policy.calendar import get_calendar
 from dte.subsidy import queries
-from dte.subsidy.models import OPEN_FOR_REVIEW, Claim, FundAccount, PaymentBatch, Residence, Status
+from dte.subsidy.models import OPEN_FOR_REVIEW, Claim, FundAccount, Objection, PaymentBatch, Residence, Status
 
 # "Due soon" in the queue, and the county's reminder: this many working days before the due date.
 DUE_SOON_WORKING_DAYS = 2
@@ -146,6 +146,138 @@ def due_flag(claim: Claim, today: date, soon: date | None = None) -> str:
     if due <= (soon or due_soon_limit(today)):
         return "due_soon"
     return ""
+
+
+# -- the officers' queue of every open claim, and the workbench's counts ----------------------------
+
+# Every status in which a claim waits for someone: the officers' queue lists them all.
+OPEN_STATES = (
+    Status.UNDER_REVIEW,
+    Status.AWAITING_INFO,
+    Status.REVIEWED,
+    Status.ON_NOTICE,
+    Status.OBJECTION,
+    Status.PAYABLE,
+    Status.IN_BATCH,
+)
+# The column holding the due date of the step each open status waits for. Awaiting information the
+# claimant is to answer, by a day reckoned from the request (not stored): no column, the clock paused.
+STEP_DUE_FIELD = {
+    Status.UNDER_REVIEW: "review_due",
+    Status.REVIEWED: "approval_due",
+    Status.ON_NOTICE: "notice_last_day",
+    Status.OBJECTION: "notice_last_day",
+    Status.PAYABLE: "payment_due",
+    Status.IN_BATCH: "payment_due",
+}
+# The statuses whose due date is an officer's: only these are ever overdue or due soon.
+OFFICER_DUE_FIELD = {s: f for s, f in STEP_DUE_FIELD.items() if s not in (Status.ON_NOTICE, Status.OBJECTION)}
+
+
+def step_due() -> Case:
+    """The due date of the step a claim waits for, as an expression (none when awaiting information)."""
+    return Case(
+        *(When(status=s, then=F(field)) for s, field in STEP_DUE_FIELD.items()),
+        default=Value(None),
+        output_field=DateField(),
+    )
+
+
+def officer_due_q(**cmp) -> Q:
+    """Claims whose officer's due date compares so (``lt=today``: overdue), whatever the step."""
+    q = Q(pk__in=[])
+    for status, field in OFFICER_DUE_FIELD.items():
+        q |= Q(status=status, **{f"{field}__{k}": v for k, v in cmp.items()})
+    return q
+
+
+def open_claims_queue(
+    *, actor, today: date, status: str = "", flag: str = "", q: str = "", occupation: str = ""
+) -> QuerySet[Claim]:
+    """Every open claim of the actor's county (the city: all), ordered by the due date of the step it
+    waits for (none last; those awaiting information by the day it was asked for), then by id."""
+    qs = Claim.objects.filter(status__in=OPEN_STATES)
+    if actor is None or not actor.is_authenticated:
+        return qs.none()
+    if not can(actor, Cap.SUPERVISE_CITY):
+        if not (can(actor, Cap.REVIEW_CLAIMS) or can(actor, Cap.APPROVE_CLAIMS)):
+            return qs.none()
+        qs = qs.filter(county_id=actor.county_id)
+    if status in OPEN_STATES:
+        qs = qs.filter(status=status)
+    elif status:
+        return qs.none()
+    if occupation:
+        qs = qs.filter(occupation__code=occupation)
+    if q:
+        qs = qs.filter(Q(reference__icontains=q) | Q(person__name__icontains=q))
+    if flag == "overdue":
+        qs = qs.filter(officer_due_q(lt=today))
+    elif flag == "due_soon":
+        qs = qs.filter(officer_due_q(gte=today, lte=due_soon_limit(today)))
+    return qs.annotate(step_due=step_due()).order_by(
+        F("step_due").asc(nulls_last=True), F("info_requested_on").asc(nulls_last=True), "pk"
+    )
+
+
+class OpenRow(QueueRow):
+    """A line of the officers' queue: a queue row with the due date of its step and the day
+    information was asked for (the claimant's due date is reckoned from it)."""
+
+    __slots__ = ("info_requested_on", "step_due")
+
+    def __init__(self, row: dict) -> None:
+        super().__init__(row)
+        self.step_due, self.info_requested_on = row["step_due"], row["info_requested_on"]
+
+
+def open_queue_page(qs: QuerySet[Claim], limit: int = 50, offset: int = 0) -> list[OpenRow]:
+    fields = (*QUEUE_FIELDS, "step_due", "info_requested_on")
+    return [OpenRow(r) for r in qs.values(*fields)[offset : offset + limit]]
+
+
+def step_flag(status: str, due: date | None, today: date, soon: date) -> str:
+    """'overdue', 'due_soon' or '' for a due date of an officer's step (never on notice, never
+    awaiting information: the clock is paused)."""
+    if due is None or status not in OFFICER_DUE_FIELD:
+        return ""
+    if due < today:
+        return "overdue"
+    return "due_soon" if due <= soon else ""
+
+
+def claim_workload(*, actor, today: date, statuses=(Status.DRAFT, *OPEN_STATES)) -> dict[str, dict[str, Any]]:
+    """For each of ``statuses`` (open ones, and drafts for the claimant): how many of the actor's claims
+    are in it, how many of those are overdue and due soon, and the nearest due date to come. One
+    aggregate query over those statuses only (read from the county's status index)."""
+    soon = due_soon_limit(today)
+    aggregates: dict[str, Any] = {}
+    for s in statuses:
+        aggregates[f"{s}__count"] = Count("pk", filter=Q(status=s))
+        field = OFFICER_DUE_FIELD.get(s)
+        if field is not None:
+            aggregates[f"{s}__overdue"] = Count("pk", filter=Q(status=s, **{f"{field}__lt": today}))
+            aggregates[f"{s}__due_soon"] = Count(
+                "pk", filter=Q(status=s, **{f"{field}__gte": today, f"{field}__lte": soon})
+            )
+            aggregates[f"{s}__next_due"] = Min(field, filter=Q(status=s, **{f"{field}__gte": today}))
+    qs = claims_visible(actor=actor).select_related(None).order_by().filter(status__in=statuses)
+    out: dict[str, dict[str, Any]] = {str(s): {} for s in statuses}
+    for key, value in qs.aggregate(**aggregates).items():
+        status, what = key.split("__")
+        out[status][what] = value
+    return out
+
+
+def open_objection_count(*, actor) -> int:
+    """Objections still under investigation on the claims of the actor's county (the city: all)
+    [A2.6.2]; read from the objections, which are few, not from the claims."""
+    qs = Objection.objects.filter(status=Objection.Status.OPEN)
+    if can(actor, Cap.SUPERVISE_CITY):
+        return qs.count()
+    if can(actor, Cap.REVIEW_CLAIMS) or can(actor, Cap.APPROVE_CLAIMS):
+        return qs.filter(claim__county_id=actor.county_id).count()
+    return 0
 
 
 def public_notices(*, today: date) -> QuerySet[Claim]:

@@ -14,11 +14,11 @@ from dte.catalog.models import County, Occupation
 from dte.core import clock
 from dte.core.bounds import page_number
 from dte.core.permissions import Cap, allows, can
-from dte.subsidy import facts, selectors, services
+from dte.subsidy import facts, lifecycle, selectors, services
 from dte.subsidy.models import ApiToken, Evidence, FactImport, Objection, Status
-from dte.subsidy.services import credit
-from dte.subsidy.tasks import run_fact_import
 from dte.subsidy.receipts import objection_by_receipt, objection_receipt
+from dte.subsidy.services import credit, deadlines
+from dte.subsidy.tasks import run_fact_import
 from dte.subsidy.views.common import evidence_response, run, upload
 
 
@@ -36,10 +36,11 @@ QUEUE_PAGE = 50
 
 @allows(Cap.SIGNED_IN)
 def queue(request):
+    """Every open claim, ordered by the due date of the step it waits for (none last)."""
     _officer(request)
     today = clock.today()
     g = request.GET
-    rows = selectors.review_queue(
+    rows = selectors.open_claims_queue(
         actor=request.user,
         today=today,
         status=g.get("status", ""),
@@ -50,23 +51,42 @@ def queue(request):
     total = rows.count()
     pages = max((total + QUEUE_PAGE - 1) // QUEUE_PAGE, 1)
     number = page_number(g.get("page"), pages)  # beyond the last page: the last; below 1: the first
-    page = selectors.queue_page(rows, QUEUE_PAGE, (number - 1) * QUEUE_PAGE)
+    page = selectors.open_queue_page(rows, QUEUE_PAGE, (number - 1) * QUEUE_PAGE)
     soon = selectors.due_soon_limit(today)
     context = {
-        "rows": [(c, selectors.due_flag(c, today, soon), selectors.next_due(c)) for c in page],
+        "rows": [_queue_line(c, today, soon) for c in page],
         "total": total,
         "page": number,
         "pages": pages,
         "query": g.copy(),
         "today": today,
         "filters": g,
-        "statuses": [
-            (s, Status(s).label) for s in (Status.UNDER_REVIEW, Status.AWAITING_INFO, Status.REVIEWED)
-        ],
+        "statuses": [(s.value, s.label) for s in selectors.OPEN_STATES],
         "occupations": Occupation.objects.all(),
     }
     template = "subsidy/queue.html#results" if request.htmx else "subsidy/queue.html"
     return render(request, template, context)
+
+
+# How the queue names the due date of each step (the lifecycle's timeline labels).
+_DUE_LABEL = {
+    Status.UNDER_REVIEW: lifecycle.REVIEW_DUE.label,
+    Status.AWAITING_INFO: lifecycle.INFO_DUE.label,
+    Status.REVIEWED: lifecycle.APPROVAL_DUE.label,
+    Status.ON_NOTICE: lifecycle.NOTICE_DUE.label,
+    Status.OBJECTION: lifecycle.NOTICE_DUE.label,
+    Status.PAYABLE: lifecycle.PAYMENT_DUE.label,
+    Status.IN_BATCH: lifecycle.PAYMENT_DUE.label,
+}
+
+
+def _queue_line(c, today, soon):
+    """A queue row with its flag, the due date it shows and that date's name; awaiting information,
+    the claimant's due date (补正期限) reckoned from the request."""
+    due = c.step_due
+    if c.status == Status.AWAITING_INFO and c.info_requested_on:
+        due = deadlines.info_due(c).value
+    return c, selectors.step_flag(c.status, c.step_due, today, soon), due, _DUE_LABEL.get(c.status, "")
 
 
 @allows(Cap.SIGNED_IN)
@@ -78,6 +98,12 @@ def objections(request):
         .select_related("claim__person", "claim__county")
         .prefetch_related("evidence")
     )
+    status = request.GET.get("status", "")
+    if status in Objection.Status.values:  # ?status=open: those still under investigation
+        rows = rows.filter(status=status)
+    status = request.GET.get("status", "")
+    if status in Objection.Status.values:  # ?status=open: those still under investigation (workbench)
+        rows = rows.filter(status=status)
     receipt = request.GET.get("receipt", "").strip()
     if receipt:  # ?receipt=26-330302-000017: the one a caller quotes, within the officer's scope
         found = objection_by_receipt(receipt, rows)

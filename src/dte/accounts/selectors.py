@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from dte.accounts.models import Role, User
 from dte.accounts.services import CREATABLE_ROLES
-from dte.audit.models import AuditEntry
 from dte.catalog.models import County, Designation
 from dte.notifications.selectors import unread_count
 
@@ -20,8 +19,6 @@ def home_summary(*, user: User) -> dict:
         out["county"] = user.county
     if user.role in (Role.CITY_OFFICER, Role.AUDITOR):
         out["counties"] = County.objects.all()
-    if user.role in (Role.AUDITOR, Role.CITY_OFFICER, Role.ADMINISTRATOR):
-        out["recent_audit"] = AuditEntry.objects.order_by("-id")[:10]
     return out
 
 

@@ -288,3 +288,16 @@ def level_certificate_of(*, person, pk: int) -> LevelCertificate | None:
         .filter(pk=pk, person=person)
         .first()
     )
+
+
+def registration_workload(*, actor) -> dict[str, int]:
+    """How many of the actor's registrations are in each status (one aggregate query, the body's or
+    the institution's scope; the city all)."""
+    try:
+        qs = registrations_for(actor=actor)
+    except PermissionDenied:
+        return {}
+    row = qs.select_related(None).order_by().values("status").annotate(n=Count("pk"))
+    counts = {s.value: 0 for s in Registration.Status}
+    counts.update({r["status"]: r["n"] for r in row})
+    return counts

@@ -30,8 +30,13 @@ from dte.training.views import attempt
 @allows(Cap.SIGNED_IN)
 def dashboard(request):
     u = request.user
+    registrations = selectors.registrations_for(actor=u)
+    status = request.GET.get("status", "")
+    if status in Registration.Status.values:  # ?status=accepted: the workbench's filtered list
+        registrations = registrations.filter(status=status)
     ctx = {
-        "registrations": selectors.registrations_for(actor=u),
+        "registrations": registrations,
+        "status_label": Registration.Status(status).label if status in Registration.Status.values else "",
         "certificates": selectors.level_certificates_for(actor=u)[:50],
         "registrable": selectors.registrable_certificates(actor=u)
         if can(u, Cap.MANAGE_INSTITUTION)

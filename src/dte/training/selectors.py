@@ -401,3 +401,31 @@ def class_attendance_counts(*, class_id: int) -> tuple[int, int]:
     """(all attendance records, those entered by hand) of one class."""
     rows = Attendance.objects.filter(session__klass_id=class_id)
     return rows.count(), rows.filter(source="manual").count()
+
+
+# --- the workbench's counts ----------------------------------------------------------------------
+def plan_workload(*, actor) -> dict[str, int]:
+    """The actor's plans and classes by what waits on them: plans submitted (the city files them),
+    returned and draft (the institution's), rosters submitted and returned; enrolments awaiting
+    admission. One aggregate query each for plans, classes and enrolments; institution scope."""
+    if can(actor, Cap.SUPERVISE_CITY):
+        plans, classes = TrainingPlan.objects.all(), TrainingClass.objects.all()
+        enrolments = Enrolment.objects.none()
+    elif can(actor, Cap.MANAGE_INSTITUTION):
+        plans = TrainingPlan.objects.filter(institution_id=actor.institution_id)
+        classes = TrainingClass.objects.filter(plan__institution_id=actor.institution_id)
+        enrolments = Enrolment.objects.filter(klass__plan__institution_id=actor.institution_id)
+    else:
+        return {}
+    p, k = TrainingPlan.Status, TrainingClass.RosterStatus
+    out = plans.order_by().aggregate(
+        plans_submitted=Count("pk", filter=Q(status=p.SUBMITTED)),
+        plans_returned=Count("pk", filter=Q(status=p.RETURNED)),
+        plans_draft=Count("pk", filter=Q(status=p.DRAFT)),
+    )
+    out |= classes.order_by().aggregate(
+        rosters_submitted=Count("pk", filter=Q(roster_status=k.SUBMITTED)),
+        rosters_returned=Count("pk", filter=Q(roster_status=k.RETURNED)),
+    )
+    out["enrolments_applied"] = enrolments.filter(status=Enrolment.Status.APPLIED).count()
+    return out

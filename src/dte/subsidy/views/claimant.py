@@ -23,11 +23,16 @@ def my_claims(request):
         .exclude(status__in=[Status.WITHDRAWN, Status.REJECTED, Status.CANCELLED, Status.LAPSED])
         .values_list("level_certificate_number", flat=True)
     )
+    claims = selectors.my_claims(actor=request.user)
+    status = request.GET.get("status", "")
+    if status in Status.values:  # ?status=awaiting_info: the workbench's filtered list
+        claims = claims.filter(status=status)
     return render(
         request,
         "subsidy/my_claims.html",
         {
-            "claims": selectors.my_claims(actor=request.user),
+            "claims": claims,
+            "status_label": Status(status).label if status in Status.values else "",
             "certificates": sources.level_certificates(person),
             "claimed": claimed,
             "unread": inbox_selectors.unread_count(actor=request.user),

@@ -41,7 +41,7 @@ class ClaimAccountForm(forms.Form):
     )
     phone = forms.CharField(label="联系电话", max_length=11, required=False)
     retirement_category = forms.ChoiceField(
-        label="退休类别 [A2.1c]", choices=RETIREMENT_CATEGORIES, required=False
+        label="退休类别(女性按原退休年龄类别填写)", choices=RETIREMENT_CATEGORIES, required=False
     )
 
     def __init__(self, *args, claim: Claim, **kwargs):

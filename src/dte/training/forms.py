@@ -62,7 +62,7 @@ class ClassForm(forms.Form):
 
 class ApplyForm(forms.Form):
     category = forms.ChoiceField(
-        label="人员类别 [P2.0]", choices=Enrolment.Category.choices, widget=forms.RadioSelect
+        label="人员类别", choices=Enrolment.Category.choices, widget=forms.RadioSelect
     )
     employer = forms.CharField(label="工作单位", max_length=120, required=False)
     job = forms.CharField(label="岗位/从事的数字技术工作", max_length=60, required=False)

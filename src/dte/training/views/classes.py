@@ -10,14 +10,17 @@ from dte.core import clock
 from dte.core.permissions import Cap, allows, can
 from dte.training import forms, rules, selectors, services
 from dte.training.models import Enrolment
-from dte.training.views.common import attempt
+from dte.training.views.common import attempt, enrolment_closed
 
 
 def catalogue(request):
     """The public training-programme catalogue [P3.2], [P4.3]."""
     occupation = request.GET.get("occupation", "")
-    classes = selectors.catalogue(today=clock.today(), occupation=occupation)
-    return render(request, "training/catalogue.html", {"classes": classes, "occupation": occupation})
+    today = clock.today()
+    classes = selectors.catalogue(today=today, occupation=occupation)
+    return render(
+        request, "training/catalogue.html", {"classes": classes, "occupation": occupation, "today": today}
+    )
 
 
 def class_public(request, pk: int):
@@ -34,6 +37,7 @@ def class_public(request, pk: int):
             "mine": mine,
             "form": forms.ApplyForm(),
             "can_apply": can(request.user, Cap.ENROL_IN_TRAINING),
+            "closed": enrolment_closed(klass, clock.today()),
             "sessions": klass.sessions.all(),
         },
     )

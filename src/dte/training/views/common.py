@@ -9,6 +9,16 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 
 from dte.core import spreadsheet
+from dte.training.models import TrainingClass, TrainingPlan
+
+
+def enrolment_closed(klass: TrainingClass, today) -> bool:
+    """The class no longer takes applications: past its closing day, or no longer enrolling (the
+    service refuses them alike); its page says 报名已截止 instead of showing the form."""
+    enrolling = (
+        klass.status == TrainingClass.Status.ENROLLING and klass.plan.status == TrainingPlan.Status.ON_FILE
+    )
+    return not enrolling or today > klass.enrol_by
 
 
 def error_text(exc: ValidationError) -> str:

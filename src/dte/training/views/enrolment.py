@@ -14,7 +14,7 @@ from dte.core.forms import add_form_errors
 from dte.core.permissions import Cap, allows, can
 from dte.training import forms, selectors, services
 from dte.training.models import Enrolment
-from dte.training.views.common import attempt
+from dte.training.views.common import attempt, enrolment_closed
 
 
 @allows(Cap.ENROL_IN_TRAINING)
@@ -38,6 +38,7 @@ def apply(request, pk: int):
             "mine": None,
             "form": form,
             "can_apply": True,
+            "closed": enrolment_closed(klass, clock.today()),
             "sessions": klass.sessions.all(),
         },
         status=422 if request.method == "POST" else 200,

@@ -92,6 +92,7 @@ ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "localhost,1
 # Reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For is believed when
 # rate-limiting public forms (dte.core.client). Empty: clients connect directly.
 DTE_TRUSTED_PROXIES = [p.strip() for p in os.environ.get("DTE_TRUSTED_PROXIES", "").split(",") if p.strip()]
+CSRF_FAILURE_VIEW = "dte.web.errors.csrf_failure"  # in Chinese, in the layout
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 INSTALLED_APPS = [

@@ -21,3 +21,8 @@ urlpatterns = [
     path("supervision/", include("dte.supervision.urls")),
     path("notifications/", include("dte.notifications.urls")),
 ]
+
+# The error pages in Chinese, in the site's layout (dte.web.errors).
+handler403 = "dte.web.errors.permission_denied"
+handler404 = "dte.web.errors.page_not_found"
+handler500 = "dte.web.errors.server_error"

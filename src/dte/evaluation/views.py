@@ -9,7 +9,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +25,7 @@ from dte.training import documents
 from dte.training.selectors import certificates_for
 from dte.training.tables import read_table
 from dte.training.views import attempt
+from dte.training.views.certificates import CERTIFICATE_NOT_FOUND
 
 
 @allows(Cap.SIGNED_IN)
@@ -331,7 +332,11 @@ def certificate_revoke(request, pk: int):
 
 def verify(request, code: str):
     """Public verification of a 专业技术等级证书: status and the holder's masked name [P3.3]."""
-    return render(request, "evaluation/verify.html", {"cert": selectors.certificate_by_code(code=code)})
+    try:
+        cert = selectors.certificate_by_code(code=code)
+    except Http404:
+        raise Http404(CERTIFICATE_NOT_FOUND) from None
+    return render(request, "evaluation/verify.html", {"cert": cert})
 
 
 def verify_qr(request, code: str):

@@ -7,10 +7,13 @@ from __future__ import annotations
 import json
 
 import pytest
+from ninja import Router
 from ninja.openapi.schema import NinjaGenerateJsonSchema
+from ninja.throttling import AnonRateThrottle
 from openapi_spec_validator import OpenAPIV31SpecValidator
 
 from dte.api.main import api
+from dte.core.api_errors import document_errors
 
 COMPONENTS = "#/components/schemas/"
 OWN_DEFS = "#/$defs/"
@@ -217,3 +220,20 @@ def test_each_operation_documents_the_statuses_its_authentication_and_parameters
     assert responses["GET", "/api/catalog/counties"] == {"200"}
     assert responses["GET", "/api/training/verify/{code}"] == {"200", "404", "422"}
     assert responses["POST", "/api/subsidy/claims/{pk}/withdraw"] >= {"200", "204", "409"}
+
+
+def test_a_rate_limited_operation_documents_429_and_a_public_one_without_parameters_nothing_more():
+    router = Router()
+
+    @router.get("/limited/{code}", response=dict, throttle=AnonRateThrottle("5/m"))
+    def limited(request, code: str):
+        return {}
+
+    @router.get("/open", response=dict)
+    def open_figures(request):
+        return {}
+
+    document_errors([("", router)])
+    limited_op, open_op = (view.operations[0] for view in router.path_operations.values())
+    assert set(limited_op.response_models) == {200, 404, 422, 429}
+    assert set(open_op.response_models) == {200}

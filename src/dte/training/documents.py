@@ -182,6 +182,8 @@ class CEStatementDoc:
     total: str
     printed_on: date
     basis: str
+    number: str = ""  # CE<year>-<person>-<check> (dte.training.ce_check)
+    verify_url: str = ""  # the public check page the QR code opens
 
 
 def ce_statement_pdf(doc: CEStatementDoc) -> bytes:
@@ -194,6 +196,10 @@ def ce_statement_pdf(doc: CEStatementDoc) -> bytes:
     pdf.add_page()
     pdf.set_font("cjk", "B", 18)
     pdf.cell(0, 12, f"{doc.year} 年度继续教育专业科目学时证明", align="C", new_x="LMARGIN", new_y="NEXT")
+    if doc.number:
+        pdf.set_font("cjk", "", 10)
+        pdf.set_text_color(90, 90, 90)
+        pdf.cell(0, 6, f"证明编号:{doc.number}", align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     pdf.set_font("cjk", "", 11)
     for label, value in (("姓名", doc.holder_name), ("身份证号", doc.holder_id_masked)):
@@ -231,5 +237,20 @@ def ce_statement_pdf(doc: CEStatementDoc) -> bytes:
     pdf.multi_cell(0, 6, doc.basis)
     pdf.ln(4)
     pdf.set_text_color(90, 90, 90)
-    pdf.cell(0, 6, f"打印日期:{_cn_date(doc.printed_on)} · {PLATFORM}", align="R")
+    printed = f"打印日期:{_cn_date(doc.printed_on)} · {PLATFORM}"
+    pdf.cell(0, 6, printed, align="R", new_x="LMARGIN", new_y="NEXT")
+    if doc.verify_url:
+        _statement_check(pdf, doc)
     return bytes(pdf.output())
+
+
+def _statement_check(pdf: FPDF, doc: CEStatementDoc) -> None:
+    """The QR code to the public check page, with the number beside it, at the foot of the text."""
+    if pdf.get_y() + 40 > pdf.h - 20:
+        pdf.add_page()
+    y = pdf.get_y() + 4
+    pdf.image(io.BytesIO(qr_png(doc.verify_url, box_size=6)), x=pdf.l_margin, y=y, w=32, h=32)
+    pdf.set_font("cjk", "", 9)
+    pdf.set_text_color(90, 90, 90)
+    pdf.set_xy(pdf.l_margin + 36, y + 8)
+    pdf.multi_cell(120, 5, f"扫码核验本证明(编号 {doc.number}),核验页显示平台当前登记的学时。")

@@ -51,6 +51,7 @@ urlpatterns = [
     path("certificates/<int:pk>/revoke/", certificates.certificate_revoke, name="certificate_revoke"),
     path("me/ce/<int:year>/", ce.ce_statement, name="ce_statement"),
     path("me/ce/<int:year>/pdf/", ce.ce_statement_pdf, name="ce_statement_pdf"),
+    path("ce/verify/<str:number>/", ce.ce_verify, name="ce_verify"),
     path("ce-hours/", ce.ce_hours, name="ce_hours"),
     path("anomalies/", attendance.anomalies, name="anomalies"),
 ]

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
 from dte.catalog.models import Occupation
 from dte.core import clock
 from dte.core.permissions import Cap, allows
-from dte.training import documents, selectors, services
+from dte.training import ce_check, documents, selectors, services
 from dte.training.views.common import table_response
 
 CE_BASIS = (
@@ -29,6 +30,7 @@ def ce_statement(request, year: int):
             "person": request.user.person,
             "printed_on": timezone.localdate(clock.now()),
             "basis": CE_BASIS,
+            "number": ce_check.statement_number(person_id=request.user.person_id, year=year),
         },
     )
 
@@ -38,6 +40,7 @@ def ce_statement_pdf(request, year: int):
     """The same statement as a PDF with the certificates' embedded CJK font [P4.1]."""
     data = selectors.ce_statement(actor=request.user, year=year)
     person = request.user.person
+    number = ce_check.statement_number(person_id=person.pk, year=year)
     doc = documents.CEStatementDoc(
         year=year,
         holder_name=person.name,
@@ -55,10 +58,21 @@ def ce_statement_pdf(request, year: int):
         total=str(data["total"]),
         printed_on=timezone.localdate(clock.now()),
         basis=CE_BASIS,
+        number=number,
+        verify_url=request.build_absolute_uri(reverse("training:ce_verify", args=[number])),
     )
     response = HttpResponse(documents.ce_statement_pdf(doc), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="ce-{year}.pdf"'
+    response["Content-Disposition"] = f'inline; filename="{number}.pdf"'
     return response
+
+
+def ce_verify(request, number: str):
+    """Public check of a continuing-education statement by its number (the PDF's QR code) [P4.1]:
+    the year, the holder's masked name and the hours registered now."""
+    statement = ce_check.statement_by_number(number)
+    if statement is None:
+        raise Http404("未找到该继续教育学时证明,可能为伪造,请核实")
+    return render(request, "training/ce_verify.html", {"s": statement})
 
 
 CE_COLUMNS = [

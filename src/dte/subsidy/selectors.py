@@ -232,8 +232,13 @@ class OpenRow(QueueRow):
 
 
 def open_queue_page(qs: QuerySet[Claim], limit: int = 50, offset: int = 0) -> list[OpenRow]:
+    """The page's claims in the queue's order: their ids sorted on the claims table alone, then their
+    lines read with the names they join (sorting the joined rows of a county costs a third more)."""
+    pks = list(qs.values_list("pk", flat=True)[offset : offset + limit])
     fields = (*QUEUE_FIELDS, "step_due", "info_requested_on")
-    return [OpenRow(r) for r in qs.values(*fields)[offset : offset + limit]]
+    rows = Claim.objects.filter(pk__in=pks).annotate(step_due=step_due()).order_by().values(*fields)
+    by_pk = {r["pk"]: r for r in rows}
+    return [OpenRow(by_pk[pk]) for pk in pks]
 
 
 def step_flag(status: str, due: date | None, today: date, soon: date) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -13,10 +13,16 @@ from dte.training import documents, selectors, services
 from dte.training.models import TrainingCertificate
 from dte.training.views.common import attempt
 
+# What the public reads when a certificate-check code matches no certificate (training or level).
+CERTIFICATE_NOT_FOUND = "未找到该证书,可能为伪造,请核实"
+
 
 def verify(request, code: str):
     """Public verification of a 培训合格证书: status and the holder's masked name only [P3.2]."""
-    cert = selectors.certificate_by_code(code=code)
+    try:
+        cert = selectors.certificate_by_code(code=code)
+    except Http404:
+        raise Http404(CERTIFICATE_NOT_FOUND) from None
     return render(request, "training/verify.html", {"cert": cert})
 
 

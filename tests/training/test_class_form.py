@@ -56,3 +56,17 @@ def test_a_plan_form_offers_its_empty_choices_in_chinese(institution_staff, clie
     page = client_as(institution_staff).get("/training/plans/new/").content.decode()
     assert '<option value="" selected>请选择</option>' in page
     assert "---------" not in page
+
+
+def test_a_refused_session_keeps_what_was_typed_with_the_reason_beside_its_field(
+    klass, institution_staff, client_as
+):
+    resp = client_as(institution_staff).post(
+        f"/training/classes/{klass.pk}/sessions/new/",
+        {"date": "2025-04-08", "start": "09:00", "end": "", "kind": "theory", "mode": "offline"},
+    )
+    assert resp.status_code == 422
+    page = resp.content.decode()
+    assert _errors_of(page, "end")
+    assert 'name="date" value="2025-04-08"' in page and 'name="start" value="09:00"' in page
+    assert not klass.sessions.exists()

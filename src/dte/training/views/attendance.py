@@ -18,6 +18,7 @@ from dte.core.permissions import Cap, allows, can
 from dte.training import checkin, documents, forms, rules, selectors, services
 from dte.training.models import Enrolment, Session
 from dte.training.tables import read_table
+from dte.training.views.classes import class_page
 from dte.training.views.common import attempt, error_text, table_response
 
 
@@ -26,20 +27,18 @@ from dte.training.views.common import attempt, error_text, table_response
 def session_new(request, pk: int):
     klass = selectors.class_for(actor=request.user, pk=pk)
     form = forms.SessionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "请完整填写课次信息")
-    else:
-        added = attempt(
-            request,
-            lambda: services.session_add(
-                actor=request.user, klass=klass, at=clock.now(), **form.cleaned_data
-            ),
-            "课次已添加。",
-        )
-        if added:
+    if form.is_valid():
+        try:
+            services.session_add(actor=request.user, klass=klass, at=clock.now(), **form.cleaned_data)
+        except ValidationError as exc:
+            add_form_errors(form, exc)
+        else:
+            messages.success(request, "课次已添加。")
             for warning in rules.schedule_warnings(klass):
                 messages.warning(request, warning)
-    return redirect("training:class_manage", pk=pk)
+            return redirect("training:class_manage", pk=pk)
+    # Every mistake beside its field, what was typed kept (nothing was written).
+    return class_page(request, klass, session_form=form, status=422)
 
 
 @allows(Cap.MANAGE_INSTITUTION)

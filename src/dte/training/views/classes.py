@@ -45,7 +45,11 @@ def class_public(request, pk: int):
 
 @allows(Cap.SIGNED_IN)
 def class_manage(request, pk: int):
-    klass = selectors.class_for(actor=request.user, pk=pk)
+    return class_page(request, selectors.class_for(actor=request.user, pk=pk))
+
+
+def class_page(request, klass, *, session_form=None, status: int = 200):
+    """The institution's class page; a refused session form comes back with its errors and values."""
     now = clock.now()
     rows = selectors.roster(actor=request.user, klass=klass, now=now)
     return render(
@@ -63,10 +67,11 @@ def class_manage(request, pk: int):
             "can_review": can(request.user, Cap.FILE_TRAINING_PLANS),
             "retired_count": sum(1 for r in rows if r["age"].flagged and r["enrolment"].on_roster),
             "exception_form": forms.RecordExceptionForm(auto_id=False),
-            "session_form": forms.SessionForm(initial={"date": klass.start_date}),
+            "session_form": session_form or forms.SessionForm(initial={"date": klass.start_date}),
             "upload_form": forms.UploadForm(),
             "online_columns": services.ONLINE_COLUMNS,
         },
+        status=status,
     )
 
 

@@ -97,3 +97,21 @@ def test_applying_twice_changes_nothing_more(records, draft, city_officer, secon
     assert subsidy.claims_redecide(reason="再次", at=SUBMIT_AT) == 0
     assert ClaimEvent.objects.filter(claim=open_, action="redecided").count() == 1
     assert ChangedDecision.objects.count() == 1
+
+
+def test_a_draft_of_a_rule_on_the_person_redecides_from_the_persons_facts(records):
+    # the claimants were born in 1990: at least 40 years of age excludes all three
+    draft = {
+        "eligibility": {
+            "values": {
+                "2025-03-01": {
+                    "reference": "温人社发〔2025〕9号",
+                    "min_age_years": 40,
+                    "min_consecutive_insurance_months": 6,
+                    "retirement_reading": "strict",
+                }
+            }
+        }
+    }
+    s = preview.preview_draft(draft, today=SUBMIT_AT.date()).summary
+    assert (s["claims"], s["changed"], s["to_ineligible"], s["amount_delta"]) == (3, 3, 3, -9900)

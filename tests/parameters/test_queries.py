@@ -21,9 +21,19 @@ def idx(d: date | None) -> int:
 
 def test_the_claim_columns_are_those_the_orm_reads(records):  # noqa: F811
     Claim.objects.filter(pk=records[0].pk).update(training_issued_on=None, training_institution=None)
-    got = queries.claim_columns()
-    fields = [*queries.CLAIM_FIELDS, *queries.CLAIM_DATES, "status", "eligible", "failed_rules"]
-    ids = (
+    Claim.objects.filter(pk=records[1].pk).update(failed_rules=["A2.1-age", "A2.2-hours"])
+    got = queries.claim_columns().values
+    names = ["id", "person", "county", "occupation", "level", "training_institution", "training_occupation"]
+    names += [
+        "training_level",
+        "training_hours",
+        "amount",
+        "claim_date",
+        "level_issued_on",
+        "training_issued_on",
+    ]
+    names += ["status", "eligible", "failed_rules"]
+    ids = {
         "person",
         "county",
         "occupation",
@@ -31,21 +41,24 @@ def test_the_claim_columns_are_those_the_orm_reads(records):  # noqa: F811
         "training_institution",
         "training_occupation",
         "training_level",
-    )
-    fields = [f"{f}_id" if f in ids else f for f in fields]
-    status = ["person__subsidy_status__school_in_wenzhou", "person__subsidy_status__graduation_date"]
-    want = list(Claim.objects.exclude(status=Status.DRAFT).order_by("id").values_list(*fields, *status))
-    order = np.argsort(got.values["id"])
-    assert len(want) == got.n == 4
+    }
+    fields = [f"{f}_id" if f in ids else f for f in names]
+    graduate = ["person__subsidy_status__school_in_wenzhou", "person__subsidy_status__graduation_date"]
+    want = list(Claim.objects.exclude(status=Status.DRAFT).order_by("id").values_list(*fields, *graduate))
+    order = np.argsort(got["id"])
+    assert len(want) == len(got["id"]) == 4
     for k, row in enumerate(want):
-        i = order[k]
-        v = {name: got.values[name][i] for name in got.values}
-        assert [v[f] for f in queries.CLAIM_FIELDS] == [x or 0 for x in row[: len(queries.CLAIM_FIELDS)]]
-        dates = row[len(queries.CLAIM_FIELDS) : len(queries.CLAIM_FIELDS) + 3]
-        assert [v[f] for f in queries.CLAIM_DATES] == [idx(d) for d in dates]
-        assert queries.STATUSES[v["status"]] == row[-5] and bool(v["eligible"]) == row[-4]
-        assert got.failed[i].replace(" ", "") == str(row[-3]).replace("'", '"').replace(" ", "")
-        assert (bool(v["grad_wz"]), v["grad_date"]) == (bool(row[-2]), idx(row[-1]))
+        orm = dict(zip([*names, "grad_wz", "grad_date"], row, strict=True))
+        mine = {name: got[name][order[k]] for name in got}
+        for name in names[:10]:
+            assert mine[name] == (orm[name] or 0), name
+        for name in ("claim_date", "level_issued_on", "training_issued_on", "grad_date"):
+            assert mine[name] == idx(orm[name]), name
+        assert queries.STATUSES[mine["status"]] == orm["status"]
+        assert bool(mine["eligible"]) == orm["eligible"] and bool(mine["grad_wz"]) == bool(orm["grad_wz"])
+        for rule in queries.PERSON_RULES:
+            assert bool(mine[rule]) == (rule not in orm["failed_rules"]), rule
+    assert got["A2.1-age"].sum() == 3  # the second claim's recorded decision failed it
 
 
 def test_the_certificate_columns_are_those_the_orm_reads(level_certificate):  # noqa: F811

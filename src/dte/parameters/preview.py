@@ -58,6 +58,17 @@ class Codes:
 
     def __init__(self, policy: CompiledPolicy) -> None:
         occ = dict(Occupation.objects.values_list("id", "code"))
+        if (
+            max(
+                [
+                    *occ,
+                    *Level.objects.values_list("id", flat=True),
+                    *Institution.objects.values_list("id", flat=True),
+                ]
+            )
+            >= 4096
+        ):
+            raise ValueError("catalogue ids beyond 4095 do not fit the packed claim columns (queries.WORDS)")
         self.occupation = _lookup({k: policy.occupation_code(c) for k, c in occ.items()})
         lvl = dict(Level.objects.values_list("id", "code"))
         self.level = _lookup({k: LEVELS.index(c) if c in LEVELS else -1 for k, c in lvl.items()})
@@ -108,41 +119,38 @@ def priors(person: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return out_rows, out_valid
 
 
-def claim_columns(v: dict[str, np.ndarray], codes: Codes, slots: tuple[np.ndarray, np.ndarray]) -> Claims:
-    """The loaded claims as the engine's columns for one policy's codes (all loaded rows)."""
-    occ = codes.occupation[v["occupation"]]
-    lc_issued = np.where(occ >= 0, v["level_issued_on"], -1)
-    has_tr = v["training_issued_on"] >= 0
+def claim_columns(
+    v: dict[str, np.ndarray], codes: Codes, sel: np.ndarray, slots: tuple[np.ndarray, np.ndarray]
+) -> Claims:
+    """The loaded claims of rows ``sel`` as the engine's columns for one policy's codes; their prior
+    claims (``slots``: rows of the loaded claims, for the rows of ``sel``) among all loaded."""
+
+    def col(name: str) -> np.ndarray:
+        return v[name][sel]
+
+    occ = codes.occupation[col("occupation")]
+    has_tr = col("training_issued_on") >= 0
     rows, valid = slots
+    all_occ = codes.occupation[v["occupation"]]
+    all_level = codes.level[v["level"]]
     return reform.recorded_claims(
         ids=[],
-        claim=v["claim_date"],
-        lc_occ=np.where(occ >= 0, occ, -1),
-        lc_level=codes.level[v["level"]],
-        lc_issued=lc_issued,
-        tr_inst=np.where(has_tr, codes.institution[v["training_institution"]], -1),
-        tr_occ=np.where(has_tr, codes.occupation[v["training_occupation"]], -1),
-        tr_level=np.where(has_tr, codes.level[v["training_level"]], -1),
-        tr_hours=np.where(has_tr, v["training_hours"], 0),
-        tr_cert=np.where(has_tr, v["training_issued_on"], -1),
-        grad_wz=v["grad_wz"],
-        grad_date=v["grad_date"],
-        p_occ=np.where(valid, occ[rows], -1),
-        p_level=np.where(valid, codes.level[v["level"]][rows], -1),
+        claim=col("claim_date"),
+        lc_occ=occ,
+        lc_level=codes.level[col("level")],
+        lc_issued=np.where(occ >= 0, col("level_issued_on"), -1),
+        tr_inst=np.where(has_tr, codes.institution[col("training_institution")], -1),
+        tr_occ=np.where(has_tr, codes.occupation[col("training_occupation")], -1),
+        tr_level=np.where(has_tr, codes.level[col("training_level")], -1),
+        tr_hours=np.where(has_tr, col("training_hours"), 0),
+        tr_cert=np.where(has_tr, col("training_issued_on"), -1),
+        grad_wz=col("grad_wz"),
+        grad_date=col("grad_date"),
+        p_occ=np.where(valid, all_occ[rows], -1),
+        p_level=np.where(valid, all_level[rows], -1),
         p_date=np.where(valid, v["claim_date"][rows], -1),
         p_status=np.where(valid, _engine_status()[v["status"][rows]], STATUS_PAD),
     )
-
-
-def take(c: Claims, mask: np.ndarray) -> Claims:
-    """The rows of ``mask``."""
-    out = {}
-    for k, a in vars(c).items():
-        if isinstance(a, np.ndarray):
-            out[k] = a[:, mask] if a.ndim == 2 else a[mask]
-        else:
-            out[k] = a
-    return Claims(**out)
 
 
 def preview_draft(draft: Mapping[str, Any], *, today: date) -> Preview:
@@ -159,28 +167,25 @@ def compare(
     today: date,
 ) -> Preview:
     start, end = effective_period(parsed)
-    loaded = queries.claim_columns()
-    v = loaded.values
+    v = queries.claim_columns().values
     dated = (v["claim_date"] >= days.to_index(start)) & (
         v["claim_date"] < (days.to_index(end) if end else days.N_DAYS)
     )
     considered = dated & ~np.isin(v["status"], [queries.STATUSES.index(s) for s in NOT_CONSIDERED])
-    slots = priors(v["person"], v["id"])
-    cal = get_calendar()
+    sel = np.flatnonzero(considered)
     if reform.needs_person_facts(set(parsed)):
-        comparison = _from_facts(v["id"][considered], before, after)
+        comparison = _from_facts(v["id"][sel], before, after)
     else:
-        recorded = {
-            rid: np.array([rid not in (f or "") for f in loaded.failed], dtype=np.bool_)[considered]
-            for rid in reform.PERSON_RULES
-        }
+        rows, valid = priors(v["person"], v["id"])
+        slots = (rows[:, sel], valid[:, sel])
+        recorded = {rid: v[rid][sel] for rid in reform.PERSON_RULES}
         comparison = reform.compare(
-            (take(claim_columns(v, Codes(before), slots), considered), before),
-            (take(claim_columns(v, Codes(after), slots), considered), after),
-            cal,
+            (claim_columns(v, Codes(before), sel, slots), before),
+            (claim_columns(v, Codes(after), sel, slots), after),
+            get_calendar(),
             recorded,
         )
-    sub = {k: a[considered] for k, a in v.items()}
+    sub = {k: v[k][sel] for k in ("id", "status", "county", "occupation", "level", "claim_date")}
     summary = summarise(sub, comparison)
     summary["pipeline"] = pipeline(v, before, after, today=today)
     return Preview(summary=summary, ids=sub["id"], status=sub["status"], comparison=comparison)
@@ -250,8 +255,10 @@ def pipeline(v: dict[str, np.ndarray], before: CompiledPolicy, after: CompiledPo
     those of the certificates eligible under each policy (a window closed is not eligible)."""
     window = max(int(p.window.max() + p.graduate_extension.max()) for p in (before, after))
     cert = queries.valid_certificates(today - timedelta(days=31 * window + 31))
+    # the counted claims of the certificates' holders (few people, read from a million claims)
     counted = np.isin(v["status"], [queries.STATUSES.index(s) for s in COUNTED])
-    key = lambda person, occ, lvl: (person * 1_000_003 + occ) * 1_009 + lvl  # noqa: E731
+    counted &= np.isin(v["person"], cert["person"])
+    key = lambda person, occ, lvl: (person * 4096 + occ) * 4096 + lvl  # noqa: E731  (ids < 4096)
     claimed = key(v["person"][counted], v["occupation"][counted], v["level"][counted])
     open_ = ~np.isin(key(cert["person"], cert["occupation"], cert["level"]), claimed)
     cert = {k: a[open_] for k, a in cert.items()}

@@ -128,9 +128,13 @@ def approve(*, actor, version: ParameterVersion, at: datetime, note: str = "") -
         reason=note,
         changes={"name": v.name, "start": v.start, "document": v.document, "effect": v.effect},
     )
-    layer.refresh_now()  # this process decides under the published version from here on
-    _list_changed_decisions(v, shown, at=at)
-    claims_redecide(reason=f"政策参数调整({v.document})", at=at, actor=actor)
+    try:
+        layer.refresh_now()  # this process decides under the published version from here on
+        _list_changed_decisions(v, shown, actor=actor, at=at)
+        claims_redecide(reason=f"政策参数调整({v.document})", at=at, actor=actor)
+    except BaseException:
+        layer.SOURCE.forget()  # rolled back: the next read of a parameter takes the layer again
+        raise
     return v
 
 
@@ -141,7 +145,7 @@ def _checked(v: ParameterVersion):
         raise ValidationError({"draft": f"参数版本与现行参数不符:{exc}"}) from exc
 
 
-def _list_changed_decisions(v: ParameterVersion, shown: preview.Preview, *, at: datetime) -> int:
+def _list_changed_decisions(v: ParameterVersion, shown: preview.Preview, *, actor, at: datetime) -> int:
     """The decided claims (not open for review) the preview showed as changed: kept as decided,
     listed for the county to review (one audit entry with their ids)."""
     open_ = np.isin(shown.status, [queries.STATUSES.index(s) for s in OPEN_FOR_REVIEW])
@@ -166,7 +170,7 @@ def _list_changed_decisions(v: ParameterVersion, shown: preview.Preview, *, at: 
     ChangedDecision.objects.bulk_create(rows, batch_size=1000)
     if rows:
         audit.record(
-            actor=None,
+            actor=actor,
             action="parameters.changed_decisions",
             obj=v,
             at=at,

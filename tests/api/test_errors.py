@@ -81,6 +81,12 @@ def test_a_record_that_does_not_exist_is_not_found_in_the_one_shape(client, refe
     assert r.json() == {"detail": "未找到所请求的记录", "errors": []}
 
 
+def test_a_record_out_of_reach_is_named_as_the_selector_names_it(client_as, city_officer):
+    r = client_as(city_officer).get("/api/supervision/plans/987654")
+    assert r.status_code == 404
+    assert r.json() == {"detail": "没有这个抽查计划", "errors": []}
+
+
 def test_an_unknown_occupation_in_a_plan_is_a_field_error(client_as, institution_staff):
     body = {
         "occupation": "9-99-99-99",

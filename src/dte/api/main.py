@@ -86,7 +86,11 @@ def on_permission_denied(request, exc: PermissionDenied):
 
 @api.exception_handler(Http404)
 def on_not_found(request, exc: Http404):
-    return _error(request, 404, "未找到所请求的记录")
+    # The selectors name what is missing in Chinese (没有这个培训计划); Django's get_object_or_404
+    # says it in English, which the API does not pass on.
+    message = str(exc)
+    chinese = any("\u4e00" <= ch <= "\u9fff" for ch in message)
+    return _error(request, 404, message if chinese else "未找到所请求的记录")
 
 
 @api.exception_handler(IntegrityError)

@@ -122,7 +122,7 @@ def _out(c: Claim, decision: dict | None = None) -> dict:
 def _claim(request, pk: int) -> Claim:
     c = selectors.claim_for(actor=request.auth, pk=pk)
     if c is None:
-        raise Http404("no such claim")
+        raise Http404("没有这条申领记录")
     return c
 
 

@@ -37,18 +37,43 @@ def keyring(tmp_path, settings):
 
 @pytest.fixture
 def data(trainee, make_person):
-    """Three people (the trainee among them) and a claim with a bank account, through the services."""
+    """Three people (the trainee among them, one with a phone number) and a claim with a bank account
+    and a contact phone, through the services."""
     people = [trainee.person, make_person("李四", seq=31), make_person("王五", seq=32)]
+    people[1].phone = PERSON_PHONE
+    people[1].save()
     claim = claims.claim_start(actor=trainee, certificate=certificate_for(), at=AT)
-    claims.claim_update(actor=trainee, claim=claim, bank_kind="sscard", bank_account=ACCOUNT, at=AT)
+    claims.claim_update(
+        actor=trainee, claim=claim, bank_kind="sscard", bank_account=ACCOUNT, phone=CLAIM_PHONE, at=AT
+    )
     return people, Claim.objects.get(pk=claim.pk)
+
+
+PERSON_PHONE, CLAIM_PHONE = "13900000001", "13900000002"
+COLUMNS = (
+    "people.Person.id_number_enc",
+    "subsidy.Claim.bank_account_enc",
+    "people.Person.phone_enc",
+    "subsidy.Claim.phone_enc",
+)
+
+
+def _counts(*n: int) -> dict[str, int]:
+    return dict(zip(COLUMNS, n, strict=True))
 
 
 def _tokens() -> list[str]:
     return [
         *Person.objects.values_list("id_number_enc", flat=True),
         *Claim.objects.values_list("bank_account_enc", flat=True),
+        *Person.objects.exclude(phone_enc="").values_list("phone_enc", flat=True),
+        *Claim.objects.exclude(phone_enc="").values_list("phone_enc", flat=True),
     ]
+
+
+def _phones_read_back(people, claim) -> None:
+    assert Person.objects.get(pk=people[1].pk).phone == PERSON_PHONE
+    assert Claim.objects.get(pk=claim.pk).phone == CLAIM_PHONE
 
 
 def test_rotate_re_encrypts_every_value_which_reads_back_the_same(data):
@@ -65,6 +90,7 @@ def test_rotate_re_encrypts_every_value_which_reads_back_the_same(data):
     assert all(t.startswith("v2:") for t in _tokens())
     assert {p.pk: p.id_number for p in Person.objects.all()} == numbers
     assert Claim.objects.get(pk=claim.pk).bank_account == ACCOUNT
+    _phones_read_back(people, claim)
     for pk, number in numbers.items():
         assert find_person(id_number=number).pk == pk  # the lookup hash is unchanged
     key_file = django_settings.DATA_KEYS_DIR / "v2"
@@ -73,8 +99,8 @@ def test_rotate_re_encrypts_every_value_which_reads_back_the_same(data):
     entry = AuditEntry.objects.get(action="ops.keys.rotate")
     assert entry.changes == {
         "version": [None, 2],
-        "reencrypted": [None, {"people.Person.id_number_enc": 3, "subsidy.Claim.bank_account_enc": 1}],
-        "left": [None, {"people.Person.id_number_enc": 0, "subsidy.Claim.bank_account_enc": 0}],
+        "reencrypted": [None, _counts(3, 1, 1, 1)],
+        "left": [None, _counts(0, 0, 0, 0)],
     }
 
     before = _tokens()
@@ -93,10 +119,11 @@ def test_an_interrupted_rotation_reads_both_versions_meanwhile_and_resumes(data,
     numbers = {p.pk: p.id_number for p in people}
     assert keys.add_version() == 2
     part = keys.rotate(at=AT, batch=2, limit=1)  # one batch, then stopped
-    assert part.reencrypted == {"people.Person.id_number_enc": 2, "subsidy.Claim.bank_account_enc": 0}
-    assert part.left == {"people.Person.id_number_enc": 1, "subsidy.Claim.bank_account_enc": 1}
+    assert part.reencrypted == _counts(2, 0, 0, 0)
+    assert part.left == _counts(1, 1, 1, 1)
     assert not part.done
-    assert sorted(t[:3] for t in _tokens()) == ["v1:", "v1:", "v2:", "v2:"]
+    assert sorted(t[:3] for t in _tokens()) == ["v1:"] * 4 + ["v2:"] * 2
+    _phones_read_back(people, claim)
     assert {p.pk: p.id_number for p in Person.objects.all()} == numbers
     assert Claim.objects.get(pk=claim.pk).bank_account == ACCOUNT
     late = make_person("赵六", seq=33)  # written meanwhile: at the new version already
@@ -104,12 +131,10 @@ def test_an_interrupted_rotation_reads_both_versions_meanwhile_and_resumes(data,
 
     rest = keys.rotate(at=AT, batch=2)
     assert rest.done
-    assert rest.reencrypted == {"people.Person.id_number_enc": 1, "subsidy.Claim.bank_account_enc": 1}
+    assert rest.reencrypted == _counts(1, 1, 1, 1)
     assert all(t.startswith("v2:") for t in _tokens())
-    assert keys.rotate(at=AT).reencrypted == {
-        "people.Person.id_number_enc": 0,
-        "subsidy.Claim.bank_account_enc": 0,
-    }
+    assert keys.rotate(at=AT).reencrypted == _counts(0, 0, 0, 0)
+    _phones_read_back(people, claim)
     assert Claim.objects.get(pk=claim.pk).bank_account == ACCOUNT
 
 

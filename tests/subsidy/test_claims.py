@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from dte.audit.models import AuditEntry
 from dte.notifications.models import Message, OutboxMessage
+from dte.people.models import phone_columns
 from dte.subsidy import services
 from dte.subsidy.models import Claim
 from dte.subsidy.services import claims, common
@@ -148,7 +149,7 @@ def test_submit_decides_again_when_the_claim_changed_between_the_reading_and_the
     def signals_then_change(c, **kw):
         out = real_signals(c, **kw)
         if len(decided) == 1:  # between the early read and the lock, once
-            Claim.objects.filter(pk=c.pk).update(phone="13900000000")
+            Claim.objects.filter(pk=c.pk).update(**phone_columns("13900000000"))
         return out
 
     def counting_decide(c, on, priors):

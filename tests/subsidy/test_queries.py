@@ -12,7 +12,7 @@ from django.db import transaction
 
 from dte.catalog.models import County, Institution
 from dte.core import rows
-from dte.people.models import Person
+from dte.people.models import Person, phone_columns, phone_hash
 from dte.subsidy import queries
 from dte.subsidy.models import (
     Claim,
@@ -40,9 +40,9 @@ def crowd(eligible_trainee, submitted, make_trainee, make_claim):
     first = submitted.person
     others = [make_claim(make_trainee(name)) for name in ("李四", "王五")]
     draft = make_claim(eligible_trainee, submit=False, occupation="2-02-10-15")
-    Person.objects.filter(pk__in=[first.pk, others[1].person_id]).update(phone=PHONE)
-    Claim.objects.filter(pk=others[0].pk).update(phone=PHONE)
-    Claim.objects.filter(pk=draft.pk).update(phone="13900000009")
+    Person.objects.filter(pk__in=[first.pk, others[1].person_id]).update(**phone_columns(PHONE))
+    Claim.objects.filter(pk=others[0].pk).update(**phone_columns(PHONE))
+    Claim.objects.filter(pk=draft.pk).update(**phone_columns("13900000009"))
     lucheng = County.objects.get(code="330302")
     Residence.objects.create(person=first, kind="hukou", valid_from=date(2010, 1, 1))
     Residence.objects.create(
@@ -171,9 +171,9 @@ def orm_shared_account(account_hash: str, person_id: int) -> list[str]:
     return list(qs.values_list("reference", flat=True)[:10])
 
 
-def orm_phone_people(phone: str) -> set[int]:
-    people = set(Person.objects.filter(phone=phone).values_list("id", flat=True))
-    claims = Claim.objects.filter(phone=phone).exclude(status=Status.DRAFT)
+def orm_phone_people(phone_hash: str) -> set[int]:
+    people = set(Person.objects.filter(phone_hash=phone_hash).values_list("id", flat=True))
+    claims = Claim.objects.filter(phone_hash=phone_hash).exclude(status=Status.DRAFT)
     return people | set(claims.values_list("person_id", flat=True))
 
 
@@ -194,9 +194,14 @@ def test_fraud_statements_equal_the_orms(crowd):
     assert mine == orm_shared_account(claim.bank_account_hash, claim.person_id)
     assert sorted(mine) == others
     assert queries.shared_account_references("none", claim.person_id) == []
-    assert queries.phone_people(PHONE) == orm_phone_people(PHONE)
-    assert len(queries.phone_people(PHONE)) == 3
-    assert queries.phone_people("13900000009") == orm_phone_people("13900000009") == set()
+    known = phone_hash(PHONE)
+    assert queries.phone_people(known) == orm_phone_people(known)
+    assert len(queries.phone_people(known)) == 3
+    assert (
+        queries.phone_people(phone_hash("13900000009"))
+        == orm_phone_people(phone_hash("13900000009"))
+        == set()
+    )
     hashes = list(Evidence.objects.filter(claim=claim).values_list("sha256", flat=True))
     institution = Institution.objects.get(name="杭州电子科技大学").pk
     for start, end in [

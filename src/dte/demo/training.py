@@ -13,7 +13,7 @@ from dte.accounts.models import Role, User
 from dte.accounts.services import account_create
 from dte.catalog.models import EvaluationBody, Level, Occupation
 from dte.evaluation import services as evaluation
-from dte.people.models import Person
+from dte.people.models import Person, phone_hash
 from dte.policy.identity import check_character
 from dte.training import checkin, rules, services
 from dte.training.models import (
@@ -39,7 +39,7 @@ def _trainees() -> dict[str, User]:
     for name, phone in EXTRA_TRAINEES:
         user = User.objects.filter(username=phone).first()
         if user is None:
-            person = Person.objects.get(phone=phone)
+            person = Person.objects.get(phone_hash=phone_hash(phone))
             user = account_create(
                 username=phone,
                 password=TRAINEE_PASSWORD,

@@ -23,7 +23,7 @@ from django.db import models, transaction
 
 from dte.audit import services as audit
 from dte.people import crypto
-from dte.people.models import ID_CONTEXT, Person
+from dte.people.models import ID_CONTEXT, PHONE_CONTEXT, Person
 from dte.subsidy.models import Claim
 from dte.subsidy.models.claims import BANK_CONTEXT
 
@@ -51,6 +51,8 @@ class Column:
 COLUMNS = (
     Column(Person, "id_number_enc", ID_CONTEXT),
     Column(Claim, "bank_account_enc", BANK_CONTEXT),
+    Column(Person, "phone_enc", PHONE_CONTEXT),
+    Column(Claim, "phone_enc", PHONE_CONTEXT),
 )
 
 

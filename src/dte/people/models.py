@@ -6,6 +6,41 @@ from dte.people import crypto
 from dte.people.masking import mask_id_number, mask_name
 
 ID_CONTEXT = "person.id_number"
+PHONE_CONTEXT = "person.phone"
+
+
+def encrypted_phone(prefix: str = "phone") -> property:
+    """A phone number kept encrypted at rest: the property reads and writes the plain number, the
+    model stores ``<prefix>_enc`` (AES-256-GCM, dte.people.crypto) and ``<prefix>_hash`` (the keyed
+    hash, for the exact look-ups of the fraud signals and duplicates). A property, so that it is
+    also a model constructor argument (``Person(phone=…)``)."""
+    enc, hashed = f"{prefix}_enc", f"{prefix}_hash"
+
+    def get(obj) -> str:
+        token = getattr(obj, enc)
+        return crypto.decrypt(token, context=PHONE_CONTEXT) if token else ""
+
+    def put(obj, value: str | None) -> None:
+        stored = phone_columns(value)
+        setattr(obj, enc, stored["phone_enc"])
+        setattr(obj, hashed, stored["phone_hash"])
+
+    return property(get, put)
+
+
+def phone_columns(phone: str | None) -> dict[str, str]:
+    """The stored columns of a phone number, for ``QuerySet.update(**phone_columns(…))``."""
+    phone = (phone or "").strip()
+    return {
+        "phone_enc": crypto.encrypt(phone, context=PHONE_CONTEXT) if phone else "",
+        "phone_hash": phone_hash(phone),
+    }
+
+
+def phone_hash(phone: str | None) -> str:
+    """The keyed look-up hash of a phone number ('' for none)."""
+    phone = (phone or "").strip()
+    return crypto.lookup_hash(phone, context=PHONE_CONTEXT) if phone else ""
 
 
 class Person(models.Model):
@@ -24,13 +59,17 @@ class Person(models.Model):
     birth_date = models.DateField("出生日期")
     sex = models.CharField("性别", max_length=6, choices=Sex.choices)
     region_code = models.CharField("户籍地区码", max_length=6)
-    phone = models.CharField("手机号", max_length=20, blank=True)
+    # The phone number, encrypted at rest with its keyed hash for look-ups (``phone`` reads and sets it).
+    phone_enc = models.TextField("手机号(加密)", blank=True, default="")
+    phone_hash = models.CharField("手机号(检索哈希)", max_length=64, blank=True, default="")
     created_at = models.DateTimeField("登记时间")
+
+    phone = encrypted_phone()
 
     class Meta:
         verbose_name = "实名人员"
         verbose_name_plural = "实名人员"
-        indexes = [models.Index(fields=["phone"])]
+        indexes = [models.Index(fields=["phone_hash"], name="people_by_phone")]
 
     def __str__(self) -> str:
         return f"{self.masked_name} {self.masked_id_number}"

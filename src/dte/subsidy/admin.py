@@ -38,7 +38,7 @@ class ClaimAdmin(ReadOnly):
     search_fields = ["reference"]
     # Personal data stays masked here as on the public notice: the bank account is not shown at all,
     # the phone number as 138****5678 (the county's review page shows them in full, to its officers).
-    exclude = ["bank_account_enc", "bank_account_hash", "phone"]
+    exclude = ["bank_account_enc", "bank_account_hash", "phone_enc", "phone_hash"]
     readonly_fields = ["masked_phone"]
 
     @admin.display(description="联系电话(脱敏)")

@@ -26,7 +26,7 @@ def signals(claim: Claim, *, at: datetime, hashes: list[str] | None = None) -> l
                     "message": f"收款银行账户与其他申领人共用:{'、'.join(others)}",
                 }
             )
-    phone = claim.phone or claim.person.phone
+    phone = claim.phone_hash or claim.person.phone_hash
     if phone:
         people = queries.phone_people(phone)
         people.add(claim.person_id)

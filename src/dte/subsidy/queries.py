@@ -202,10 +202,11 @@ def _fraud_sql(vendor: str) -> dict[str, str]:
             f"AND {person} <> %s AND {status} <> %s "
             f"ORDER BY {column(c, 'created_at')} DESC, {column(c, 'id')} DESC LIMIT 10"
         ),
-        # The people a phone number is known for: on their person record or on a submitted claim.
+        # The people a phone number is known for (by its keyed hash: numbers are encrypted at
+        # rest): on their person record or on a submitted claim.
         "phone": (
-            f"SELECT {column(p, 'id')} FROM {table(p)} WHERE {column(p, 'phone')} = %s "
-            f"UNION SELECT {person} FROM {table(c)} WHERE {column(c, 'phone')} = %s AND {status} <> %s"
+            f"SELECT {column(p, 'id')} FROM {table(p)} WHERE {column(p, 'phone_hash')} = %s "
+            f"UNION SELECT {person} FROM {table(c)} WHERE {column(c, 'phone_hash')} = %s AND {status} <> %s"
         ),
         # Other people's claims through the same institution, submitted within the window, with a
         # file identical to one of this claim's ({hashes}: one placeholder per hash). The window is
@@ -229,11 +230,12 @@ def shared_account_references(account_hash: str, person_id: int) -> list[str]:
     return rows.values(sql, [account_hash, person_id, Status.DRAFT.value])
 
 
-def phone_people(phone: str) -> set[int]:
-    """The people a phone number is known for: on their person record or on a submitted claim.
+def phone_people(phone_hash: str) -> set[int]:
+    """The people a phone number (its keyed hash) is known for: on their person record or on a
+    submitted claim.
     ORM equivalent: the union of two ``values_list`` (measured: 407 µs by the ORM, 12 µs here)."""
     sql = _fraud_sql(rows.vendor())["phone"]
-    return set(rows.values(sql, [phone, phone, Status.DRAFT.value]))
+    return set(rows.values(sql, [phone_hash, phone_hash, Status.DRAFT.value]))
 
 
 def identical_evidence_references(

@@ -11,6 +11,7 @@ from django.db.models import Q
 from dte.core.compactjson import CompactJSONEncoder
 from dte.people import crypto
 from dte.people.masking import mask_bank_account
+from dte.people.models import encrypted_phone
 
 BANK_CONTEXT = "subsidy.bank_account"
 
@@ -112,7 +113,9 @@ class Claim(models.Model):
     bank_name = models.CharField("开户银行", max_length=60, blank=True)
     bank_account_enc = models.TextField("银行账号(加密)", blank=True)
     bank_account_hash = models.CharField("银行账号(检索哈希)", max_length=64, blank=True)
-    phone = models.CharField("联系电话", max_length=20, blank=True)
+    # The contact phone, encrypted at rest with its keyed hash (``phone`` reads and sets it).
+    phone_enc = models.TextField("联系电话(加密)", blank=True, default="")
+    phone_hash = models.CharField("联系电话(检索哈希)", max_length=64, blank=True, default="")
     # Dates [A2.6.1]–[A2.6.2] on the working-day clock (D3).
     created_at = models.DateTimeField("创建时间")
     claim_date = models.DateField("申领日期", null=True, blank=True)
@@ -171,7 +174,7 @@ class Claim(models.Model):
             # Fraud signals (issue 5 §7): exact matches only, so plain indexes (on PostgreSQL
             # ``db_index`` would add a second, pattern-matching index per column).
             models.Index(fields=["bank_account_hash"], name="claims_by_bank_account"),
-            models.Index(fields=["phone"], name="claims_by_phone"),
+            models.Index(fields=["phone_hash"], name="claims_by_phone"),
             # The public notice and its expiry: only claims that have been on notice, so that the
             # index is not rewritten when a draft is submitted or reviewed.
             models.Index(
@@ -221,6 +224,8 @@ class Claim(models.Model):
                 condition=Q(status=Status.DRAFT) | Q(county__isnull=False),
             ),
         ]
+
+    phone = encrypted_phone()
 
     def __str__(self) -> str:
         return self.reference

@@ -81,7 +81,8 @@ def claim_start(*, actor, certificate: sources.CertificateFacts, at: datetime) -
         training_issued_on=certificate.training_issued_on,
         training_class_id=certificate.class_id,
         retirement_category=(status.retirement_category if status else ""),
-        phone=person.phone,
+        phone_enc=person.phone_enc,  # the same encrypted number and look-up hash as the person's
+        phone_hash=person.phone_hash,
         created_at=at,
     )
     event(claim, action="started", label="创建申领(已从培训和评价记录预填证书信息)", actor=actor, at=at)
@@ -119,7 +120,8 @@ def claim_update(
     claim.bank_name = bank_name or ("社会保障卡" if bank_kind == Claim.BankKind.SOCIAL_SECURITY_CARD else "")
     claim.bank_account_enc = crypto.encrypt(account, context=BANK_CONTEXT)
     claim.bank_account_hash = Claim.hash_bank_account(account)
-    claim.phone = clean_phone(phone) or claim.phone
+    if phone := clean_phone(phone):
+        claim.phone = phone
     claim.retirement_category = retirement_category
     claim.save()
     audit.record(
@@ -246,7 +248,7 @@ _SUBMIT_INPUTS = (
     "training_issued_on",
     "training_class_id",
     "bank_account_hash",
-    "phone",
+    "phone_hash",
 )
 
 

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from dte.core import clock
@@ -274,7 +275,12 @@ def document_file(request, pk: int):
     if not req.response_content:
         return HttpResponse(status=404)
     response = HttpResponse(bytes(req.response_content), content_type=req.response_content_type)
-    response["Content-Disposition"] = f'attachment; filename="document-request-{req.pk}"'
+    # Saved under the name it was uploaded with (extension included); a Chinese name per RFC 5987.
+    name = (
+        "".join(ch for ch in req.response_filename if ch.isprintable()).strip()
+        or f"document-request-{req.pk}"
+    )
+    response["Content-Disposition"] = content_disposition_header(True, name)
     return response
 
 

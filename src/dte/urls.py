@@ -19,6 +19,7 @@ urlpatterns = [
     path("admin/", admin_site.urls),
     path("reports/", include("dte.reports.urls")),
     path("supervision/", include("dte.supervision.urls")),
+    path("parameters/", include("dte.parameters.urls")),
     path("notifications/", include("dte.notifications.urls")),
 ]
 

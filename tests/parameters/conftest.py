@@ -11,6 +11,8 @@ from dte.accounts.models import Role
 from dte.accounts.services import account_create
 from dte.parameters import layer
 from dte.policy import parameters
+from dte.subsidy import services as subsidy_services
+from dte.subsidy.models import Claim, Status
 from tests.subsidy.conftest import SUBMIT_AT, certificate_for, make_eligible
 
 FROM = date(2025, 3, 1)
@@ -76,3 +78,33 @@ def make_trainee(reference, make_person):
         return user
 
     return make
+
+
+RAISE_HOURS = {"code": "2-02-10-11", "level": "junior", "hours": 140}
+
+
+@pytest.fixture
+def records(make_trainee):
+    """Three recorded 大数据初级 claims of 130, 130 and 150 hours (the first open, the second on
+    public notice, the third open) and one withdrawn claim."""
+    open_ = claim_with(subsidy_services, make_trainee("张甲"), hours=130)
+    decided = claim_with(subsidy_services, make_trainee("张乙"), hours=130)
+    Claim.objects.filter(pk=decided.pk).update(status=Status.ON_NOTICE)
+    long_ = claim_with(subsidy_services, make_trainee("张丙"), hours=150)
+    gone = claim_with(subsidy_services, make_trainee("张丁"), hours=130)
+    Claim.objects.filter(pk=gone.pk).update(status=Status.WITHDRAWN)
+    assert all(c.eligible and c.amount == 3300 for c in (open_, decided, long_))
+    return open_, decided, long_
+
+
+@pytest.fixture
+def freeze(monkeypatch):
+    """Set the platform clock (``dte.core.clock``) for the pages under test."""
+
+    def set_to(when):
+        from django.utils import timezone
+
+        monkeypatch.setattr("dte.core.clock.now", lambda: when)
+        monkeypatch.setattr("dte.core.clock.today", lambda: timezone.localdate(when))
+
+    return set_to

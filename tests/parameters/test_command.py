@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 
 from dte.parameters.models import ParameterVersion
 
-from .test_preview_and_apply import RAISE_HOURS, records  # noqa: F401
+from .conftest import RAISE_HOURS
 
 
 def run(*argv: str) -> int:
@@ -49,7 +49,7 @@ INT_KEYS = (
 )
 
 
-def test_preview_prints_one_json_object_with_the_contracts_keys_and_types(records, draft, draft_file, capsys):  # noqa: F811
+def test_preview_prints_one_json_object_with_the_contracts_keys_and_types(records, draft, draft_file, capsys):
     assert run("preview", draft_file(draft(**RAISE_HOURS))) == 0
     shown = json.loads(capsys.readouterr().out)
     assert all(type(shown[k]) is int for k in INT_KEYS)

@@ -2,31 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
-
 from dte.audit.models import AuditEntry
 from dte.parameters import preview, selectors, services
 from dte.parameters.models import ChangedDecision
 from dte.subsidy import services as subsidy
-from dte.subsidy.models import Claim, ClaimEvent, Status
+from dte.subsidy.models import ClaimEvent
 
-from .conftest import SUBMIT_AT, claim_with
-
-RAISE_HOURS = {"code": "2-02-10-11", "level": "junior", "hours": 140}
-
-
-@pytest.fixture
-def records(make_trainee):
-    """Three recorded 大数据初级 claims of 130, 130 and 150 hours (the first open, the second on
-    public notice, the third open) and one withdrawn claim."""
-    open_ = claim_with(subsidy, make_trainee("张甲"), hours=130)
-    decided = claim_with(subsidy, make_trainee("张乙"), hours=130)
-    Claim.objects.filter(pk=decided.pk).update(status=Status.ON_NOTICE)
-    long_ = claim_with(subsidy, make_trainee("张丙"), hours=150)
-    gone = claim_with(subsidy, make_trainee("张丁"), hours=130)
-    Claim.objects.filter(pk=gone.pk).update(status=Status.WITHDRAWN)
-    assert all(c.eligible and c.amount == 3300 for c in (open_, decided, long_))
-    return open_, decided, long_
+from .conftest import RAISE_HOURS, SUBMIT_AT
 
 
 def test_the_preview_counts_the_claims_a_draft_would_decide_otherwise(records, draft):

@@ -12,14 +12,12 @@ from dte.policy import days
 from dte.subsidy.models import Claim, Status
 from tests.subsidy.test_sources import level_certificate  # noqa: F401 (a fixture)
 
-from .test_preview_and_apply import records  # noqa: F401
-
 
 def idx(d: date | None) -> int:
     return -1 if d is None else days.to_index(d)
 
 
-def test_the_claim_columns_are_those_the_orm_reads(records):  # noqa: F811
+def test_the_claim_columns_are_those_the_orm_reads(records):
     Claim.objects.filter(pk=records[0].pk).update(training_issued_on=None, training_institution=None)
     Claim.objects.filter(pk=records[1].pk).update(failed_rules=["A2.1-age", "A2.2-hours"])
     got = queries.claim_columns().values

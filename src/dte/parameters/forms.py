@@ -14,7 +14,9 @@ from dte.policy import parameters
 
 class DraftForm(forms.Form):
     name = forms.ChoiceField(label="参数", choices=())
-    start = forms.DateField(label="生效日期", widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        label="生效日期", widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
     document = forms.CharField(label="依据文件文号", max_length=DOCUMENT_MAX)
     reason = forms.CharField(
         label="调整理由", max_length=REASON_MAX, widget=forms.Textarea(attrs={"rows": 2})

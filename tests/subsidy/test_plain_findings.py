@@ -49,3 +49,20 @@ def test_an_officer_sees_the_basis_open_and_the_clause_tags(submitted, client_as
     block = _findings_block(page)
     assert '<details class="basis" open><summary>政策依据</summary>' in block
     assert "审核依据(政策引擎)" in page and "佐证材料 [A2.5]" in page and "受理地 [A2.5]" in page
+
+
+def test_a_rejected_claimant_reads_the_grounds_in_plain_words_with_the_rule_beside(
+    submitted, county_reviewer, eligible_trainee, client_as
+):
+    services.claim_reject(
+        actor=county_reviewer,
+        claim=submitted,
+        clauses=["A2.1-group"],
+        reason="劳动合同显示在杭州就业",
+        at=SUBMIT_AT,
+    )
+    page = client_as(eligible_trainee).get(f"/subsidy/claims/{submitted.pk}/").content.decode()
+    basis = re.search(r'<p id="rejection-basis">(.*?)</p>', page, re.S).group(1)
+    assert "不属于补贴对象" in basis and "(A2.1-group)" in basis
+    officer = client_as(county_reviewer).get(f"/subsidy/claims/{submitted.pk}/").content.decode()
+    assert '<p id="rejection-basis">依据条款:A2.1-group</p>' in officer

@@ -55,3 +55,8 @@ def plain_findings(findings: list[dict[str, Any]]) -> list[PlainFinding]:
             )
         )
     return out
+
+
+def failed_label(rule_id: str) -> str:
+    """What the claimant reads for a rule a decision rests on (a rejection's clauses)."""
+    return LABELS[rule_id][1] if rule_id in LABELS else rule_id

@@ -20,7 +20,7 @@ from dte.policy.rules import RULE_IDS
 from dte.subsidy import lifecycle, selectors, services, sources
 from dte.subsidy.forms import ClaimAccountForm
 from dte.subsidy.models import Claim, CreditEntry, Evidence, Recovery, Status
-from dte.subsidy.plain import plain_findings
+from dte.subsidy.plain import failed_label, plain_findings
 from dte.subsidy.services import credit, recovery
 from dte.subsidy.views.common import (
     claim_in_scope,
@@ -54,6 +54,7 @@ def claim_page(request, claim: Claim, *, account_form: ClaimAccountForm | None =
             "decision": decision,
             "findings": plain_findings(findings),
             "show_clauses": not mine,  # officers see the clause tags; the claimant reads plain text
+            "rejection_basis": [(r, failed_label(r)) for r in claim.rejection_clauses or []],
             "failed_rules": [f["rule"] for f in findings if not f["passed"] and f["rule"] in RULE_IDS],
             "rule_ids": RULE_IDS,
             "events": claim.events.select_related("actor"),

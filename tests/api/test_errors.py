@@ -6,11 +6,15 @@ service's ValidationError, a constraint a concurrent write won)."""
 from __future__ import annotations
 
 import json
+from datetime import date
 
 from django.db import IntegrityError
 from django.test import Client, RequestFactory
 
 from dte.api.main import api
+from dte.demo.synthetic import Records
+from dte.supervision.models import InspectionPlan
+from tests.conftest import AT
 
 
 def _post(client, path, body, **extra):
@@ -111,3 +115,23 @@ def test_a_write_that_loses_a_race_to_a_constraint_is_a_conflict(db):
     assert r.status_code == 409
     body = json.loads(r.content)
     assert body["errors"] == [] and "冲突" in body["detail"]
+
+
+def test_a_number_beyond_the_databases_integers_is_refused_as_input_not_a_server_error(client_as, trainee):
+    r = client_as(trainee).post("/api/subsidy/claims/10000000000000000001/submit")
+    # SQLite cannot bind it (422); PostgreSQL finds no such claim of the trainee's (403)
+    documented = api.get_openapi_schema(path_prefix="/api/")["paths"]["/api/subsidy/claims/{pk}/submit"]
+    assert 400 <= r.status_code < 500 and r.status_code in documented["post"]["responses"]
+    assert set(r.json()) == {"detail", "errors"}
+
+
+def test_a_draw_of_more_classes_than_an_integer_holds_writes_nothing(client_as, city_officer):
+    Records(user=city_officer, at=AT).klass(start=date(2025, 3, 3), end=date(2025, 5, 30))
+    body = {"title": "抽查", "period_start": "2025-03-01", "period_end": "2025-06-30", "sample_size": 2**80}
+    client = client_as(city_officer)
+    r = client.post("/api/supervision/plans", json.dumps(body), content_type="application/json")
+    assert r.status_code == 422 and r.json()["detail"].startswith("输入超出允许的范围")
+    assert InspectionPlan.objects.count() == 0
+    body["sample_size"] = 1  # the same draw within range is made: the class is a candidate
+    r = client.post("/api/supervision/plans", json.dumps(body), content_type="application/json")
+    assert r.status_code == 201

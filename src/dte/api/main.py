@@ -4,7 +4,7 @@ capability, call one service or selector, return a schema. Errors are precise, f
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError
 from django.http import Http404
 from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI, Schema, Status
@@ -98,6 +98,15 @@ def on_conflict(request, exc: IntegrityError):
     """A uniqueness or reference constraint that a concurrent write won; the transaction is rolled
     back, nothing is written."""
     return _error(request, 409, "与同时写入的记录冲突,未保存。请刷新后重试")
+
+
+@api.exception_handler(OverflowError)
+@api.exception_handler(DataError)
+def on_out_of_range(request, exc: Exception):
+    """A number beyond the database's integers (SQLite: OverflowError; PostgreSQL: DataError, also
+    for a text longer than its column): an input the schema's types let through, refused as such;
+    the transaction is rolled back, nothing is written."""
+    return _error(request, 422, "输入超出允许的范围(数值过大或文本过长)")
 
 
 @api.exception_handler(ninja_errors.HttpError)

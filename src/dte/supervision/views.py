@@ -11,6 +11,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from dte.core import clock
+from dte.core.forms import add_form_errors
 from dte.core.permissions import Cap, allows, can
 from dte.core.spreadsheet import SafeCsvWriter
 from dte.evaluation import selectors as evaluation_selectors
@@ -34,6 +35,12 @@ def _form_errors(form) -> str:
 # --- city: overview, draw ------------------------------------------------------------------------------
 @allows(Cap.SUPERVISE_CITY)
 def overview(request):
+    return _overview_page(request)
+
+
+def _overview_page(request, *, draw_form=None, request_form=None, status: int = 200):
+    """The city's overview; a refused draw or document request comes back with its errors beside
+    its fields and what was typed."""
     actor = request.user
     return render(
         request,
@@ -43,11 +50,12 @@ def overview(request):
             "open_follow_ups": selectors.follow_ups(actor=actor, open_only=True)[:50],
             "requests": selectors.document_requests(actor=actor)[:20],
             "fee_flags": selectors.fee_flags(actor=actor),
-            "draw_form": forms.DrawForm(),
-            "request_form": forms.DocumentRequestForm(),
+            "draw_form": draw_form or forms.DrawForm(),
+            "request_form": request_form or forms.DocumentRequestForm(),
             "can_inspect": can(actor, Cap.INSPECT_INSTITUTIONS),
             "today": clock.today(),
         },
+        status=status,
     )
 
 
@@ -56,13 +64,12 @@ def overview(request):
 def plan_draw(request):
     form = forms.DrawForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return redirect("supervision:overview")
+        return _overview_page(request, draw_form=form, status=422)
     try:
         plan = services.inspection_plan_draw(actor=request.user, at=clock.now(), **form.cleaned_data)
     except ValidationError as exc:
-        _errors(request, exc)
-        return redirect("supervision:overview")
+        add_form_errors(form, exc)
+        return _overview_page(request, draw_form=form, status=422)
     messages.success(
         request, f"已从 {len(plan.candidates)} 个班次中抽取 {len(plan.drawn)} 个,随机种子 {plan.seed}"
     )
@@ -233,15 +240,15 @@ def photo(request, pk: int):
 @allows(Cap.INSPECT_INSTITUTIONS)
 def document_request(request):
     form = forms.DocumentRequestForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _form_errors(form))
-    else:
+    if form.is_valid():
         try:
             services.document_request(actor=request.user, at=clock.now(), **form.cleaned_data)
-            messages.success(request, "已向培训机构发出调阅资料要求")
         except ValidationError as exc:
-            _errors(request, exc)
-    return redirect("supervision:overview")
+            add_form_errors(form, exc)
+        else:
+            messages.success(request, "已向培训机构发出调阅资料要求")
+            return redirect("supervision:overview")
+    return _overview_page(request, request_form=form, status=422)
 
 
 @allows(Cap.SIGNED_IN)

@@ -21,10 +21,10 @@ from dte.people import crypto
 from dte.people.models import ID_CONTEXT, Person
 from dte.people.services import find_person
 from dte.subsidy import services as claims
-from dte.subsidy.models import Claim
+from dte.subsidy.models import Claim, Evidence
 from tests.conftest import AT
 from tests.ops.test_backup import _dte, _instance_env, sqlite_only
-from tests.subsidy.conftest import ACCOUNT, certificate_for
+from tests.subsidy.conftest import ACCOUNT, PDF, certificate_for
 
 
 @pytest.fixture(autouse=True)
@@ -46,6 +46,9 @@ def data(trainee, make_person):
     claims.claim_update(
         actor=trainee, claim=claim, bank_kind="sscard", bank_account=ACCOUNT, phone=CLAIM_PHONE, at=AT
     )
+    claims.evidence_add(
+        actor=trainee, claim=claim, kind="training_certificate", filename="t.pdf", content=PDF, at=AT
+    )
     return people, Claim.objects.get(pk=claim.pk)
 
 
@@ -55,6 +58,10 @@ COLUMNS = (
     "subsidy.Claim.bank_account_enc",
     "people.Person.phone_enc",
     "subsidy.Claim.phone_enc",
+    "subsidy.Evidence.content",
+    "subsidy.FactImport.content",
+    "supervision.Photo.content",
+    "supervision.DocumentRequest.response_content",
 )
 
 
@@ -74,6 +81,7 @@ def _tokens() -> list[str]:
 def _phones_read_back(people, claim) -> None:
     assert Person.objects.get(pk=people[1].pk).phone == PERSON_PHONE
     assert Claim.objects.get(pk=claim.pk).phone == CLAIM_PHONE
+    assert bytes(Evidence.objects.get(claim=claim).content) == PDF  # the file, decrypted
 
 
 def test_rotate_re_encrypts_every_value_which_reads_back_the_same(data):
@@ -99,8 +107,8 @@ def test_rotate_re_encrypts_every_value_which_reads_back_the_same(data):
     entry = AuditEntry.objects.get(action="ops.keys.rotate")
     assert entry.changes == {
         "version": [None, 2],
-        "reencrypted": [None, _counts(3, 1, 1, 1)],
-        "left": [None, _counts(0, 0, 0, 0)],
+        "reencrypted": [None, _counts(3, 1, 1, 1, 1, 0, 0, 0)],
+        "left": [None, _counts(0, 0, 0, 0, 0, 0, 0, 0)],
     }
 
     before = _tokens()
@@ -112,6 +120,7 @@ def test_rotate_re_encrypts_every_value_which_reads_back_the_same(data):
     call_command("keys", "status", stdout=out)
     assert "current data key version: v2" in out.getvalue()
     assert "people.Person.id_number_enc: v1: 0, v2: 3" in out.getvalue()
+    assert "subsidy.Evidence.content: v1: 0, v2: 1" in out.getvalue()
 
 
 def test_an_interrupted_rotation_reads_both_versions_meanwhile_and_resumes(data, make_person):
@@ -119,8 +128,8 @@ def test_an_interrupted_rotation_reads_both_versions_meanwhile_and_resumes(data,
     numbers = {p.pk: p.id_number for p in people}
     assert keys.add_version() == 2
     part = keys.rotate(at=AT, batch=2, limit=1)  # one batch, then stopped
-    assert part.reencrypted == _counts(2, 0, 0, 0)
-    assert part.left == _counts(1, 1, 1, 1)
+    assert part.reencrypted == _counts(2, 0, 0, 0, 0, 0, 0, 0)
+    assert part.left == _counts(1, 1, 1, 1, 1, 0, 0, 0)
     assert not part.done
     assert sorted(t[:3] for t in _tokens()) == ["v1:"] * 4 + ["v2:"] * 2
     _phones_read_back(people, claim)
@@ -131,9 +140,9 @@ def test_an_interrupted_rotation_reads_both_versions_meanwhile_and_resumes(data,
 
     rest = keys.rotate(at=AT, batch=2)
     assert rest.done
-    assert rest.reencrypted == _counts(1, 1, 1, 1)
+    assert rest.reencrypted == _counts(1, 1, 1, 1, 1, 0, 0, 0)
     assert all(t.startswith("v2:") for t in _tokens())
-    assert keys.rotate(at=AT).reencrypted == _counts(0, 0, 0, 0)
+    assert keys.rotate(at=AT).reencrypted == _counts(0, 0, 0, 0, 0, 0, 0, 0)
     _phones_read_back(people, claim)
     assert Claim.objects.get(pk=claim.pk).bank_account == ACCOUNT
 

@@ -22,10 +22,12 @@ from django.conf import settings
 from django.db import models, transaction
 
 from dte.audit import services as audit
+from dte.ops import queries
 from dte.people import crypto
 from dte.people.models import ID_CONTEXT, PHONE_CONTEXT, Person
-from dte.subsidy.models import Claim
+from dte.subsidy.models import Claim, Evidence, FactImport
 from dte.subsidy.models.claims import BANK_CONTEXT
+from dte.supervision.models import DocumentRequest, Photo
 
 DEFAULT_BATCH = 500
 
@@ -46,13 +48,75 @@ class Column:
     def behind(self, version: int) -> models.QuerySet:
         return self.stored().exclude(**{f"{self.field}__startswith": crypto.prefix(version)})
 
+    def total(self) -> int:
+        return self.stored().count()
 
-# Every column that holds crypto.encrypt's output.
-COLUMNS = (
+    def count_at(self, version: int) -> int:
+        return self.stored().filter(**{f"{self.field}__startswith": crypto.prefix(version)}).count()
+
+    def left(self, version: int) -> int:
+        return self.behind(version).count()
+
+    def rotate_batch(self, version: int, size: int) -> int:
+        """Re-encrypt up to ``size`` values not at ``version``, in one transaction."""
+        with transaction.atomic():
+            found = list(self.behind(version).order_by("pk").values_list("pk", self.field)[:size])
+            for pk, token in found:
+                fresh = crypto.encrypt(crypto.decrypt(token, context=self.context), context=self.context)
+                self.model._default_manager.filter(pk=pk, **{self.field: token}).update(**{self.field: fresh})
+        return len(found)
+
+
+@dataclass(frozen=True)
+class FileColumn:
+    """A column of files (dte.people.fields.EncryptedBinaryField): the ORM reads them decrypted,
+    so the stored bytes and their version prefix are read in SQL (dte.ops.queries)."""
+
+    model: type[models.Model]
+    field: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.model._meta.label}.{self.field}"
+
+    @property
+    def context(self) -> str:
+        return self.label  # the field's associated data
+
+    def total(self) -> int:
+        return queries.blob_count(self.model, self.field)
+
+    def count_at(self, version: int) -> int:
+        return queries.blob_count(self.model, self.field, prefix=crypto.prefix(version).encode())
+
+    def left(self, version: int) -> int:
+        return queries.blob_count(self.model, self.field, prefix=crypto.prefix(version).encode(), behind=True)
+
+    def rotate_batch(self, version: int, size: int) -> int:
+        """Re-encrypt up to ``size`` files not at ``version``, in one transaction (a file at a time
+        in memory: files are up to a few megabytes)."""
+        with transaction.atomic():
+            ids = queries.blob_ids_behind(self.model, self.field, crypto.prefix(version).encode(), size)
+            for pk in ids:
+                sealed = queries.blob_read(self.model, self.field, pk)
+                if sealed is None:
+                    continue
+                plain = crypto.decrypt_bytes(sealed, context=self.context)
+                fresh = crypto.encrypt_bytes(plain, context=self.context)
+                queries.blob_replace(self.model, self.field, pk, sealed, fresh)
+        return len(ids)
+
+
+# Every column that holds crypto.encrypt's output, then every column of encrypted files.
+COLUMNS: tuple[Column | FileColumn, ...] = (
     Column(Person, "id_number_enc", ID_CONTEXT),
     Column(Claim, "bank_account_enc", BANK_CONTEXT),
     Column(Person, "phone_enc", PHONE_CONTEXT),
     Column(Claim, "phone_enc", PHONE_CONTEXT),
+    FileColumn(Evidence, "content"),
+    FileColumn(FactImport, "content"),
+    FileColumn(Photo, "content"),
+    FileColumn(DocumentRequest, "response_content"),
 )
 
 
@@ -86,19 +150,6 @@ def add_version() -> int:
     return version
 
 
-def _rotate_batch(column: Column, version: int, size: int) -> int:
-    """Re-encrypt up to ``size`` values of ``column`` not at ``version``, in one transaction."""
-    with transaction.atomic():
-        rows = list(column.behind(version).order_by("pk").values_list("pk", column.field)[:size])
-        for pk, token in rows:
-            value = crypto.decrypt(token, context=column.context)
-            fresh = crypto.encrypt(value, context=column.context)
-            column.model._default_manager.filter(pk=pk, **{column.field: token}).update(
-                **{column.field: fresh}
-            )
-    return len(rows)
-
-
 def rotate(
     *,
     at: datetime,
@@ -115,11 +166,11 @@ def rotate(
     result = RotateResult(version=version)
     batches = 0
     for column in COLUMNS:
-        total = column.stored().count()
-        current = total - column.behind(version).count()
+        total = column.total()
+        current = total - column.left(version)
         done = 0
         while limit is None or batches < limit:
-            n = _rotate_batch(column, version, batch)
+            n = column.rotate_batch(version, batch)
             if not n:
                 break
             batches += 1
@@ -127,7 +178,7 @@ def rotate(
             if progress:
                 progress(column.label, min(current + done, total), total)
         result.reencrypted[column.label] = done
-        result.left[column.label] = column.behind(version).count()
+        result.left[column.label] = column.left(version)
     _record(result, at=at)
     return result
 
@@ -149,13 +200,8 @@ def status() -> tuple[int, dict[str, dict[str, int]]]:
     ring = crypto.keyring()
     columns = {}
     for column in COLUMNS:
-        counts = {}
-        stored = column.stored()
-        for version in sorted(ring):
-            counts[f"v{version}"] = stored.filter(
-                **{f"{column.field}__startswith": crypto.prefix(version)}
-            ).count()
-        other = stored.count() - sum(counts.values())
+        counts = {f"v{version}": column.count_at(version) for version in sorted(ring)}
+        other = column.total() - sum(counts.values())
         if other:
             counts["unknown"] = other
         columns[column.label] = counts

@@ -87,3 +87,49 @@ def pg_snapshot() -> Iterator[tuple[str, Facts]]:
             yield snapshot, _pg_facts(cursor)
         finally:
             cursor.execute("ROLLBACK")
+
+
+# -- encrypted files, by the key version of their stored bytes (dte keys rotate) ------------------
+# The ORM reads an EncryptedBinaryField decrypted; rotation needs the stored bytes and their
+# version prefix (``v<N>:``), compared in SQL (substr works on SQLite blobs and PostgreSQL bytea).
+
+
+def _blob(model: Any, field: str) -> tuple[str, str, str]:
+    return rows.table(model), rows.column(model, field), rows.column(model, "id")
+
+
+def blob_count(model: Any, field: str, *, prefix: bytes | None = None, behind: bool = False) -> int:
+    """Stored files of ``model.field``: all, those whose bytes begin with ``prefix``, or (``behind``)
+    those that do not."""
+    table, col, _ = _blob(model, field)
+    sql = f"SELECT COUNT(*) FROM {table} WHERE {col} IS NOT NULL"
+    params: list = []
+    if prefix is not None:
+        sql += f" AND substr({col}, 1, {len(prefix)}) {'<>' if behind else '='} %s"
+        params.append(prefix)
+    return rows.fetchone(sql, params)[0]
+
+
+def blob_ids_behind(model: Any, field: str, prefix: bytes, size: int) -> list[int]:
+    """Up to ``size`` ids of files of ``model.field`` whose bytes do not begin with ``prefix``."""
+    table, col, pk = _blob(model, field)
+    sql = (
+        f"SELECT {pk} FROM {table} WHERE {col} IS NOT NULL AND substr({col}, 1, {len(prefix)}) <> %s "
+        f"ORDER BY {pk} LIMIT %s"
+    )
+    return rows.values(sql, [prefix, size])
+
+
+def blob_read(model: Any, field: str, pk: int) -> bytes | None:
+    """The stored (encrypted) bytes of one file."""
+    table, col, pk_col = _blob(model, field)
+    row = rows.fetchone(f"SELECT {col} FROM {table} WHERE {pk_col} = %s", [pk])
+    return bytes(row[0]) if row and row[0] is not None else None
+
+
+def blob_replace(model: Any, field: str, pk: int, old: bytes, new: bytes) -> None:
+    """Replace one file's stored bytes, only if they are still ``old`` (a concurrent write wins)."""
+    table, col, pk_col = _blob(model, field)
+    sql = f"UPDATE {table} SET {col} = %s WHERE {pk_col} = %s AND {col} = %s"
+    with rows.db().cursor() as cur:
+        cur.execute(sql, [new, pk, old])

@@ -97,6 +97,26 @@ def decrypt(token: str, *, context: str) -> str:
     return AESGCM(_enc_key(version)).decrypt(raw[:12], raw[12:], context.encode()).decode()
 
 
+def encrypt_bytes(plain: bytes, *, context: str) -> bytes:
+    """Encrypt a file's bytes with the current key version: ``v<N>:`` + nonce + ciphertext (with
+    its tag); ``context`` bound as associated data."""
+    version = current_version()
+    nonce = os.urandom(12)
+    sealed = AESGCM(_enc_key(version)).encrypt(nonce, plain, context.encode())
+    return prefix(version).encode() + nonce + sealed
+
+
+def decrypt_bytes(sealed: bytes, *, context: str) -> bytes:
+    head, sep, rest = bytes(sealed).partition(b":")
+    version = version_of(head.decode("ascii", "replace") + ":") if sep else None
+    if version is None or not _pick_up(settings.DATA_KEYS, version):
+        raise ValueError(
+            f"unknown ciphertext version {head[:12]!r}: no such data key in the keyring "
+            "(DTE_DATA_KEY_V<N> or var/data_keys/v<N>)"
+        )
+    return AESGCM(_enc_key(version)).decrypt(rest[:12], rest[12:], context.encode())
+
+
 def lookup_hash(value: str, *, context: str) -> str:
     """Deterministic keyed hash of ``value`` for exact-match lookups and uniqueness (version 1's key)."""
     return hmac.new(_hash_key(), f"{context}\x00{value}".encode(), sha256).hexdigest()

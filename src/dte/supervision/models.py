@@ -10,6 +10,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from dte.people.fields import EncryptedBinaryField
+
 
 class InspectionPlan(models.Model):
     """A round of unannounced on-site checks (不定期现场抽查) [P2.3]. The candidate classes and the
@@ -114,7 +116,7 @@ class Photo(models.Model):
     content_type = models.CharField("类型", max_length=20)
     size = models.PositiveIntegerField("大小(字节)")
     sha256 = models.CharField(max_length=64)
-    content = models.BinaryField()
+    content = EncryptedBinaryField()  # encrypted at rest; sha256 is the plain file's
     caption = models.CharField("说明", max_length=120, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField()
@@ -182,7 +184,7 @@ class DocumentRequest(models.Model):
     response_note = models.TextField("提供说明", blank=True)
     response_filename = models.CharField("附件文件名", max_length=200, blank=True)
     response_content_type = models.CharField(max_length=40, blank=True)
-    response_content = models.BinaryField(null=True, blank=True)
+    response_content = EncryptedBinaryField(null=True, blank=True)
     responded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )

@@ -10,6 +10,7 @@ from django.db.models import Q
 
 from dte.core.compactjson import CompactJSONEncoder
 from dte.people import crypto
+from dte.people.fields import EncryptedBinaryField
 from dte.people.masking import mask_bank_account
 from dte.people.models import encrypted_phone
 
@@ -266,7 +267,7 @@ class Evidence(models.Model):
     content_type = models.CharField("类型", max_length=40)
     size = models.PositiveIntegerField("大小(字节)")
     sha256 = models.CharField(max_length=64)
-    content = models.BinaryField()
+    content = EncryptedBinaryField()  # encrypted at rest; sha256 is the plain file's
     uploaded_at = models.DateTimeField("上传时间")
     # Copies of the claim's training institution and submission time, written when the claim is
     # submitted (or the file added to a submitted claim), so that the identical-evidence signal

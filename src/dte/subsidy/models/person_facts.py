@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 
 from dte.core.compactjson import CompactJSONEncoder
+from dte.people.fields import EncryptedBinaryField
 
 
 class Residence(models.Model):
@@ -138,7 +139,7 @@ class FactImport(models.Model):
     kind = models.CharField("数据类别", max_length=16)
     filename = models.CharField("文件名", max_length=200)
     sha256 = models.CharField(max_length=64)
-    content = models.BinaryField()
+    content = EncryptedBinaryField()  # the imported file (people's facts), encrypted at rest
     county = models.ForeignKey(
         "catalog.County", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

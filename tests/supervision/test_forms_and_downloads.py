@@ -60,3 +60,26 @@ def test_a_refused_document_request_keeps_what_was_typed(city_officer, instituti
     page = resp.content.decode()
     assert _errors_of(page, "due_on") and "2025年第1期签到表</textarea>" in page
     assert f'<option value="{institution_staff.institution_id}" selected>' in page
+
+
+def test_a_refused_follow_up_comes_back_beside_its_field_with_the_text_typed(
+    city_officer, institution_staff, client_as, monkeypatch
+):
+    from dte.training.models import TrainingClass
+    from tests.training import helpers as h
+
+    plan = h.filed_plan(institution_staff, city_officer)
+    klass = h.open_class(institution_staff, plan)
+    monkeypatch.setattr("dte.core.clock.now", lambda: NOW)
+    inspection = services.inspection_open(
+        actor=city_officer, klass=TrainingClass.objects.get(pk=klass.pk), at=NOW
+    )
+    resp = client_as(city_officer).post(
+        f"/supervision/inspections/{inspection.pk}/follow-up/",
+        {"action": "补齐收费公示", "due_on": "2025-01-01"},
+    )
+    assert resp.status_code == 422
+    page = resp.content.decode()
+    assert _errors_of(page, "due_on") and "补齐收费公示</textarea>" in page
+    assert 'name="due_on" value="2025-01-01"' in page
+    assert not inspection.follow_ups.exists()

@@ -134,20 +134,41 @@ def inspection_open(request):
 
 
 # Each action on an inspection page: validate its form, call its service, say what was done; the
-# form is returned so that the view reports its errors.
+# form is returned (with the service's refusal on it) so that the view shows its errors beside its fields.
+def _save(request, form, call, done: str) -> None:
+    try:
+        call()
+    except ValidationError as exc:
+        add_form_errors(form, exc)
+    else:
+        messages.success(request, done)
+
+
 def _act_record(request, inspection, at):
     form = forms.RecordForm(request.POST)
     if form.is_valid():
-        services.inspection_record(actor=request.user, inspection=inspection, at=at, **form.cleaned_data)
-        messages.success(request, "检查情况已记录")
+        _save(
+            request,
+            form,
+            lambda: services.inspection_record(
+                actor=request.user, inspection=inspection, at=at, **form.cleaned_data
+            ),
+            "检查情况已记录",
+        )
     return form
 
 
 def _act_finding(request, inspection, at):
     form = forms.FindingForm(request.POST)
     if form.is_valid():
-        services.finding_add(actor=request.user, inspection=inspection, at=at, **form.cleaned_data)
-        messages.success(request, "已添加检查发现")
+        _save(
+            request,
+            form,
+            lambda: services.finding_add(
+                actor=request.user, inspection=inspection, at=at, **form.cleaned_data
+            ),
+            "已添加检查发现",
+        )
     return form
 
 
@@ -155,15 +176,19 @@ def _act_photo(request, inspection, at):
     form = forms.PhotoForm(request.POST, request.FILES)
     if form.is_valid():
         f = form.cleaned_data["photo"]
-        services.photo_add(
-            actor=request.user,
-            inspection=inspection,
-            filename=f.name,
-            content=f.read(),
-            caption=form.cleaned_data["caption"],
-            at=at,
+        _save(
+            request,
+            form,
+            lambda: services.photo_add(
+                actor=request.user,
+                inspection=inspection,
+                filename=f.name,
+                content=f.read(),
+                caption=form.cleaned_data["caption"],
+                at=at,
+            ),
+            "照片已上传",
         )
-        messages.success(request, "照片已上传")
     return form
 
 
@@ -176,15 +201,19 @@ def _act_follow_up(request, inspection, at):
             if data["finding"]
             else None
         )
-        services.follow_up_add(
-            actor=request.user,
-            inspection=inspection,
-            action=data["action"],
-            due_on=data["due_on"],
-            finding=finding,
-            at=at,
+        _save(
+            request,
+            form,
+            lambda: services.follow_up_add(
+                actor=request.user,
+                inspection=inspection,
+                action=data["action"],
+                due_on=data["due_on"],
+                finding=finding,
+                at=at,
+            ),
+            "已下达整改要求",
         )
-        messages.success(request, "已下达整改要求")
     return form
 
 
@@ -198,6 +227,14 @@ def _act_close(request, inspection, at):
         messages.success(request, "整改事项已销号")
     return form
 
+
+# The actions whose form is on the page once: a refused one comes back in place, with what was typed.
+INSPECTION_FORMS = {
+    "record": "record_form",
+    "finding": "finding_form",
+    "photo": "photo_form",
+    "follow-up": "follow_up_form",
+}
 
 INSPECTION_ACTIONS = {
     "record": _act_record,
@@ -217,10 +254,15 @@ def inspection_act(request, pk: int, what: str):
         if act is None:
             raise ValidationError("未知操作")
         form = act(request, inspection, clock.now())
-        if not form.is_valid():
-            messages.error(request, _form_errors(form))
     except ValidationError as exc:
         _errors(request, exc)
+        return redirect("supervision:inspection", pk=inspection.pk)
+    if form.is_valid():
+        return redirect("supervision:inspection", pk=inspection.pk)
+    if what in INSPECTION_FORMS:
+        context = _inspection_context(request, inspection, **{INSPECTION_FORMS[what]: form})
+        return render(request, "supervision/inspection.html", context, status=422)
+    messages.error(request, _form_errors(form))
     return redirect("supervision:inspection", pk=inspection.pk)
 
 

@@ -273,7 +273,7 @@ def groups_for(user, today: date) -> list[Group]:
 
 
 # --- the role menu -------------------------------------------------------------------------------
-# (label, URL name, any of these capabilities), in the order the menu shows them.
+# (label, URL name with an optional ?query, any of these capabilities), in the order the menu shows them.
 MENU: tuple[tuple[str, str, tuple[Cap, ...]], ...] = (
     ("工作台", "accounts:home", (Cap.SIGNED_IN,)),
     ("我的补贴申领", "subsidy:my_claims", (Cap.CLAIM_SUBSIDY,)),
@@ -293,6 +293,7 @@ MENU: tuple[tuple[str, str, tuple[Cap, ...]], ...] = (
     ("异常处理", "supervision:anomalies", (Cap.SUPERVISE_CITY,)),
     ("账号管理", "accounts:manage", (Cap.MANAGE_ACCOUNTS,)),
     ("管理后台", "admin:index", (Cap.VIEW_AUDIT_LOG,)),
+    ("个人信息访问记录", "admin:audit_auditentry_changelist?access=personal", (Cap.VIEW_AUDIT_LOG,)),
     ("站内信", "notifications:inbox", (Cap.SIGNED_IN,)),
 )
 
@@ -301,4 +302,9 @@ def menu_for(user) -> list[tuple[str, str]]:
     """The role menu: (label, URL) of each page the account's capabilities open."""
     if not getattr(user, "is_authenticated", False):
         return []
-    return [(label, reverse(name)) for label, name, caps in MENU if any(can(user, c) for c in caps)]
+    return [(label, _menu_url(name)) for label, name, caps in MENU if any(can(user, c) for c in caps)]
+
+
+def _menu_url(name: str) -> str:
+    name, _, query = name.partition("?")
+    return reverse(name) + (f"?{query}" if query else "")

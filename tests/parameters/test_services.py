@@ -96,3 +96,23 @@ def test_a_version_rejected_or_withdrawn_is_never_published(city_officer, second
     assert set(ParameterVersion.objects.values_list("status", flat=True)) == {"rejected", "withdrawn"}
     with pytest.raises(ValidationError):
         services.approve(actor=second_city_officer, version=a, at=SUBMIT_AT)
+
+
+def test_an_approval_is_refused_when_another_version_was_published_meanwhile(
+    city_officer, second_city_officer, draft, monkeypatch
+):
+    from dte.parameters import preview
+
+    (a,) = propose(city_officer, draft(hours=64))
+    (b,) = propose(city_officer, draft(hours=72))
+    compare = preview.compare
+
+    def slow_preview(*args, **kwargs):  # while b is previewed, a is published by someone else
+        monkeypatch.setattr(preview, "compare", compare)
+        services.approve(actor=second_city_officer, version=a, at=SUBMIT_AT)
+        return compare(*args, **kwargs)
+
+    monkeypatch.setattr(preview, "compare", slow_preview)
+    with pytest.raises(ValidationError, match="另有参数版本发布"):
+        services.approve(actor=second_city_officer, version=b, at=SUBMIT_AT)
+    assert ParameterVersion.objects.get(pk=b.pk).status == "draft"

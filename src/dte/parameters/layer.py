@@ -52,9 +52,3 @@ SOURCE = DatabaseLayer()
 
 def install() -> None:
     parameters.set_source(SOURCE)
-
-
-def refresh_now() -> None:
-    """Take the published versions at once (after publishing one in this process)."""
-    SOURCE.forget()
-    parameters.refresh()

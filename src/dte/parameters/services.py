@@ -14,7 +14,7 @@ from django.db import transaction
 from dte.audit import services as audit
 from dte.core.bounds import REASON_MAX, clean_text
 from dte.core.permissions import Cap, require
-from dte.parameters import layer, preview, queries
+from dte.parameters import layer, preview, queries, selectors
 from dte.parameters.models import ChangedDecision, ParameterVersion
 from dte.policy import parameters
 from dte.policy.compiled import compile_draft, get_policy
@@ -103,17 +103,30 @@ def _decide_step(actor, version: ParameterVersion) -> ParameterVersion:
     return v
 
 
-@transaction.atomic
 def approve(*, actor, version: ParameterVersion, at: datetime, note: str = "") -> ParameterVersion:
     """Publish the version: a city officer other than the proposer (four eyes). The version is
-    checked again against the values now in force; then the open claims are re-decided and the
-    decided claims it would decide otherwise are listed for their counties."""
+    checked again against the values now in force and previewed on the records before the write
+    lock is taken (the preview of a million claims takes seconds, and writers would wait); then it
+    is published, with the decided claims it would decide otherwise listed for their counties, in
+    one transaction; after the commit the open claims are re-decided, each in its own (should that
+    stop half-way, ``dte subsidy redecide`` finishes it: re-deciding is idempotent)."""
+    require(actor, Cap.CHANGE_PARAMETERS)
+    note = clean_text(note, field="note", label="审批意见", max_length=REASON_MAX)
+    token = selectors.published_token()
+    parsed, after = _checked(version)
+    shown = preview.compare(parsed, get_policy(), after, today=at.date())
+    v = _publish(actor=actor, version=version, shown=shown, token=token, note=note, at=at)
+    claims_redecide(reason=f"政策参数调整({v.document})", at=at, actor=actor)
+    return v
+
+
+@transaction.atomic
+def _publish(*, actor, version, shown: preview.Preview, token, note: str, at: datetime) -> ParameterVersion:
     v = _decide_step(actor, version)
     if v.proposed_by_id == actor.pk:
         raise PermissionDenied("参数调整须由提出人以外的另一名市局工作人员审批(双人复核)")
-    note = clean_text(note, field="note", label="审批意见", max_length=REASON_MAX)
-    parsed, after = _checked(v)
-    shown = preview.compare(parsed, get_policy(), after, today=at.date())
+    if selectors.published_token() != token:
+        raise ValidationError({"status": "审批期间另有参数版本发布,请刷新后重新审批"})
     v.status = V.PUBLISHED
     v.approved_by, v.approved_at, v.decision_note = actor, at, note
     v.effect = {
@@ -128,13 +141,10 @@ def approve(*, actor, version: ParameterVersion, at: datetime, note: str = "") -
         reason=note,
         changes={"name": v.name, "start": v.start, "document": v.document, "effect": v.effect},
     )
-    try:
-        layer.refresh_now()  # this process decides under the published version from here on
-        _list_changed_decisions(v, shown, actor=actor, at=at)
-        claims_redecide(reason=f"政策参数调整({v.document})", at=at, actor=actor)
-    except BaseException:
-        layer.SOURCE.forget()  # rolled back: the next read of a parameter takes the layer again
-        raise
+    _list_changed_decisions(v, shown, actor=actor, at=at)
+    # The next read of a parameter in this process takes the layer again: with this version once
+    # committed (the open claims are re-decided under it), without it if rolled back.
+    layer.SOURCE.forget()
     return v
 
 

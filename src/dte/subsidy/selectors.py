@@ -13,7 +13,17 @@ from dte.core.permissions import Cap, can
 from dte.people.models import Person
 from dte.policy.calendar import get_calendar
 from dte.subsidy import queries
-from dte.subsidy.models import OPEN_FOR_REVIEW, Claim, FundAccount, Objection, PaymentBatch, Residence, Status
+from dte.subsidy.models import (
+    OPEN_FOR_REVIEW,
+    OPEN_STATES,
+    STEP_DUE_FIELD,
+    Claim,
+    FundAccount,
+    Objection,
+    PaymentBatch,
+    Residence,
+    Status,
+)
 
 # "Due soon" in the queue, and the county's reminder: this many working days before the due date.
 DUE_SOON_WORKING_DAYS = 2
@@ -150,26 +160,8 @@ def due_flag(claim: Claim, today: date, soon: date | None = None) -> str:
 
 # -- the officers' queue of every open claim, and the workbench's counts ----------------------------
 
-# Every status in which a claim waits for someone: the officers' queue lists them all.
-OPEN_STATES = (
-    Status.UNDER_REVIEW,
-    Status.AWAITING_INFO,
-    Status.REVIEWED,
-    Status.ON_NOTICE,
-    Status.OBJECTION,
-    Status.PAYABLE,
-    Status.IN_BATCH,
-)
-# The column holding the due date of the step each open status waits for. Awaiting information the
-# claimant is to answer, by a day reckoned from the request (not stored): no column, the clock paused.
-STEP_DUE_FIELD = {
-    Status.UNDER_REVIEW: "review_due",
-    Status.REVIEWED: "approval_due",
-    Status.ON_NOTICE: "notice_last_day",
-    Status.OBJECTION: "notice_last_day",
-    Status.PAYABLE: "payment_due",
-    Status.IN_BATCH: "payment_due",
-}
+# OPEN_STATES (every status in which a claim waits for someone) and STEP_DUE_FIELD (the due date of
+# the step each waits for) live with the model, whose generated columns keep the queue's order.
 # The statuses whose due date is an officer's: only these are ever overdue or due soon.
 OFFICER_DUE_FIELD = {s: f for s, f in STEP_DUE_FIELD.items() if s not in (Status.ON_NOTICE, Status.OBJECTION)}
 
@@ -196,7 +188,7 @@ def open_claims_queue(
 ) -> QuerySet[Claim]:
     """Every open claim of the actor's county (the city: all), ordered by the due date of the step it
     waits for (none last; those awaiting information by the day it was asked for), then by id."""
-    qs = Claim.objects.filter(status__in=OPEN_STATES)
+    qs = Claim.objects.filter(queue_due__isnull=False)  # exactly the claims of OPEN_STATES
     if actor is None or not actor.is_authenticated:
         return qs.none()
     if not can(actor, Cap.SUPERVISE_CITY):
@@ -215,9 +207,9 @@ def open_claims_queue(
         qs = qs.filter(officer_due_q(lt=today))
     elif flag == "due_soon":
         qs = qs.filter(officer_due_q(gte=today, lte=due_soon_limit(today)))
-    return qs.annotate(step_due=step_due()).order_by(
-        F("step_due").asc(nulls_last=True), F("info_requested_on").asc(nulls_last=True), "pk"
-    )
+    # The step's due date (none last), then the day information was asked for (never last): the
+    # generated columns queue_due and queue_asked, read in order from the index claims_open_by_step_due.
+    return qs.order_by("queue_due", "queue_asked", "pk")
 
 
 class OpenRow(QueueRow):

@@ -4,9 +4,12 @@ objections to it on public notice. The transitions between the statuses are in
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 
 from dte.core.compactjson import CompactJSONEncoder
 from dte.people import crypto
@@ -54,6 +57,30 @@ ENGINE_STATUS = {
 COUNTED = [s for s, e in ENGINE_STATUS.items() if e in ("pending", "approved", "paid")]
 OPEN_FOR_REVIEW = [Status.UNDER_REVIEW, Status.AWAITING_INFO, Status.REVIEWED]
 WITHDRAWABLE = [Status.DRAFT, *OPEN_FOR_REVIEW]
+
+# Every status in which a claim waits for someone: the officers' queue lists them all.
+OPEN_STATES = (
+    Status.UNDER_REVIEW,
+    Status.AWAITING_INFO,
+    Status.REVIEWED,
+    Status.ON_NOTICE,
+    Status.OBJECTION,
+    Status.PAYABLE,
+    Status.IN_BATCH,
+)
+# The column holding the due date of the step each open status waits for. Awaiting information the
+# claimant is to answer, by a day reckoned from the request (not stored): no column, the clock paused.
+STEP_DUE_FIELD = {
+    Status.UNDER_REVIEW: "review_due",
+    Status.REVIEWED: "approval_due",
+    Status.ON_NOTICE: "notice_last_day",
+    Status.OBJECTION: "notice_last_day",
+    Status.PAYABLE: "payment_due",
+    Status.IN_BATCH: "payment_due",
+}
+# Sorts after every real date: the queue's keys are never NULL, so that both databases read them
+# from the index in one order (PostgreSQL puts NULLs last, SQLite first).
+LAST_DAY = date(9999, 12, 31)
 
 
 class Claim(models.Model):
@@ -165,6 +192,28 @@ class Claim(models.Model):
         db_persist=True,
     )
 
+    # The officers' queue (dte.subsidy.selectors.open_claims_queue), kept by the database so that the
+    # queue reads the index below in its order: for an open claim, the due date of the step it waits
+    # for (LAST_DAY when none: awaiting information); NULL for a claim that waits for no one.
+    queue_due = models.GeneratedField(
+        expression=models.Case(
+            *(
+                models.When(status=s, then=Coalesce(models.F(f), models.Value(LAST_DAY)))
+                for s, f in STEP_DUE_FIELD.items()
+            ),
+            models.When(status__in=OPEN_STATES, then=models.Value(LAST_DAY)),
+            default=models.Value(None),
+        ),
+        output_field=models.DateField(),
+        db_persist=True,
+    )
+    # Then the day information was asked for (LAST_DAY when never).
+    queue_asked = models.GeneratedField(
+        expression=Coalesce(models.F("info_requested_on"), models.Value(LAST_DAY)),
+        output_field=models.DateField(),
+        db_persist=True,
+    )
+
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = "补贴申领"
@@ -189,6 +238,17 @@ class Claim(models.Model):
             models.Index(
                 fields=["county", "in_queue", "review_due", "id", "status", "approval_due"],
                 name="claims_queue_by_due",
+            ),
+            # The officers' queue of every open claim, in its order: a county's, and the city's.
+            models.Index(
+                fields=["county", "queue_due", "queue_asked", "id"],
+                condition=Q(queue_due__isnull=False),
+                name="claims_open_by_step_due",
+            ),
+            models.Index(
+                fields=["queue_due", "queue_asked", "id"],
+                condition=Q(queue_due__isnull=False),
+                name="claims_open_by_step_due_city",
             ),
             # The dashboards and the year-end report [P5.3a]: every column their one-pass aggregate
             # reads, in the order it groups by, so the database reads the index in order instead of

@@ -8,7 +8,7 @@ import os
 import sys
 
 COMMANDS = {
-    "serve": "serve the platform with uWSGI (production WSGI server) and the task consumer on 127.0.0.1:8000",
+    "serve": "serve the platform with granian (WSGI workers) and the task consumer on 127.0.0.1:8000",
     "migrate": "create or update the database tables",
     "load-reference": "load occupations, levels, institutions, designations, counties (idempotent)",
     "demo": "create one demo account per role and a small demo data set (--if-empty: first time only)",

@@ -25,7 +25,7 @@ code inside the platform imports from the defining module."""
 
 from __future__ import annotations
 
-from dte.subsidy.services.access import evidence_viewed
+from dte.subsidy.services.access import evidence_viewed, queue_exported
 from dte.subsidy.services.bank_results import (
     BANK_REASON_MAX,
     RESULT_FAILED,
@@ -175,6 +175,7 @@ __all__ = [
     "payment_details_problem",
     "payment_return",
     "precheck",
+    "queue_exported",
     "recovery_close",
     "recovery_open",
     "repayment_record",

@@ -29,3 +29,17 @@ def evidence_viewed(*, actor, evidence: Evidence, at: datetime) -> None:
         },
         at=at,
     )
+
+
+@transaction.atomic
+def queue_exported(*, actor, file: str, rows: int, filters: dict[str, str], at: datetime) -> None:
+    """An officer downloaded the queue's current filter as XLSX (claimants' names and amounts):
+    who, when, which file, which filter, how many rows."""
+    audit.record(
+        actor=actor,
+        action="subsidy.queue.export",
+        object_type="subsidy.Claim",
+        object_id="*",
+        changes={"file": file, "rows": rows, "filters": filters},
+        at=at,
+    )

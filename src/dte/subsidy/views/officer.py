@@ -3,16 +3,18 @@ and the city's overview, API tokens, re-decision and credit-list export."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dte.catalog.models import County, Occupation
-from dte.core import clock
-from dte.core.bounds import page_number
+from dte.core import clock, lists
 from dte.core.permissions import Cap, allows, can
 from dte.subsidy import facts, lifecycle, selectors, services
 from dte.subsidy.models import ApiToken, Evidence, FactImport, Objection, Status
@@ -33,32 +35,46 @@ def _officer(request) -> None:
 
 QUEUE_PAGE = 50
 
+# The queue's columns: by default the due date of the step (the index claims_open_by_step_due); by
+# amount or submission time the county's open claims are sorted without an index (accepted: a
+# county's open claims, filtered; 100,000 of them about 0.1 s on SQLite).
+QUEUE_LIST = lists.ListSpec(
+    columns=(
+        lists.Column("due", "期限", ("queue_due", "queue_asked")),
+        lists.Column("reference", "申领编号"),
+        lists.Column("person", "申领人"),
+        lists.Column("occupation", "职业等级"),
+        lists.Column("amount", "金额", ("amount",)),
+        lists.Column("submitted", "提交时间", ("submitted_at",)),
+        lists.Column("status", "状态"),
+        lists.Column("hints", "提示"),
+    ),
+    default=("queue_due", "queue_asked", "pk"),
+    per_page=QUEUE_PAGE,
+    export_name="claims-queue",
+)
+
 
 @allows(Cap.SIGNED_IN)
 def queue(request):
-    """Every open claim, ordered by the due date of the step it waits for (none last)."""
+    """Every open claim, ordered by the due date of the step it waits for (none last), or by the
+    column asked for; ?export=xlsx: the current filter's claims as XLSX."""
     _officer(request)
     today = clock.today()
     g = request.GET
-    rows = selectors.open_claims_queue(
-        actor=request.user,
-        today=today,
-        status=g.get("status", ""),
-        flag=g.get("flag", ""),
-        q=g.get("q", "").strip(),
-        occupation=g.get("occupation", ""),
-    )
-    total = rows.count()
-    pages = max((total + QUEUE_PAGE - 1) // QUEUE_PAGE, 1)
-    number = page_number(g.get("page"), pages)  # beyond the last page: the last; below 1: the first
-    page = selectors.open_queue_page(rows, QUEUE_PAGE, (number - 1) * QUEUE_PAGE)
+    listing = lists.Listing(replace(QUEUE_LIST, per_page=QUEUE_PAGE), g)
+    filters = {k: g.get(k, "").strip() for k in ("status", "flag", "q", "occupation")}
+    rows = selectors.open_claims_queue(actor=request.user, today=today, **filters)
+    if listing.sort:
+        rows = listing.order(rows)
+    if listing.export:
+        return _queue_export(request, listing, rows, filters, today)
+    page = listing.paginate(rows.values_list("pk", flat=True))
+    lines = selectors.open_queue_page(rows, QUEUE_PAGE, (page.number - 1) * QUEUE_PAGE)
     soon = selectors.due_soon_limit(today)
     context = {
-        "rows": [_queue_line(c, today, soon) for c in page],
-        "total": total,
-        "page": number,
-        "pages": pages,
-        "query": g.copy(),
+        "rows": [_queue_line(c, today, soon) for c in lines],
+        "listing": listing,
         "today": today,
         "filters": g,
         "statuses": [(s.value, s.label) for s in selectors.OPEN_STATES],
@@ -66,6 +82,28 @@ def queue(request):
     }
     template = "subsidy/queue.html#results" if request.htmx else "subsidy/queue.html"
     return render(request, template, context)
+
+
+def _queue_export(request, listing, rows, filters, today):
+    soon = selectors.due_soon_limit(today)
+    flags = {"overdue": "已逾期", "due_soon": "即将到期"}
+    lines = []
+    for c in selectors.open_queue_lines(rows, QUEUE_LIST.export_cap):
+        _, flag, due, label = _queue_line(c, today, soon)
+        submitted = timezone.localtime(c.submitted_at).strftime("%Y-%m-%d %H:%M") if c.submitted_at else ""
+        hints = [h for h, on in (("引擎未通过", not c.eligible), ("结论有变化", c.findings_changed)) if on]
+        hints += [flags[flag]] if flag else []
+        due_text = f"{label} {due.isoformat()}" if due else ""
+        what = f"{c.occupation} {c.level}"
+        hint = "、".join(hints)
+        lines.append([due_text, c.reference, c.person, what, c.amount, submitted, c.status_label, hint])
+    response = lists.xlsx_response(
+        [col.label for col in QUEUE_LIST.columns], lines, stem="claims-queue", on=today
+    )
+    name = response["Content-Disposition"].split('"')[1]
+    kept = {k: v for k, v in {**filters, "sort": listing.sort}.items() if v}
+    services.queue_exported(actor=request.user, file=name, rows=len(lines), filters=kept, at=clock.now())
+    return response
 
 
 # How the queue names the due date of each step (the lifecycle's timeline labels).

@@ -8,25 +8,49 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from dte.core import clock
+from dte.core import clock, lists
 from dte.core.forms import add_form_errors
 from dte.core.permissions import Cap, allows, can
 from dte.training import forms, selectors, services
 from dte.training.models import TrainingPlan
 from dte.training.views.common import attempt
 
+PLAN_LIST = lists.ListSpec(
+    columns=(
+        lists.Column("title", "计划", ("title",)),
+        lists.Column("institution", "培训机构", ("institution__name",)),
+        lists.Column("occupation", "职业 · 等级", ("occupation__name", "level__code")),
+        lists.Column("hours", "学时"),
+        lists.Column("start", "日期", ("start_date",)),
+        lists.Column("fee", "收费", ("fee",)),
+        lists.Column("status", "状态", ("status",)),
+    ),
+    default=("-pk",),
+    filters=(
+        lists.Choice("status", "状态", "status", TrainingPlan.Status.choices),
+        lists.DateRange("start", "开班日期", "start_date"),
+        lists.Text("q", "计划或机构", ("title", "institution__name", "occupation__name")),
+    ),
+    export_name="training-plans",
+)
+
 
 @allows(Cap.SIGNED_IN)
 def plans(request):
-    qs = selectors.plans_for(actor=request.user)
+    listing = lists.Listing(PLAN_LIST, request.GET)
+    qs = listing.sorted(selectors.plans_for(actor=request.user))
+    if listing.export:  # no personal data: the plans as filed
+        _, rows = lists.export_table(listing, qs, _plan_line)
+        return lists.xlsx_response(
+            [c.label for c in PLAN_LIST.columns], rows, stem="training-plans", on=clock.today()
+        )
     status = request.GET.get("status", "")
-    if status in TrainingPlan.Status.values:  # ?status=submitted: the workbench's filtered list
-        qs = qs.filter(status=status)
     return render(
         request,
         "training/plans.html",
         {
-            "plans": qs,
+            "plans": listing.paginate(qs),
+            "listing": listing,
             "status_label": TrainingPlan.Status(status).label if status in TrainingPlan.Status.values else "",
             "can_draft": can(request.user, Cap.MANAGE_INSTITUTION),
             "queue": selectors.city_queue(actor=request.user, now=clock.now())
@@ -35,6 +59,12 @@ def plans(request):
             "can_file": can(request.user, Cap.FILE_TRAINING_PLANS),
         },
     )
+
+
+def _plan_line(p: TrainingPlan) -> list:
+    dates = f"{p.start_date:%Y-%m-%d} 至 {p.end_date:%Y-%m-%d}"
+    what = f"{p.occupation.name} · {p.level.name}"
+    return [p.title, p.institution.name, what, p.total_hours, dates, p.fee, p.get_status_display()]
 
 
 def _plan_form_data(form) -> dict:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("claims/<int:pk>/<slug:action>/", views.claim_act, name="act"),
     path("queue/", views.queue, name="queue"),
     path("objections/", views.objections, name="objections"),
+    path("objections/decide/", views.objections_decide, name="objections_decide"),
     path("objections/<int:pk>/decide/", views.objection_decide, name="objection_decide"),
     path("objections/<int:pk>/evidence/<int:eid>/", views.objection_evidence, name="objection_evidence"),
     path("payments/", views.payments_home, name="payments"),

@@ -84,6 +84,7 @@ from dte.subsidy.services.notice import (
     notices_expire,
     objection_decide,
     objection_file,
+    objections_decide,
 )
 from dte.subsidy.services.payment import (
     BANK_COLUMNS,
@@ -172,6 +173,7 @@ __all__ = [
     "notices_expire",
     "objection_decide",
     "objection_file",
+    "objections_decide",
     "payment_details_problem",
     "payment_return",
     "precheck",

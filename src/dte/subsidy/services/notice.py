@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from dte.audit import services as audit
 from dte.core.bounds import CONTACT_MAX, FINDING_MAX, REASON_MAX, clean_text
 from dte.core.permissions import Cap, can
 from dte.policy import periods
@@ -123,6 +124,58 @@ def objection_decide(*, actor, objection: Objection, upheld: bool, finding: str,
     elif not claim.objections.filter(status=Objection.Status.OPEN).exists():
         _dismissed(actor=actor, claim=claim, objection=objection, finding=finding, at=at)
     return objection
+
+
+BULK_OBJECTIONS_MAX = 200  # one decision over more than a page of objections is no longer "similar"
+
+
+@transaction.atomic
+def objections_decide(
+    *, actor, objection_ids: list[int], upheld: bool, finding: str, at: datetime
+) -> list[Objection]:
+    """Several similar objections decided together with one finding [A2.6.2]: each exactly as if
+    decided alone (its claim cancelled or continued, with its timeline entry, audit entry and message),
+    all in this one transaction, and one more audit entry naming them all. Refused whole, before any
+    change, if one of them is not open or not on a claim of the actor's county."""
+    if not (can(actor, Cap.REVIEW_CLAIMS) or can(actor, Cap.APPROVE_CLAIMS)):
+        raise PermissionDenied("当前账号无权处理异议")
+    ids = sorted(set(objection_ids))
+    if not ids:
+        raise ValidationError({"objections": "请选择要处理的异议"})
+    if len(ids) > BULK_OBJECTIONS_MAX:
+        raise ValidationError({"objections": f"一次最多处理{BULK_OBJECTIONS_MAX}件异议"})
+    found = {o.pk: o for o in Objection.objects.select_related("claim").filter(pk__in=ids)}
+    problems = []
+    for pk in ids:
+        o = found.get(pk)
+        if o is None or not _scoped(actor, o.claim):
+            problems.append(f"异议{pk}不存在或不属于本县(市、区)")
+        elif o.status != Objection.Status.OPEN:
+            problems.append(f"申领{o.claim.reference}的异议{pk}已处理")
+    if problems:
+        raise ValidationError({"objections": problems})
+    decided = []
+    for pk in ids:  # each as if alone: its claim's lock, timeline entry, audit entry and message
+        one = objection_decide(actor=actor, objection=found[pk], upheld=upheld, finding=finding, at=at)
+        decided.append(one)
+    audit.record(
+        actor=actor,
+        action="subsidy.objections.bulk_decide",
+        object_type="subsidy.Objection",
+        object_id=",".join(map(str, ids))[:64],
+        changes={"objections": ids, "claims": [o.claim.reference for o in decided], "upheld": upheld},
+        reason=decided[0].finding,
+        at=at,
+    )
+    return decided
+
+
+def _scoped(actor, claim: Claim) -> bool:
+    try:
+        in_scope(actor, claim)
+    except PermissionDenied:
+        return False
+    return True
 
 
 def _upheld(*, actor, claim: Claim, objection: Objection, finding: str, at: datetime) -> None:

@@ -149,7 +149,9 @@ def objections(request):
     rows = list(rows)
     for o in rows:
         o.receipt = objection_receipt(o)
-    return render(request, "subsidy/objections.html", {"rows": rows, "receipt": receipt})
+    has_open = any(o.status == Objection.Status.OPEN for o in rows)
+    context = {"rows": rows, "receipt": receipt, "has_open": has_open}
+    return render(request, "subsidy/objections.html", context)
 
 
 @allows(Cap.SIGNED_IN)
@@ -176,6 +178,27 @@ def objection_decide(request, pk: int):
         ),
         "异议已处理",
     )
+    return redirect("subsidy:objections")
+
+
+@require_POST
+@allows(Cap.SIGNED_IN)
+def objections_decide(request):
+    """Several similar objections with one finding: all decided or none (the service says which
+    objection stops them)."""
+    ids = [int(v) for v in request.POST.getlist("objection") if v.isascii() and v.isdigit() and len(v) <= 12]
+    decided = run(
+        request,
+        lambda: services.objections_decide(
+            actor=request.user,
+            objection_ids=ids,
+            upheld=request.POST.get("upheld") == "1",
+            finding=request.POST.get("finding", ""),
+            at=clock.now(),
+        ),
+    )
+    if decided:
+        messages.success(request, f"已一并处理{len(decided)}件异议")
     return redirect("subsidy:objections")
 
 

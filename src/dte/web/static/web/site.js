@@ -105,3 +105,74 @@
     Array.prototype.forEach.call(document.querySelectorAll("form[" + BUSY + "]"), release);
   });
 })();
+
+/* Accessibility and phone width (issue 17, items 6 and 7):
+   - the header's 大字模式 button switches large-text mode on and off; the choice is kept in
+     localStorage ("dte-large-text") and applied on every page by large-text.js before drawing;
+   - each table cell gets its column's header text as data-label, which site.css shows before the
+     cell when tables become cards at phone width (also after htmx swaps in new rows). */
+(function () {
+  "use strict";
+  var KEY = "dte-large-text";
+  var root = document.documentElement;
+
+  function showState() {
+    var on = root.classList.contains("large-text");
+    Array.prototype.forEach.call(document.querySelectorAll("[data-text-size]"), function (b) {
+      b.setAttribute("aria-pressed", on ? "true" : "false");
+    });
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target instanceof Element ? event.target.closest("[data-text-size]") : null;
+    if (!button) return;
+    var on = root.classList.toggle("large-text");
+    try {
+      if (on) window.localStorage.setItem(KEY, "1");
+      else window.localStorage.removeItem(KEY);
+    } catch (e) {
+      /* storage refused: the mode lasts for this page only */
+    }
+    showState();
+  });
+
+  function headerTexts(table) {
+    var row = table.tHead && table.tHead.rows[0];
+    if (!row) return null;
+    var texts = [];
+    Array.prototype.forEach.call(row.cells, function (th) {
+      var text = th.textContent.replace(/[▲▼]/g, "").replace(/\s+/g, " ").trim();
+      for (var i = 0; i < (th.colSpan || 1); i++) texts.push(text);
+    });
+    return texts;
+  }
+
+  function labelCells(scope) {
+    Array.prototype.forEach.call(scope.querySelectorAll("main table"), function (table) {
+      var texts = headerTexts(table);
+      if (!texts) return;
+      Array.prototype.forEach.call(table.tBodies, function (body) {
+        Array.prototype.forEach.call(body.rows, function (tr) {
+          var col = 0;
+          Array.prototype.forEach.call(tr.cells, function (cell) {
+            if (!cell.hasAttribute("data-label") && cell.colSpan === 1 && texts[col]) {
+              cell.setAttribute("data-label", texts[col]);
+            }
+            col += cell.colSpan || 1;
+          });
+        });
+      });
+    });
+  }
+
+  function ready() {
+    showState();
+    labelCells(document);
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", ready);
+  else ready();
+  document.addEventListener("htmx:afterSettle", function () {
+    labelCells(document);
+  });
+})();

@@ -394,6 +394,19 @@ def results_template_exported(*, actor, rows: int, at: datetime) -> None:
     )
 
 
+@transaction.atomic
+def registrations_exported(*, actor, file: str, rows: int, filters: dict[str, str], at: datetime) -> None:
+    """A download of the registrations list (applicants' names): who, when, file, filter, rows."""
+    audit.record(
+        actor=actor,
+        action="evaluation.registrations.export",
+        object_type="evaluation.Registration",
+        object_id="*",
+        changes={"file": file, "rows": rows, "filters": filters},
+        at=at,
+    )
+
+
 SCORE_COLUMNS = ("理论成绩", "能力成绩", "考核日期")
 
 

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from dte.core import clock
+from dte.core import clock, lists
 from dte.core.forms import add_form_errors
 from dte.core.permissions import Cap, allows, can
 from dte.core.spreadsheet import xlsx_bytes
@@ -27,16 +27,38 @@ from dte.training.tables import read_table
 from dte.training.views import attempt
 from dte.training.views.certificates import CERTIFICATE_NOT_FOUND
 
+REGISTRATION_LIST = lists.ListSpec(
+    columns=(
+        lists.Column("id", "编号", ("pk",)),
+        lists.Column("person", "申报人", ("person__name",)),
+        lists.Column("occupation", "职业 · 等级", ("occupation__name", "level__code")),
+        lists.Column("institution", "培训机构", ("institution__name",)),
+        lists.Column("body", "评价机构", ("evaluation_body__name",)),
+        lists.Column("scores", "成绩(理论/能力)"),
+        lists.Column("registered", "申报时间", ("registered_at",)),
+        lists.Column("status", "状态", ("status",)),
+    ),
+    default=("-pk",),
+    filters=(
+        lists.Choice("status", "状态", "status", Registration.Status.choices),
+        lists.DateRange("registered", "申报日期", "registered_at__date"),
+        lists.Text("q", "申报人或机构", ("person__name", "institution__name", "occupation__name")),
+    ),
+    export_name="registrations",
+)
+
 
 @allows(Cap.SIGNED_IN)
 def dashboard(request):
     u = request.user
-    registrations = selectors.registrations_for(actor=u)
+    listing = lists.Listing(REGISTRATION_LIST, request.GET)
+    registrations = listing.sorted(selectors.registrations_for(actor=u))
+    if listing.export:
+        return _registrations_export(request, listing, registrations)
     status = request.GET.get("status", "")
-    if status in Registration.Status.values:  # ?status=accepted: the workbench's filtered list
-        registrations = registrations.filter(status=status)
     ctx = {
-        "registrations": registrations,
+        "registrations": listing.paginate(registrations),
+        "listing": listing,
         "status_label": Registration.Status(status).label if status in Registration.Status.values else "",
         "certificates": selectors.level_certificates_for(actor=u)[:50],
         "registrable": selectors.registrable_certificates(actor=u)
@@ -47,6 +69,32 @@ def dashboard(request):
         "insisted": selectors.insisted_registrations(actor=u)[:100] if can(u, Cap.SUPERVISE_CITY) else None,
     }
     return render(request, "evaluation/dashboard.html", ctx)
+
+
+def _registration_line(r: Registration) -> list:
+    scores = f"{_score(r.theory_score)} / {_score(r.ability_score)}"
+    registered = timezone.localtime(r.registered_at).strftime("%Y-%m-%d %H:%M")
+    what = f"{r.occupation.name} · {r.level.name}"
+    return [r.pk, r.person.name, what, r.institution.name, r.evaluation_body.name, scores, registered]
+
+
+def _score(value) -> str:
+    return "—" if value is None else str(value)
+
+
+def _registrations_export(request, listing, registrations):
+    """The current filter's registrations (applicants' names): the download is audited."""
+    header, rows = lists.export_table(
+        listing, registrations, lambda r: [*_registration_line(r), r.get_status_display()]
+    )
+    today = timezone.localdate(clock.now())
+    response = lists.xlsx_response(header, rows, stem="registrations", on=today)
+    name = response["Content-Disposition"].split('"')[1]
+    filters = {k: v for k, v in request.GET.items() if k not in ("export", "page") and v}
+    services.registrations_exported(
+        actor=request.user, file=name, rows=len(rows), filters=filters, at=clock.now()
+    )
+    return response
 
 
 @allows(Cap.MANAGE_INSTITUTION)

@@ -127,3 +127,14 @@ def test_the_shared_controls_render_the_filters_headers_and_pager(people):
     )
     assert 'name="sort" value="-born"' in html and 'name="q" value="甲"' in html
     assert 'aria-sort="descending"' in html and "共 2 条" in html and "export=xlsx" in html
+
+
+def test_the_same_filters_apply_to_rows_already_read():
+    rows = [
+        {"sex": "male", "birth_date": date(1990, 1, 1), "name": "张甲"},
+        {"sex": "female", "birth_date": date(1985, 3, 1), "name": "李乙"},
+        {"sex": "female", "birth_date": None, "name": "王甲"},
+    ]
+    assert [r["name"] for r in listing("q=甲").filter_rows(rows)] == ["张甲", "王甲"]
+    assert [r["name"] for r in listing("sex=female&born_to=1989-12-31").filter_rows(rows)] == ["李乙"]
+    assert len(listing("sex=robot").filter_rows(rows)) == 3

@@ -61,11 +61,17 @@ class Choice:
     choices: Sequence[tuple[str, str]]
     kind: str = "choice"
 
-    def apply(self, qs: QuerySet, params: QueryDict) -> QuerySet:
+    def chosen(self, params: QueryDict) -> str:
         value = params.get(self.name, "")
-        if value and value in {str(v) for v, _ in self.choices}:
-            return qs.filter(**{self.field: value})
-        return qs
+        return value if value and value in {str(v) for v, _ in self.choices} else ""
+
+    def apply(self, qs: QuerySet, params: QueryDict) -> QuerySet:
+        value = self.chosen(params)
+        return qs.filter(**{self.field: value}) if value else qs
+
+    def keep(self, row: dict[str, Any], params: QueryDict) -> bool:
+        value = self.chosen(params)
+        return not value or str(row.get(self.field)) == value
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,13 @@ class DateRange:
 
     def bounds(self, params: QueryDict) -> tuple[date | None, date | None]:
         return _date(params.get(f"{self.name}_from")), _date(params.get(f"{self.name}_to"))
+
+    def keep(self, row: dict[str, Any], params: QueryDict) -> bool:
+        start, end = self.bounds(params)
+        value = row.get(self.field)
+        return (not start or (value is not None and value >= start)) and (
+            not end or (value is not None and value <= end)
+        )
 
     def apply(self, qs: QuerySet, params: QueryDict) -> QuerySet:
         start, end = self.bounds(params)
@@ -101,6 +114,10 @@ class Text:
 
     def value(self, params: QueryDict) -> str:
         return params.get(self.name, "").strip()[:TEXT_MAX]
+
+    def keep(self, row: dict[str, Any], params: QueryDict) -> bool:
+        text = self.value(params).casefold()
+        return not text or any(text in str(row.get(f) or "").casefold() for f in self.fields)
 
     def apply(self, qs: QuerySet, params: QueryDict) -> QuerySet:
         text = self.value(params)
@@ -166,6 +183,10 @@ class Listing:
         for f in self.spec.filters:
             qs = f.apply(qs, self.params)
         return qs
+
+    def filter_rows(self, rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The same filters over rows already read (dicts keyed by each filter's field)."""
+        return [r for r in rows if all(f.keep(r, self.params) for f in self.spec.filters)]
 
     def ordering(self) -> tuple[str, ...]:
         if not self.sort:

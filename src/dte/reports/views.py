@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from dte.core import clock
+from dte.core import clock, lists
 from dte.core.bounds import YEAR_MAX, YEAR_MIN, parse_int
 from dte.core.permissions import Cap, allows, can
 from dte.core.spreadsheet import SafeCsvWriter
@@ -344,8 +344,34 @@ def open_statistics(request):
             "rows": [["<5" if r[k] is None else r[k] for k, _ in OPEN_HEADERS] for r in rows],
         }
         return _csv("dte-open-statistics", table)
-    return render(
-        request,
-        "reports/open.html",
-        {"rows": rows, "headers": OPEN_HEADERS, "suppress": selectors.SUPPRESS_BELOW},
+    listing = lists.Listing(_open_list(rows), request.GET)
+    page = listing.paginate(listing.filter_rows(rows))
+    context = {
+        "rows": page,
+        "listing": listing,
+        "headers": OPEN_HEADERS,
+        "suppress": selectors.SUPPRESS_BELOW,
+    }
+    return render(request, "reports/open.html", context)
+
+
+OPEN_PAGE = 50
+
+
+def _open_list(rows: list[dict]) -> lists.ListSpec:
+    """The page's filters (year, county, occupation: those the figures have) and 50 rows a page, so
+    that the table is not 16,000 px tall; the CSV and JSON files stay whole."""
+
+    def values(key: str, label: str) -> list[tuple[str, str]]:
+        return sorted({(str(r[key]), str(r[label])) for r in rows})
+
+    return lists.ListSpec(
+        columns=tuple(lists.Column(k, label) for k, label in OPEN_HEADERS),
+        default=(),
+        filters=(
+            lists.Choice("year", "年度", "year", sorted({(str(r["year"]), str(r["year"])) for r in rows})),
+            lists.Choice("county", "县(市、区)", "county", values("county", "county")),
+            lists.Choice("occupation", "职业", "occupation_code", values("occupation_code", "occupation")),
+        ),
+        per_page=OPEN_PAGE,
     )

@@ -27,6 +27,7 @@ urlpatterns = [
     path("plans/<int:pk>/return/", plans.plan_return, name="plan_return"),
     path("plans/<int:pk>/classes/new/", plans.class_new, name="class_new"),
     path("classes/<int:pk>/manage/", classes.class_manage, name="class_manage"),
+    path("classes/<int:pk>/enrolments/decide/", enrolment.enrolments_decide, name="enrolments_decide"),
     path("classes/<int:pk>/roster/submit/", classes.roster_submit, name="roster_submit"),
     path("classes/<int:pk>/roster/approve/", classes.roster_approve, name="roster_approve"),
     path("classes/<int:pk>/roster/return/", classes.roster_return, name="roster_return"),

@@ -41,6 +41,7 @@ from .enrolment import (
     enrolment_on_behalf,
     enrolment_refuse,
     enrolment_withdraw,
+    enrolments_decide,
     roster_review,
     roster_submit,
 )
@@ -85,6 +86,7 @@ __all__ = [
     "enrolment_on_behalf",
     "enrolment_refuse",
     "enrolment_withdraw",
+    "enrolments_decide",
     "event_announce",
     "event_cancel_registration",
     "event_register",

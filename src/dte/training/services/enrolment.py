@@ -360,6 +360,40 @@ def enrolment_refuse(*, actor, enrolment: Enrolment, reason: str, at: datetime) 
     return e
 
 
+BULK_ENROLMENTS_MAX = 500
+
+
+@transaction.atomic
+def enrolments_decide(
+    *, actor, klass: TrainingClass, enrolment_ids: list[int], admit: bool, reason: str = "", at: datetime
+) -> list[Enrolment]:
+    """Several applicants of one class admitted (or refused, with one reason) together [P2.3]: each
+    exactly as if alone (its checks, its audit entry), all in this transaction, so that one refusal
+    (a full class, an overlapping class, a decided application) leaves every application as it was;
+    the message names the applicant who stopped them."""
+    rules.require_institution(actor, klass.plan.institution_id)
+    ids = sorted(set(enrolment_ids))
+    if not ids:
+        raise ValidationError({"enrolments": "请选择要处理的报名"})
+    if len(ids) > BULK_ENROLMENTS_MAX:
+        raise ValidationError({"enrolments": f"一次最多处理{BULK_ENROLMENTS_MAX}份报名"})
+    found = {e.pk: e for e in Enrolment.objects.filter(klass=klass, pk__in=ids).select_related("person")}
+    missing = [str(pk) for pk in ids if pk not in found]
+    if missing:
+        raise ValidationError({"enrolments": f"报名{'、'.join(missing)}不属于本班次"})
+    done = []
+    for pk in ids:
+        e = found[pk]
+        try:
+            if admit:
+                done.append(enrolment_admit(actor=actor, enrolment=e, at=at))
+            else:
+                done.append(enrolment_refuse(actor=actor, enrolment=e, reason=reason, at=at))
+        except ValidationError as exc:
+            raise ValidationError(f"{e.person.name}:{';'.join(exc.messages)};全部未处理") from exc
+    return done
+
+
 @transaction.atomic
 def roster_submit(*, actor, klass: TrainingClass, at: datetime) -> TrainingClass:
     """The institution submits the class roster to the city for review [P2.3]."""

@@ -66,6 +66,7 @@ def class_page(request, klass, *, session_form=None, status: int = 200):
             "is_owner": can(request.user, Cap.MANAGE_INSTITUTION),
             "can_review": can(request.user, Cap.FILE_TRAINING_PLANS),
             "retired_count": sum(1 for r in rows if r["age"].flagged and r["enrolment"].on_roster),
+            "has_applied": any(r["enrolment"].status == "applied" for r in rows),
             "exception_form": forms.RecordExceptionForm(auto_id=False),
             "session_form": session_form or forms.SessionForm(initial={"date": klass.start_date}),
             "upload_form": forms.UploadForm(),

@@ -77,6 +77,28 @@ def enrolment_refuse(request, pk: int):
     return redirect("training:class_manage", pk=e.klass_id)
 
 
+@require_POST
+@allows(Cap.MANAGE_INSTITUTION)
+def enrolments_decide(request, pk: int):
+    """The ticked applicants admitted, or refused with one reason, all or none."""
+    klass = selectors.class_for(actor=request.user, pk=pk)
+    ids = [int(v) for v in request.POST.getlist("enrolment") if v.isascii() and v.isdigit() and len(v) <= 12]
+    admit = request.POST.get("decision") == "admit"
+    attempt(
+        request,
+        lambda: services.enrolments_decide(
+            actor=request.user,
+            klass=klass,
+            enrolment_ids=ids,
+            admit=admit,
+            reason=request.POST.get("reason", ""),
+            at=clock.now(),
+        ),
+        f"已{'录取' if admit else '不予录取'} {len(set(ids))} 名报名者。",
+    )
+    return redirect("training:class_manage", pk=klass.pk)
+
+
 @allows(Cap.MANAGE_INSTITUTION)
 def enrol_on_behalf(request, pk: int):
     """Staff enrol a real-name person found (or registered) by ID number [P4.3], [P2.3]."""

@@ -36,6 +36,10 @@ urlpatterns = [
     path("classes/<int:pk>/sessions/new/", attendance.session_new, name="session_new"),
     path("classes/<int:pk>/online-import/", attendance.online_import, name="online_import"),
     path("classes/<int:pk>/enrol/", enrolment.enrol_on_behalf, name="enrol_on_behalf"),
+    path("classes/<int:pk>/enrol/bulk/", enrolment.enrol_bulk, name="enrol_bulk"),
+    path(
+        "classes/<int:pk>/enrol/bulk/template.xlsx", enrolment.enrol_bulk_template, name="enrol_bulk_template"
+    ),
     path("enrolments/<int:pk>/withdraw/", enrolment.enrolment_withdraw, name="enrolment_withdraw"),
     path("enrolments/<int:pk>/drop/", enrolment.enrolment_drop, name="enrolment_drop"),
     path("enrolments/<int:pk>/admit/", enrolment.enrolment_admit, name="enrolment_admit"),

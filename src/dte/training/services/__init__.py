@@ -13,6 +13,7 @@ from .attendance import (
     online_records_import,
     session_add,
 )
+from .bulk_enrolment import enrolments_import
 from .certificates import (
     ce_hours_exported,
     certificate_issue,
@@ -87,6 +88,7 @@ __all__ = [
     "enrolment_refuse",
     "enrolment_withdraw",
     "enrolments_decide",
+    "enrolments_import",
     "event_announce",
     "event_cancel_registration",
     "event_register",

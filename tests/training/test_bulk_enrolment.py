@@ -1,0 +1,125 @@
+"""Enrolment on behalf from the XLSX template [P4.3], [P2.3]: the template, a preview that writes
+nothing and names each refused row, and a confirmation that enrols every row or none."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from django.core import signing
+from openpyxl import Workbook, load_workbook
+
+from dte.audit.models import AuditEntry
+from dte.demo.accounts import demo_id_number
+from dte.people.services import find_person
+from dte.training.models import Enrolment
+from dte.training.services import bulk_enrolment
+from tests.training import helpers as h
+
+NEW = demo_id_number("330303", "19950308", 402)
+JOB = ("温州某数字科技有限公司", "数据工程师")
+
+
+def xlsx(*rows) -> io.BytesIO:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(list(bulk_enrolment.COLUMNS))
+    for r in rows:
+        ws.append(list(r))
+    buf = io.BytesIO()
+    wb.save(buf)
+    buf.seek(0)
+    buf.name = "people.xlsx"
+    return buf
+
+
+def row(id_number, name="", category="在岗/从事数字技术工作的专业人员"):
+    return [id_number, name, "", category, *JOB, "", ""]
+
+
+@pytest.fixture
+def staff_client(institution_staff, client_as, monkeypatch):
+    monkeypatch.setattr("dte.core.clock.now", lambda: h.AT)
+    return client_as(institution_staff)
+
+
+@pytest.fixture
+def known(make_person):
+    return make_person("王建国", seq=401)
+
+
+def _upload(client, klass, *rows):
+    return client.post(f"/training/classes/{klass.pk}/enrol/bulk/", {"file": xlsx(*rows)})
+
+
+def _payload(body: str) -> str:
+    return re.search(r'name="payload" value="([^"]+)"', body).group(1)
+
+
+def test_the_template_has_the_columns_and_an_example_category(staff_client, klass):
+    r = staff_client.get(f"/training/classes/{klass.pk}/enrol/bulk/template.xlsx")
+    assert re.fullmatch(
+        rf'attachment; filename="enrolment-template-{klass.pk}-[\d-]+\.xlsx"', r["Content-Disposition"]
+    )
+    rows = list(load_workbook(io.BytesIO(r.content)).active.iter_rows(values_only=True))
+    assert rows[0] == bulk_enrolment.COLUMNS and rows[1][3] == "在岗/从事数字技术工作的专业人员"
+
+
+def test_a_preview_writes_nothing_and_a_confirmation_enrols_every_row(staff_client, klass, known):
+    r = _upload(staff_client, klass, row(known.id_number), row(NEW, "周丽华"))
+    body = r.content.decode()
+    assert r.status_code == 200 and "核对无误:2 人" in body and body.count("可以报名") == 2
+    assert NEW not in body  # the preview shows masked ID numbers
+    assert not Enrolment.objects.filter(klass=klass).exists() and find_person(id_number=NEW) is None
+    done = staff_client.post(
+        f"/training/classes/{klass.pk}/enrol/bulk/", {"payload": _payload(body)}, follow=True
+    )
+    assert "已为 2 人代报名并录取" in done.content.decode()
+    enrolled = Enrolment.objects.filter(klass=klass, status="admitted")
+    assert {e.person.name for e in enrolled} == {"王建国", "周丽华"}
+    assert AuditEntry.objects.filter(action="training.enrolment.on_behalf").count() == 2
+    assert AuditEntry.objects.filter(
+        action="training.enrolment.bulk_on_behalf", object_id=str(klass.pk)
+    ).exists()
+
+
+def test_a_preview_names_every_refused_row_and_offers_no_confirmation(staff_client, klass, known):
+    r = _upload(
+        staff_client,
+        klass,
+        row(known.id_number, "王建军"),  # line 2: the name does not match
+        row(NEW, "周丽华", category="学生"),  # line 3: no such category
+        row(demo_id_number("330303", "19960101", 404)),  # line 4: not registered, no name
+    )
+    body = r.content.decode()
+    assert r.status_code == 422 and "3 行不能报名" in body and 'name="payload"' not in body
+    assert (
+        "姓名与该身份证号码的实名信息不一致" in body and "人员类别应为" in body and "请填写姓名以登记" in body
+    )
+    assert "人员类别应为" in re.search(r'data-line="3">(.*?)</tr>', body, re.S).group(1)
+    assert not Enrolment.objects.filter(klass=klass).exists()
+
+
+def test_seats_run_out_row_after_row(staff_client, klass, known):
+    klass.capacity = 1
+    klass.save(update_fields=["capacity"])
+    body = _upload(staff_client, klass, row(known.id_number), row(NEW, "周丽华")).content.decode()
+    assert "1 行不能报名" in body and "班次已满" in body
+
+
+def test_a_confirmation_refused_by_a_change_since_the_preview_enrols_none(staff_client, klass, known):
+    body = _upload(staff_client, klass, row(known.id_number), row(NEW, "周丽华")).content.decode()
+    klass.capacity = 1  # seats taken meanwhile
+    klass.save(update_fields=["capacity"])
+    r = staff_client.post(f"/training/classes/{klass.pk}/enrol/bulk/", {"payload": _payload(body)})
+    assert r.status_code == 422 and "未作任何更改" in r.content.decode() and "班次已满" in r.content.decode()
+    assert not Enrolment.objects.filter(klass=klass).exists() and find_person(id_number=NEW) is None
+
+
+def test_a_forged_or_foreign_payload_is_refused(staff_client, klass):
+    r = staff_client.post(f"/training/classes/{klass.pk}/enrol/bulk/", {"payload": "x:y:z"})
+    assert r.status_code == 422 and "预览已过期或无效" in r.content.decode()
+    other = signing.dumps({"class": klass.pk + 1, "user": 0, "rows": []}, salt="dte.training.bulk_enrolment")
+    r = staff_client.post(f"/training/classes/{klass.pk}/enrol/bulk/", {"payload": other})
+    assert r.status_code == 422 and "预览与本班次不符" in r.content.decode()

@@ -76,7 +76,10 @@ def xlsx_append(ws, row: Iterable[Any]) -> None:
     """Append a row to an openpyxl worksheet; formula-like text is stored as quoted text."""
     values = list(row)
     ws.append(values)
-    r = ws.max_row
+    if not any(is_formula_like(v) for v in values):
+        return
+    # The row just appended: openpyxl keeps it; ws.max_row scans every cell (quadratic over a file).
+    r = getattr(ws, "_current_row", None) or ws.max_row
     for i, v in enumerate(values, start=1):
         if is_formula_like(v):
             xlsx_set(ws.cell(row=r, column=i), v)

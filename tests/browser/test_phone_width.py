@@ -97,3 +97,15 @@ def test_the_payments_page_fits_the_phone(browser_page, live_server, demo):  # n
     sign_in(page, live_server.url, ACCOUNT["county_approver"])
     page.goto(f"{live_server.url}/subsidy/payments/")
     assert_fits_the_phone(page)
+
+
+def test_the_queue_in_large_text_mode_still_fits_the_phone(browser_page, live_server, busy_demo):
+    page = browser_page
+    sign_in(page, live_server.url, ACCOUNT["county_reviewer"])
+    page.click("header [data-text-size]")
+    page.goto(f"{live_server.url}/subsidy/queue/")
+    assert page.evaluate("document.documentElement.classList.contains('large-text')")
+    assert_rows_are_cards(page, "#results table")
+    assert_fits_the_phone(page)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "queue_390_large_text.png"), full_page=True)

@@ -111,8 +111,11 @@ def payment_details_problem(claim: Claim) -> str:
 
 
 @transaction.atomic
-def batch_create(*, actor, county: County, at: datetime, limit: int = 500) -> PaymentBatch:
-    """A batch of the county's payable claims, oldest payment due first, never exceeding the fund
+def batch_create(
+    *, actor, county: County, at: datetime, limit: int = 500, claim_ids: list[int] | None = None
+) -> PaymentBatch:
+    """A batch of the county's payable claims (``claim_ids``: those chosen, all of them payable
+    claims of the county, else refused), oldest payment due first, never exceeding the fund
     account's available balance. Claims whose payment details are incomplete stay payable and are
     listed on the batch (``left_out``) with the reason."""
     require(actor, Cap.PAY_CLAIMS)
@@ -122,11 +125,13 @@ def batch_create(*, actor, county: County, at: datetime, limit: int = 500) -> Pa
     if account is None:
         raise ValidationError(f"{county.name}{year}年度专账尚未设立 [A2.6.3]")
     available = balance(account)
-    candidates = list(
-        Claim.objects.filter(county=county, status=Status.PAYABLE)
-        .select_related("person")
-        .order_by("payment_due", "pk")[: limit * 4]
-    )
+    payable = Claim.objects.filter(county=county, status=Status.PAYABLE).select_related("person")
+    if claim_ids is not None:
+        chosen = set(claim_ids)
+        payable = payable.filter(pk__in=chosen)
+        if not chosen or len(chosen) > limit or payable.count() != len(chosen):
+            raise ValidationError({"claims": f"请勾选本县(市、区)待拨付的申领(最多{limit}件)"})
+    candidates = list(payable.order_by("payment_due", "pk")[: limit * 4])
     batch = PaymentBatch.objects.create(
         reference=reference("PF", at), account=account, created_by=actor, created_at=at
     )

@@ -61,7 +61,9 @@ def fund_budget(request):
 def batch_create(request):
     batch = run(
         request,
-        lambda: payment.batch_create(actor=request.user, county=request.user.county, at=clock.now()),
+        lambda: payment.batch_create(
+            actor=request.user, county=request.user.county, at=clock.now(), claim_ids=_chosen(request)
+        ),
         "已生成拨付批次",
     )
     if batch is None:
@@ -69,6 +71,12 @@ def batch_create(request):
     if batch.left_out:
         messages.warning(request, f"{len(batch.left_out)}件待拨付申领收款信息不完整,未列入本批次(见批次页)")
     return redirect("subsidy:batch", pk=batch.pk)
+
+
+def _chosen(request) -> list[int] | None:
+    """The claims ticked for the batch; none ticked: the oldest payment due first."""
+    ids = [v for v in request.POST.getlist("claim") if v.isascii() and v.isdigit() and len(v) <= 12]
+    return [int(v) for v in ids] if ids else None
 
 
 def _batch(request, pk: int) -> PaymentBatch:

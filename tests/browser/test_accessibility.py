@@ -82,15 +82,17 @@ def _links(page, base: str) -> list[str]:
     return out
 
 
-def visit_all(page, base: str, start: list[str]) -> tuple[list[str], list[str]]:
-    """Visit ``start`` and one page of each kind linked from them; axe each. (visited, violations)"""
+def visit_all(page, base: str, start: list[str], check=None) -> tuple[list[str], list[str]]:
+    """Visit ``start`` and one page of each kind linked from them; ``check`` each (axe by default):
+    (the pages visited, the problems found)."""
+    check = check or axe_violations
     seen = {_pattern(u) for u in start}
     visited, found, deeper = [], [], []
     for url in start:
         response = page.goto(url)
         assert response.ok, f"{url}: {response.status}"
         visited.append(url)
-        found += axe_violations(page)
+        found += check(page)
         if "/admin/" in url:
             continue  # Django's own admin: its index and the menu's audit list are checked, not its forms
         for link in _links(page, base):
@@ -102,7 +104,7 @@ def visit_all(page, base: str, start: list[str]) -> tuple[list[str], list[str]]:
         if not response.ok or "text/html" not in response.headers.get("content-type", ""):
             continue
         visited.append(url)
-        found += axe_violations(page)
+        found += check(page)
     return visited, found
 
 

@@ -147,6 +147,7 @@ class ListSpec:
     per_page: int = 50
     export_cap: int = EXPORT_CAP
     export_name: str = ""  # the file's stem ("claims-queue" → claims-queue-2026-12-05.xlsx); none: no export
+    unit: str = "条"  # the pager's count: 共 12 条 (the queue counts claims: 件)
 
     def column(self, key: str) -> Column | None:
         return next((c for c in self.columns if c.key == key and c.sortable), None)

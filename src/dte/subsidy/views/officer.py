@@ -53,6 +53,7 @@ QUEUE_LIST = lists.ListSpec(
     default=("queue_due", "queue_asked", "pk"),
     per_page=QUEUE_PAGE,
     export_name="claims-queue",
+    unit="件",
 )
 
 

@@ -149,7 +149,7 @@ def test_the_demo_path_through_every_role(browser_page, new_page, live_server, d
     body = new_page()
     sign_in(body, base, "evaluation_staff", "Demo-Evaluation-2026")
     body.click("text=等级考核与成绩")
-    body.locator("#registrations a").first.click()
+    body.locator("#registrations tbody a").first.click()
     assert "符合申报条件" in body.locator("#conditions").inner_text()
     body.goto(f"{base}/evaluation/")
     body.click("text=WZDJ")

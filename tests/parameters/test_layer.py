@@ -54,3 +54,12 @@ def test_a_layer_of_an_unknown_parameter_is_refused():
 
     with pytest.raises(parameters.ParameterError, match="nonsense: unknown parameter"):
         parameters.set_layer({"nonsense": {"values": {}}}, 1)
+
+
+def test_where_the_database_may_not_be_read_the_layer_stays_as_it_is():
+    """A process (or a test) without the database: its source's token moved, yet reading a
+    parameter neither fails nor drops the layer it holds."""
+    parameters.set_layer({}, None)
+    layer.SOURCE._token, layer.SOURCE._read_at = (1, 1), float("-inf")
+    assert blockchain_junior_hours() is None
+    assert parameters.get("claim_window").values

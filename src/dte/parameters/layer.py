@@ -40,7 +40,10 @@ class DatabaseLayer:
     def load(self) -> tuple[Hashable, Mapping[str, Any]]:
         from dte.parameters import selectors
 
-        return self.token(), selectors.published_layer()
+        try:
+            return self.token(), selectors.published_layer()
+        except (DatabaseError, RuntimeError) as e:
+            raise parameters.SourceUnavailable(str(e)) from e
 
     def forget(self) -> None:
         """Read the token again at the next parameter read (as a new process would)."""

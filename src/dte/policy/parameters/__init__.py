@@ -128,10 +128,16 @@ def clear_cache() -> None:
 # -- the published layer -------------------------------------------------------------------------
 
 
+class SourceUnavailable(Exception):
+    """The source cannot be read now (its table not yet migrated, no database in this context):
+    the layer stays as it is."""
+
+
 class LayerSource(Protocol):
     """Where the platform keeps the published versions. ``token`` is cheap (called before every
     read of a parameter; the source may cache it for a moment); ``load`` returns the token and the
-    layer as a mapping of the files' shape, ``{name: {"values": {start: {reference: …, …}}}}``."""
+    layer as a mapping of the files' shape, ``{name: {"values": {start: {reference: …, …}}}}``, or
+    raises ``SourceUnavailable``."""
 
     def token(self) -> Hashable: ...
 
@@ -171,6 +177,10 @@ def set_layer(mapping: Mapping[str, Any], token: Hashable) -> None:
     clear_cache()
 
 
+def get_source() -> LayerSource | None:
+    return _state.source
+
+
 def set_source(source: LayerSource | None) -> None:
     """Install (or remove, with None) the platform's source of published versions."""
     _state.source = source
@@ -185,7 +195,10 @@ def refresh() -> None:
     source = _state.source
     if source is None or source.token() == _state.token:
         return
-    token, mapping = source.load()
+    try:
+        token, mapping = source.load()
+    except SourceUnavailable:
+        return
     set_layer(mapping, token)
 
 

@@ -22,17 +22,23 @@ pytestmark = [pytest.mark.browser, pytest.mark.mobile, pytest.mark.django_db(tra
 
 ACCOUNT = {a.username: a for a in ACCOUNTS}
 
-# Elements of the page body whose text is narrower than two and a half characters (a visible element
-# with four characters or more): text wrapped a character or two a line.
+# Elements of the page body (four characters or more) whose text is under three characters wide and
+# runs over two lines or more, under two and a half characters a line: wrapped a character or two a line.
 SQUEEZED = """() => {
   const bad = [];
   const tags = ['td', 'th', 'p', 'li', 'a', 'dd', 'dt', 'label', 'button', 'h1', 'h2'];
   for (const el of document.querySelectorAll(tags.map(t => 'main ' + t).join(', '))) {
-    const text = el.textContent.trim();
+    const text = el.textContent.replace(/\\s+/g, '');
     if (text.length < 4 || el.offsetParent === null || el.closest('.sr-only, .visually-hidden')) continue;
-    const size = parseFloat(getComputedStyle(el).fontSize);
-    const width = el.getBoundingClientRect().width;
-    if (width < 2.5 * size) bad.push(`${el.tagName} "${text.slice(0, 16)}" ${Math.round(width)}px`);
+    const style = getComputedStyle(el);
+    const line = parseFloat(style.lineHeight) || 1.6 * parseFloat(style.fontSize);
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    const box = range.getBoundingClientRect();
+    const lines = Math.round(box.height / line);
+    if (lines >= 2 && text.length / lines < 2.5 && box.width < 3 * parseFloat(style.fontSize)) {
+      bad.push(`${el.tagName} "${text.slice(0, 16)}" ${Math.round(box.width)}px, ${lines} lines`);
+    }
   }
   return bad;
 }"""

@@ -4,7 +4,9 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from dte.core.compactjson import CompactJSONEncoder
 from dte.core.roles import Role
+from dte.people.fields import EncryptedBinaryField
 
 
 class User(AbstractUser):
@@ -87,3 +89,65 @@ class User(AbstractUser):
             field, message = required[Role(self.role)]
             if getattr(self, f"{field}_id") is None:
                 raise ValidationError({field: message})
+
+
+class ImportJob(models.Model):
+    """An uploaded import too long for the request (over ``dte.accounts.jobs.BACKGROUND_ROWS`` rows),
+    run by a huey task of the app whose import it is: the file (encrypted at rest) and its digest, who
+    uploaded it and in which scope (only that scope sees the job), its progress and its outcome."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "处理中"
+        DONE = "done", "已完成"
+        FAILED = "failed", "未导入"
+
+    kind = models.CharField("类别", max_length=40)
+    title = models.CharField("标题", max_length=200)
+    params = models.JSONField("参数", default=dict, encoder=CompactJSONEncoder)
+    filename = models.CharField("文件名", max_length=200)
+    sha256 = models.CharField(max_length=64)
+    content = EncryptedBinaryField()  # the uploaded file (people's ID numbers), encrypted at rest
+    uploaded_by = models.ForeignKey(User, verbose_name="上传人", on_delete=models.PROTECT, related_name="+")
+    institution = models.ForeignKey(
+        "catalog.Institution", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    evaluation_body = models.ForeignKey(
+        "catalog.EvaluationBody", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    county = models.ForeignKey(
+        "catalog.County", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    back_url = models.CharField("上传页面", max_length=300, blank=True)
+    status = models.CharField("状态", max_length=8, choices=Status.choices, default=Status.QUEUED)
+    rows_total = models.PositiveIntegerField("总行数", default=0)
+    rows_done = models.PositiveIntegerField("已检查", default=0)
+    # The outcome: [[label, count], …] (a list: PostgreSQL's jsonb does not keep a dict's order),
+    # the refused rows and the rows written with a warning as [[line, reason], …] (ID numbers
+    # masked), and the next step a finished job offers (a preview's confirmation), if any.
+    summary = models.JSONField("结果", default=list, encoder=CompactJSONEncoder)
+    errors = models.JSONField("错误", default=list, encoder=CompactJSONEncoder)
+    warnings = models.JSONField("提示", default=list, encoder=CompactJSONEncoder)
+    next_url = models.CharField(max_length=300, blank=True)
+    next_label = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField("上传时间")
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "后台导入"
+        verbose_name_plural = "后台导入"
+
+    def __str__(self) -> str:
+        return f"{self.title}({self.filename})"
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return self.rows_done * 100 // self.rows_total if self.rows_total else 0
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)

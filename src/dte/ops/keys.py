@@ -21,6 +21,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import models, transaction
 
+from dte.accounts.models import ImportJob
 from dte.audit import services as audit
 from dte.ops import queries
 from dte.people import crypto
@@ -115,6 +116,7 @@ COLUMNS: tuple[Column | FileColumn, ...] = (
     Column(Claim, "phone_enc", PHONE_CONTEXT),
     FileColumn(Evidence, "content"),
     FileColumn(FactImport, "content"),
+    FileColumn(ImportJob, "content"),
     FileColumn(Photo, "content"),
     FileColumn(DocumentRequest, "response_content"),
 )

@@ -10,6 +10,7 @@ from .attendance import (
     ONLINE_COLUMNS,
     attendance_correct,
     attendance_scan,
+    online_records_check,
     online_records_import,
     session_add,
 )
@@ -95,6 +96,7 @@ __all__ = [
     "event_update",
     "event_withdraw",
     "horizon",
+    "online_records_check",
     "online_records_import",
     "plan_draft",
     "plan_file",

@@ -3,6 +3,7 @@ learning time [P2.3]."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time
 
 from django.core.exceptions import ValidationError
@@ -380,11 +381,38 @@ def online_records_import(
     return report
 
 
+def online_records_check(
+    *,
+    actor,
+    klass: TrainingClass,
+    rows: list[Row],
+    at: datetime,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """The checks of ``online_records_import`` alone, writing nothing: the report's errors are the
+    rows the import would refuse. ``progress(rows_done)`` is called after each row (a background
+    import's progress bar, dte.accounts.jobs); the import itself checks every row again."""
+    rules.require_institution(actor, klass.plan.institution_id)
+    report = ImportReport()
+    try:
+        _class_running(klass)
+    except ValidationError as exc:
+        report.error(0, exc.messages[0])
+        return report
+    _online_rows_checked(report, klass, rows, at=at, progress=progress)
+    return report
+
+
 OnlineRow = tuple[Row, Session, Enrolment, datetime, datetime]
 
 
 def _online_rows_checked(
-    report: ImportReport, klass: TrainingClass, rows: list[Row], *, at: datetime
+    report: ImportReport,
+    klass: TrainingClass,
+    rows: list[Row],
+    *,
+    at: datetime,
+    progress: Callable[[int], None] | None = None,
 ) -> list[OnlineRow]:
     """Every row checked, each refusal an error of the report; the rows to write, with their
     session, enrolment and times. One row per trainee and session."""
@@ -398,7 +426,9 @@ def _online_rows_checked(
     tz = timezone.get_current_timezone()
     seen: dict[tuple[int, int], int] = {}
     planned: list[OnlineRow] = []
-    for row in rows:
+    for done, row in enumerate(rows, start=1):
+        if progress is not None:
+            progress(done - 1)
         try:
             e = _online_row_trainee(row, roster, at=at)
             session, start, end = _online_row_times(row, sessions, tz=tz, at=at)
@@ -411,6 +441,8 @@ def _online_rows_checked(
             continue
         seen[key] = row.line
         planned.append((row, session, e, start, end))
+    if progress is not None:
+        progress(len(rows))
     return planned
 
 

@@ -11,13 +11,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from dte.accounts import jobs
 from dte.catalog.models import Institution
 from dte.core import clock
 from dte.core.forms import add_form_errors
 from dte.core.permissions import Cap, allows, can
-from dte.training import checkin, documents, forms, rules, selectors, services
+from dte.training import checkin, documents, forms, imports, rules, selectors, services
 from dte.training.models import Enrolment, Session
 from dte.training.tables import read_table
+from dte.training.tasks import run_online_import
 from dte.training.views.classes import class_page
 from dte.training.views.common import attempt, error_text, table_response
 
@@ -43,14 +45,28 @@ def session_new(request, pk: int):
 
 @allows(Cap.MANAGE_INSTITUTION)
 def online_import(request, pk: int):
-    """Upload online learning records (CSV/XLSX) [P2.3]; every bad row is listed, nothing is written."""
+    """Upload online learning records (CSV/XLSX) [P2.3]; every bad row is listed, nothing is written.
+    A file of more than ``jobs.BACKGROUND_ROWS`` rows is imported by a background job, whose page
+    shows its progress and then its result."""
     klass = selectors.class_for(actor=request.user, pk=pk)
     form = forms.UploadForm(request.POST or None, request.FILES or None)
     report = None
     if request.method == "POST" and form.is_valid():
         f = form.cleaned_data["file"]
+        content = f.read()
         try:
-            rows = read_table(content=f.read(), filename=f.name, required=services.ONLINE_COLUMNS)
+            rows = read_table(content=content, filename=f.name, required=services.ONLINE_COLUMNS)
+            if jobs.runs_in_background(len(rows)):
+                job = imports.online_import_queue(
+                    actor=request.user,
+                    klass=klass,
+                    filename=f.name,
+                    content=content,
+                    rows=len(rows),
+                    at=clock.now(),
+                )
+                run_online_import(job.pk)
+                return redirect("web:job", pk=job.pk)
             report = services.online_records_import(
                 actor=request.user, klass=klass, rows=rows, filename=f.name, at=clock.now()
             )
@@ -65,6 +81,8 @@ def online_import(request, pk: int):
             "report": report,
             "columns": services.ONLINE_COLUMNS,
             "back": reverse("training:class_manage", args=[klass.pk]),
+            "jobs": imports.online_jobs(actor=request.user, klass=klass)[:10],
+            "background_rows": jobs.BACKGROUND_ROWS,
         },
         status=422 if report is not None and not report.ok else 200,
     )

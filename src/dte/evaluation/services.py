@@ -4,6 +4,7 @@ change in the audit log inside its own transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -470,15 +471,19 @@ class ResultsPlan:
         return text
 
 
-def _plan_results(*, actor, rows: list[Row], at: datetime) -> ResultsPlan:
+def _plan_results(
+    *, actor, rows: list[Row], at: datetime, progress: Callable[[int], None] | None = None
+) -> ResultsPlan:
     """Check every row of a results file without writing anything. Rows left entirely blank never
     reach here (``read_table`` drops them); rows of the template whose scores and date are all
-    empty are skipped."""
+    empty are skipped. ``progress(rows_done)`` is called as the rows are checked."""
     require(actor, Cap.MANAGE_EVALUATION)
     today = timezone.localdate(at)
     plan = ResultsPlan()
     seen: dict[int, int] = {}
-    for row in rows:
+    for done, row in enumerate(rows):
+        if progress is not None:
+            progress(done)
         if all(not row.text(key) for key in SCORE_COLUMNS):
             plan.skipped.append(row.line)
             continue
@@ -487,6 +492,8 @@ def _plan_results(*, actor, rows: list[Row], at: datetime) -> ResultsPlan:
             plan.report.error(row.line, checked)
         else:
             plan.lines.append(checked)
+    if progress is not None:
+        progress(len(rows))
     return plan
 
 
@@ -548,10 +555,13 @@ def _score_change_problem(reg: Registration, *, same: bool, exam_date: date, tod
     return "" if same else exam_date_problem(reg, exam_date, today=today)
 
 
-def results_preview(*, actor, rows: list[Row], at: datetime) -> ResultsPlan:
+def results_preview(
+    *, actor, rows: list[Row], at: datetime, progress: Callable[[int], None] | None = None
+) -> ResultsPlan:
     """What importing ``rows`` would do (将登记 N 条成绩,将颁发 N 张证书), every bad row named;
-    nothing is written. The import itself runs only on confirmation (``results_import``)."""
-    return _plan_results(actor=actor, rows=rows, at=at)
+    nothing is written. The import itself runs only on confirmation (``results_import``).
+    ``progress(rows_done)``: a background import's progress bar (dte.accounts.jobs)."""
+    return _plan_results(actor=actor, rows=rows, at=at, progress=progress)
 
 
 @transaction.atomic

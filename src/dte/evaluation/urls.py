@@ -11,6 +11,7 @@ urlpatterns = [
     path("registrations/<int:pk>/scores/", views.registration_scores, name="registration_scores"),
     path("registrations/<int:pk>/issue/", views.registration_issue, name="registration_issue"),
     path("results/import/", views.results_import, name="results_import"),
+    path("results/jobs/<int:pk>/confirm/", views.results_job_confirm, name="results_job_confirm"),
     path("results/template.xlsx", views.results_template, name="results_template"),
     path("certificates/<int:pk>/", views.certificate_detail, name="certificate"),
     path("certificates/<int:pk>/pdf/", views.certificate_pdf, name="certificate_pdf"),

@@ -15,12 +15,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from dte.accounts import jobs
 from dte.core import clock, lists
 from dte.core.forms import add_form_errors
 from dte.core.permissions import Cap, allows, can
 from dte.core.spreadsheet import xlsx_bytes
-from dte.evaluation import forms, selectors, services
+from dte.evaluation import forms, imports, selectors, services
 from dte.evaluation.models import LevelCertificate, Registration
+from dte.evaluation.tasks import run_results_import, run_results_preview
 from dte.training import documents
 from dte.training.selectors import certificates_for
 from dte.training.tables import read_table
@@ -286,6 +288,12 @@ def results_import(request):
             content = f.read()
             try:
                 rows = read_table(content=content, filename=f.name, required=services.RESULT_COLUMNS)
+                if jobs.runs_in_background(len(rows)):  # a long file: previewed by a job
+                    job = imports.results_preview_queue(
+                        actor=request.user, filename=f.name, content=content, rows=len(rows), at=clock.now()
+                    )
+                    run_results_preview(job.pk)
+                    return redirect("web:job", pk=job.pk)
                 plan = services.results_preview(actor=request.user, rows=rows, at=clock.now())
             except ValidationError as exc:
                 add_form_errors(form, exc)
@@ -300,7 +308,25 @@ def results_import(request):
         elif request.method == "POST":
             status = 422
     ctx["form"] = form
+    ctx["jobs"] = imports.results_jobs(actor=request.user)[:10]
+    ctx["background_rows"] = jobs.BACKGROUND_ROWS
     return render(request, "evaluation/results_import.html", ctx, status=status)
+
+
+@require_POST
+@allows(Cap.MANAGE_EVALUATION)
+def results_job_confirm(request, pk: int):
+    """The confirmation of a long file's preview (a background job): the file is imported by a
+    second job, whose page shows its progress and result."""
+    try:
+        job = imports.results_import_queue(actor=request.user, preview_id=pk, at=clock.now())
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+        if not jobs.jobs_for(actor=request.user).filter(pk=pk).exists():
+            raise Http404 from None
+        return redirect("web:job", pk=pk)
+    run_results_import(job.pk)
+    return redirect("web:job", pk=job.pk)
 
 
 def _xlsx_response(header: list[str], rows: list[list], filename: str) -> HttpResponse:

@@ -69,3 +69,20 @@ def test_the_county_sees_its_decided_claims_to_review_and_others_may_not_draft(
 ):
     assert client_as(county_reviewer).get("/parameters/changed/").status_code == 200
     assert client_as(county_reviewer).get("/parameters/draft/").status_code == 403
+
+
+def test_a_holiday_year_is_drafted_on_the_page_from_a_template_and_a_wrong_date_is_named(
+    records, at_submission, client_as, city_officer
+):
+    page = client_as(city_officer).get("/parameters/draft/?name=holidays").content.decode()
+    assert 'id="holidays-help"' in page and "year: 2027" in page
+    year = "year: 2027\nholidays: [2027-01-01, 2027-02-06..2027-02-12]\nworkdays: [2027-02-14]\n"
+    post = {"name": "holidays", "start": "2026-11-10", "document": "国办发明电〔2026〕9号",
+            "reason": "2027年节假日安排", "value": year}  # fmt: skip
+    shown = client_as(city_officer).post("/parameters/draft/", {**post, "action": "preview"}).content.decode()
+    assert 'data-figure="changed">0<' in shown and "与现行值的差异:holidays" in shown
+    wrong = {**post, "action": "preview", "value": year.replace("2027-02-14", "2027-02-15")}
+    page = client_as(city_officer).post("/parameters/draft/", wrong).content.decode()
+    assert "holidays 2026-11-10" in page and "2027-02-15 is a weekday" in page
+    client_as(city_officer).post("/parameters/draft/", {**post, "action": "propose"})
+    assert ParameterVersion.objects.get().name == "holidays"

@@ -228,3 +228,32 @@ def test_the_calendar_directory_is_chosen_from_the_environment(
     monkeypatch.delenv("DTE_VAR_DIR")
     assert calendar_dir() == REPO_ROOT / "var" / "calendar"
     assert (REPO_ROOT / "src" / "dte" / "policy").is_dir()
+
+
+def test_the_years_of_the_parameter_holidays_override_the_package_and_the_year_files(
+    tmp_path: Path, isolated_policy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The city publishes a year as a version of the parameter ``holidays`` (here its file, as an
+    operator's override would be; in the platform, the published layer): the calendar reads it, and
+    the latest value of each year counts."""
+    overrides = tmp_path / "parameters"
+    overrides.mkdir()
+    (overrides / "holidays.yaml").write_text(
+        "values:\n"
+        "  2026-11-10: {reference: 测试, year: 2027, holidays: [2027-02-08..2027-02-12]}\n"
+        "  2026-11-20: {reference: 测试, year: 2027, holidays: [2027-02-09..2027-02-12]}\n"
+        "  2027-11-10: {reference: 测试, year: 2028, holidays: [2028-01-03]}\n",
+        encoding="utf-8",
+    )
+    write(isolated_policy.parent, YEAR_2027.replace("2027-02-06..2027-02-12", "2027-03-01"))
+    load_year_file(isolated_policy.parent / "2027.yaml", isolated_policy)
+    monkeypatch.setenv("DTE_PARAMETERS_DIR", str(overrides))
+    from dte.policy import parameters
+
+    parameters.clear_cache()
+    cal = get_calendar()
+    assert cal.is_workday(date(2027, 2, 8))  # revised on 20 November
+    assert not cal.is_workday(date(2027, 2, 9))
+    assert cal.is_workday(date(2027, 3, 1))  # the year file's 2027 is replaced whole
+    assert not cal.is_workday(date(2028, 1, 3)) and not cal.is_provisional(date(2028, 1, 3))
+    parameters.clear_cache()

@@ -46,8 +46,19 @@ class DraftForm(forms.Form):
         return {d["name"]: {"values": {d["start"]: body}}}
 
 
+# A holiday year's starting point when none is published yet (the shape of ``dte calendar load``).
+HOLIDAYS_TEMPLATE = """\
+year: 2027
+holidays: [2027-01-01]   # 放假日期,单日或区间 2027-02-06..2027-02-12
+workdays: []             # 调休上班日(只能是周六或周日)
+"""
+
+
 def value_yaml(name: str) -> str:
     """The latest value of a parameter as YAML, without its reference (the form's starting point)."""
-    latest = parameters.get(name).latest()
+    values = parameters.get(name).values
+    if not values:
+        return HOLIDAYS_TEMPLATE if name == "holidays" else ""
+    latest = values[-1]
     value = latest.value if isinstance(latest.value, dict) else {"value": latest.value}
     return yaml.safe_dump(value, allow_unicode=True, sort_keys=False, default_flow_style=None, width=120)

@@ -9,7 +9,7 @@ import time
 from collections.abc import Hashable, Mapping
 from typing import Any
 
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 
 from dte.policy import parameters
 
@@ -29,7 +29,10 @@ class DatabaseLayer:
         from dte.parameters import selectors
 
         try:
-            self._token = selectors.published_token()
+            # In a savepoint: on PostgreSQL a failed read (the table not yet migrated, as during the
+            # migrations that reckon due dates) would otherwise abort the caller's transaction.
+            with transaction.atomic():
+                self._token = selectors.published_token()
         except (DatabaseError, RuntimeError):
             # Before the table is migrated, or where the database may not be used (a test without
             # it): the layer stays as it is.
@@ -41,7 +44,8 @@ class DatabaseLayer:
         from dte.parameters import selectors
 
         try:
-            return self.token(), selectors.published_layer()
+            with transaction.atomic():
+                return self.token(), selectors.published_layer()
         except (DatabaseError, RuntimeError) as e:
             raise parameters.SourceUnavailable(str(e)) from e
 

@@ -20,10 +20,18 @@ import numpy as np
 
 from dte.catalog.models import County, Institution, Level, Occupation
 from dte.parameters import queries
-from dte.policy import days, parameters, reform
-from dte.policy.calendar import get_calendar
+from dte.policy import calendar, days, parameters, reform
+from dte.policy.calendar import WorkCalendar, get_calendar
 from dte.policy.claims import Claims
-from dte.policy.compiled import LEVELS, STATUS_PAD, STATUSES, CompiledPolicy, compile_draft, get_policy
+from dte.policy.compiled import (
+    LEVELS,
+    STATUS_PAD,
+    STATUSES,
+    CompiledPolicy,
+    compile_draft,
+    get_policy,
+    holiday_year,
+)
 from dte.policy.engine import decide_claims
 from dte.policy.rules import RULE_IDS, decide
 from dte.subsidy.models import COUNTED, ENGINE_STATUS, Claim, Status
@@ -49,8 +57,22 @@ def effective_period(parsed: Mapping[str, tuple[parameters.DatedValue, ...]]) ->
     takes another value (None: open-ended)."""
     start = min(v.start for vals in parsed.values() for v in vals)
     last = max(v.start for vals in parsed.values() for v in vals)
-    later = [v.start for name in parsed for v in parameters.get(name).values if v.start > last]
+    # (A holiday year is not replaced by a later year's schedule: each year is its own.)
+    later = [
+        v.start
+        for name in parsed
+        if name != calendar.HOLIDAYS
+        for v in parameters.get(name).values
+        if v.start > last
+    ]
     return start, min(later) if later else None
+
+
+def calendars(parsed: Mapping[str, tuple[parameters.DatedValue, ...]]) -> tuple[WorkCalendar, WorkCalendar]:
+    """The working-day calendar in force, and as it would be with the draft's holiday years."""
+    now = get_calendar()
+    years = parsed.get(calendar.HOLIDAYS, ())
+    return now, (calendar.with_years(holiday_year(v) for v in years) if years else now)
 
 
 class Codes:
@@ -173,8 +195,9 @@ def compare(
     )
     considered = dated & ~np.isin(v["status"], [queries.STATUSES.index(s) for s in NOT_CONSIDERED])
     sel = np.flatnonzero(considered)
+    cal_before, cal_after = calendars(parsed)
     if reform.needs_person_facts(set(parsed)):
-        comparison = _from_facts(v["id"][sel], before, after)
+        comparison = _from_facts(v["id"][sel], (before, cal_before), (after, cal_after))
     else:
         rows, valid = priors(v["person"], v["id"])
         slots = (rows[:, sel], valid[:, sel])
@@ -182,16 +205,21 @@ def compare(
         comparison = reform.compare(
             (claim_columns(v, Codes(before), sel, slots), before),
             (claim_columns(v, Codes(after), sel, slots), after),
-            get_calendar(),
+            cal_before,
             recorded,
+            cal_after,
         )
     sub = {k: v[k][sel] for k in ("id", "status", "county", "occupation", "level", "claim_date")}
     summary = summarise(sub, comparison)
-    summary["pipeline"] = pipeline(v, before, after, today=today)
+    summary["pipeline"] = pipeline(v, before, after, today=today, calendars=(cal_before, cal_after))
     return Preview(summary=summary, ids=sub["id"], status=sub["status"], comparison=comparison)
 
 
-def _from_facts(ids: np.ndarray, before: CompiledPolicy, after: CompiledPolicy) -> reform.Comparison:
+def _from_facts(
+    ids: np.ndarray,
+    before: tuple[CompiledPolicy, WorkCalendar],
+    after: tuple[CompiledPolicy, WorkCalendar],
+) -> reform.Comparison:
     """Each claim decided from the person's facts as of its claim date (the slow path)."""
     claims = {
         c.pk: c
@@ -201,13 +229,13 @@ def _from_facts(ids: np.ndarray, before: CompiledPolicy, after: CompiledPolicy) 
     }
     raw = [engine_input(claims[int(pk)], claims[int(pk)].claim_date) for pk in ids]
 
-    def outcome(policy: CompiledPolicy) -> reform.Outcome:
-        res = decide_claims(raw, policy)
+    def outcome(policy: CompiledPolicy, cal: WorkCalendar) -> reform.Outcome:
+        res = decide_claims(raw, policy, cal)
         eligible = np.array([getattr(r, "eligible", False) for r in res], dtype=np.bool_)
         amount = np.array([getattr(r, "amount", 0) for r in res], dtype=I64)
         return reform.Outcome(eligible=eligible, amount=amount)
 
-    return reform.Comparison(before=outcome(before), after=outcome(after))
+    return reform.Comparison(before=outcome(*before), after=outcome(*after))
 
 
 def _groups(keys: np.ndarray, comparison: reform.Comparison, label) -> dict[str, dict[str, int]]:
@@ -248,7 +276,14 @@ def summarise(v: dict[str, np.ndarray], comparison: reform.Comparison) -> dict[s
     }
 
 
-def pipeline(v: dict[str, np.ndarray], before: CompiledPolicy, after: CompiledPolicy, *, today: date) -> dict:
+def pipeline(
+    v: dict[str, np.ndarray],
+    before: CompiledPolicy,
+    after: CompiledPolicy,
+    *,
+    today: date,
+    calendars: tuple[WorkCalendar, WorkCalendar] | None = None,
+) -> dict:
     """The valid level certificates not yet claimed (no counted claim of the person for the same
     occupation and level) whose claim window is open today under either policy, decided as claims
     dated today (the person rules assumed passed: no claim records them yet); the amounts are
@@ -264,9 +299,9 @@ def pipeline(v: dict[str, np.ndarray], before: CompiledPolicy, after: CompiledPo
     cert = {k: a[open_] for k, a in cert.items()}
     n = len(cert["id"])
     out: dict[str, np.ndarray] = {}
-    cal = get_calendar()
+    cal_before, cal_after = calendars or (get_calendar(), get_calendar())
     today_idx = days.to_index(today)
-    for name, policy in (("before", before), ("after", after)):
+    for name, policy, cal in (("before", before, cal_before), ("after", after, cal_after)):
         codes = Codes(policy)
         occ = codes.occupation[cert["occupation"]]
         has_tr = cert["tr_issued"] >= 0

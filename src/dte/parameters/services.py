@@ -16,10 +16,10 @@ from dte.core.bounds import REASON_MAX, clean_text
 from dte.core.permissions import Cap, require
 from dte.parameters import layer, preview, queries, selectors
 from dte.parameters.models import ChangedDecision, ParameterVersion
-from dte.policy import parameters
+from dte.policy import calendar, parameters
 from dte.policy.compiled import compile_draft, get_policy
 from dte.subsidy.models import OPEN_FOR_REVIEW, Claim
-from dte.subsidy.services import claims_redecide
+from dte.subsidy.services import claims_redecide, deadlines
 
 DOCUMENT_MAX = 80
 V = ParameterVersion.Status
@@ -38,8 +38,12 @@ def check_draft(draft: Any) -> dict[str, tuple[parameters.DatedValue, ...]]:
 def diff_in_force(name: str, value: parameters.DatedValue) -> list[dict[str, Any]]:
     """What the value changes against the value in force on its date (none before the first)."""
     p = parameters.get(name)
-    before = p.at(value.start) if p.values and p.values[0].start <= value.start else None
-    return parameters.diff(before, value)
+    values = p.values
+    if name == calendar.HOLIDAYS:  # each year is its own: against the same year's schedule
+        year = value.value.get("year") if isinstance(value.value, Mapping) else None
+        values = tuple(v for v in values if isinstance(v.value, Mapping) and v.value.get("year") == year)
+    earlier = [v for v in values if v.start <= value.start]
+    return parameters.diff(earlier[-1] if earlier else None, value)
 
 
 def _body(value: parameters.DatedValue) -> dict[str, Any]:
@@ -73,13 +77,15 @@ def propose(
     out = []
     for name, values in sorted(parsed.items()):
         for value in values:
+            if name == calendar.HOLIDAYS:
+                _one_year_per_publication_date(value)
             v = ParameterVersion.objects.create(
                 name=name,
                 start=value.start,
                 body=_body(value),
                 document=document,
                 reason=reason,
-                diff=diff_in_force(name, value),
+                diff=_plain(diff_in_force(name, value)),
                 proposed_by=actor,
                 proposed_at=at,
             )
@@ -93,6 +99,20 @@ def propose(
             )
             out.append(v)
     return out
+
+
+def _one_year_per_publication_date(value: parameters.DatedValue) -> None:
+    """Holiday years are dated by their publication: two years on one date would be one value of
+    the parameter, the later hiding the earlier. A revision of the same year on the same date is a
+    replacement and allowed."""
+    year = value.value.get("year") if isinstance(value.value, Mapping) else None
+    others = ParameterVersion.objects.filter(
+        name=calendar.HOLIDAYS, start=value.start, status__in=(V.DRAFT, V.PUBLISHED)
+    ).values_list("body", flat=True)
+    if any(b.get("year") != year for b in others):
+        raise ValidationError(
+            {"start": f"{value.start:%Y-%m-%d} 已有另一年度的节假日安排版本;请以该年度安排的实际发布日期区分"}
+        )
 
 
 def _decide_step(actor, version: ParameterVersion) -> ParameterVersion:
@@ -117,7 +137,21 @@ def approve(*, actor, version: ParameterVersion, at: datetime, note: str = "") -
     shown = preview.compare(parsed, get_policy(), after, today=at.date())
     v = _publish(actor=actor, version=version, shown=shown, token=token, note=note, at=at)
     claims_redecide(reason=f"政策参数调整({v.document})", at=at, actor=actor)
+    if v.name in DUE_DATE_PARAMETERS:
+        label, reason = DUE_DATE_PARAMETERS[v.name]
+        deadlines.due_dates_recompute(
+            at=at, every_open=True, label=label, reason=f"{reason}({v.document})", actor=actor
+        )
     return v
+
+
+# The parameters the claims' due dates are reckoned with [A2.6.1]: once one is published, the due
+# dates of every claim that carries them are reckoned again (a timeline and an audit entry for
+# each claim whose dates move; idempotent, like the re-decision above).
+DUE_DATE_PARAMETERS = {
+    calendar.HOLIDAYS: (deadlines.HOLIDAYS_LABEL, "节假日安排已发布,期限按工作日重新计算"),
+    "sla": ("按调整后的办理时限重新计算期限", "办理时限调整,期限重新计算"),
+}
 
 
 @transaction.atomic

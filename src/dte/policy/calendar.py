@@ -6,7 +6,10 @@ Sources, later overriding earlier, one whole year at a time:
    computed from such a year is *provisional* (reading W1) and is recomputed once the year is loaded;
 2. the ``chinesecalendar`` package (2004–2026): holidays and adjusted working days (调休上班);
 3. year files loaded by an administrator (``dte calendar load FILE``) into the calendar directory:
-   ``$DTE_CALENDAR_DIR``, else ``$DTE_VAR_DIR/calendar``, else ``<repo>/var/calendar``.
+   ``$DTE_CALENDAR_DIR``, else ``$DTE_VAR_DIR/calendar``, else ``<repo>/var/calendar``;
+4. the parameter ``holidays`` (``parameters/holidays.yaml``): the years the city publishes in the
+   platform (a draft, a second officer's approval), which every process of every node reads from the
+   database (``parameters.set_source``), each year's latest dated value counting.
 
 A year file has the shape of a parameter file (values keyed by the date the schedule was published,
 each with its citation; the latest value wins, so a revised schedule is a new dated value)::
@@ -40,7 +43,7 @@ import numpy as np
 import numpy.typing as npt
 import yaml
 
-from dte.policy import days
+from dte.policy import days, parameters
 
 Arr = npt.NDArray[Any]
 
@@ -135,7 +138,12 @@ def parse_year_file(path: Path) -> YearSchedule:
             raise CalendarError(f"{path}: value from {start_d} has no reference (citation)")
         versions.append((start_d, body))
     start_d, body = max(versions, key=lambda v: v[0])
-    where = f"{path} (value from {start_d})"
+    return parse_year(body, where=f"{path} (value from {start_d})", source=str(path))
+
+
+def parse_year(body: dict[str, Any], *, where: str, source: str) -> YearSchedule:
+    """One year's schedule (``year``, ``holidays``, ``workdays``, ``reference``) checked: the
+    checks of ``dte calendar load`` and of a holiday year proposed in the platform."""
     holidays = _dates(body.get("holidays"), f"{where}: holidays")
     workdays = _dates(body.get("workdays"), f"{where}: workdays")
     year = body.get("year")
@@ -162,8 +170,8 @@ def parse_year_file(path: Path) -> YearSchedule:
         year=year,
         holidays=frozenset(holidays),
         workdays=frozenset(workdays),
-        source=str(path),
-        reference=str(body["reference"]),
+        source=source,
+        reference=str(body.get("reference", "")),
     )
 
 
@@ -213,6 +221,25 @@ def loaded_years(directory: Path | None = None) -> dict[int, YearSchedule]:
         for path in sorted(d.glob("*.yaml")):
             s = parse_year_file(path)
             out[s.year] = s
+    return out
+
+
+# -- the parameter ------------------------------------------------------------------------------
+
+HOLIDAYS = "holidays"
+
+
+def published_years() -> dict[int, YearSchedule]:
+    """The years of the parameter ``holidays`` (its file, an override, the versions published in the
+    platform), each year's value published last."""
+    out: dict[int, YearSchedule] = {}
+    for v in parameters.get(HOLIDAYS).values:  # in order of publication
+        s = parse_year(
+            {"reference": v.reference, **v.value},
+            where=f"{HOLIDAYS} {v.start.isoformat()}",
+            source=f"{HOLIDAYS} {v.start.isoformat()}",
+        )
+        out[s.year] = s
     return out
 
 
@@ -317,44 +344,64 @@ class WorkCalendar:
         return CountResult(count, prov)
 
 
-def _snapshot(d: Path) -> tuple[str, tuple[tuple[str, int, int], ...]]:
+def _snapshot(d: Path) -> tuple[str, tuple[tuple[str, int, int], ...], int]:
     files: list[tuple[str, int, int]] = []
     if d.is_dir():
         for p in sorted(d.glob("*.yaml")):
             st = p.stat()
             files.append((p.name, st.st_mtime_ns, st.st_size))
-    return str(d), tuple(files)
+    return str(d), tuple(files), parameters.generation()
 
 
-_cache: dict[tuple[str, tuple[tuple[str, int, int], ...]], WorkCalendar] = {}
+_Key = tuple[str, tuple[tuple[str, int, int], ...], int]
+_cache: dict[_Key, WorkCalendar] = {}
 _package: dict[int, YearSchedule] = {}
 # The directory is looked at again at most this often (seconds): a request reckons due dates more
 # than once, and a year loaded by another process needs only be seen soon, not within microseconds.
 RECHECK_AFTER = 1.0
-_seen: dict[Path, tuple[float, tuple[str, tuple[tuple[str, int, int], ...]]]] = {}
+_seen: dict[Path, tuple[float, _Key]] = {}
 
 
 def get_calendar(directory: Path | None = None) -> WorkCalendar:
-    """The calendar: package years overridden by the year files in the calendar directory.
-    Cached; a changed directory (a year loaded) is picked up within ``RECHECK_AFTER`` seconds, and
-    at once in the process that loaded it."""
+    """The calendar: package years overridden by the year files in the calendar directory, then by
+    the years of the parameter ``holidays``. Cached; a changed directory (a year loaded) is picked
+    up within ``RECHECK_AFTER`` seconds, and at once in the process that loaded it; a year published
+    in the platform as soon as the parameters see it (within a second in every process)."""
     d = directory or calendar_dir()
     now = time.monotonic()
     seen = _seen.get(d)
-    if seen is not None and now - seen[0] < RECHECK_AFTER and seen[1] in _cache:
+    if (
+        seen is not None
+        and now - seen[0] < RECHECK_AFTER
+        and seen[1][2] == parameters.generation()
+        and seen[1] in _cache
+    ):
         return _cache[seen[1]]
     key = _snapshot(d)
     _seen[d] = (now, key)
     cal = _cache.get(key)
     if cal is None:
-        if not _package:
-            _package.update(package_years())
-        years = dict(_package)
-        years.update(loaded_years(d))
-        cal = WorkCalendar(years.values())
+        cal = WorkCalendar(_years(d).values())
         _cache.clear()
         _cache[key] = cal
     return cal
+
+
+def _years(d: Path) -> dict[int, YearSchedule]:
+    if not _package:
+        _package.update(package_years())
+    years = dict(_package)
+    years.update(loaded_years(d))
+    years.update(published_years())
+    return years
+
+
+def with_years(schedules: Iterable[YearSchedule], directory: Path | None = None) -> WorkCalendar:
+    """The calendar as it would be with ``schedules`` added (each replacing its year): a holiday
+    year's draft, previewed."""
+    years = _years(directory or calendar_dir())
+    years.update({s.year: s for s in schedules})
+    return WorkCalendar(years.values())
 
 
 def clear_cache() -> None:

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from dte.policy import days, parameters
+from dte.policy import calendar, days, parameters
 from dte.policy.reference import level_code, load_reference
 from dte.policy.retirement import age_table, rule_from
 
@@ -294,10 +294,28 @@ def compile_draft(
             policy = compile_policy(parameters.layered(upto))
             if name in ("occupations", "designations", "counties", "levels", "evaluation_bodies"):
                 _check_reference(parameters.layered(upto), start)
+            if name == calendar.HOLIDAYS:
+                for v in parsed[name]:
+                    if v.start == start:
+                        holiday_year(v)
         except _COMPILE_ERRORS as exc:
             message = exc.args[0] if isinstance(exc, parameters.ParameterError) else repr(exc)
             raise parameters.ParameterError(f"{name} {start.isoformat()}: {message}") from exc
     return parsed, policy
+
+
+def holiday_year(v: parameters.DatedValue) -> calendar.YearSchedule:
+    """A dated value of ``holidays`` checked as ``dte calendar load`` checks a year file."""
+    if not isinstance(v.value, Mapping):
+        raise parameters.ParameterError("expected year, holidays and workdays")
+    try:
+        return calendar.parse_year(
+            {"reference": v.reference, **v.value},
+            where="",
+            source=f"{calendar.HOLIDAYS} {v.start.isoformat()}",
+        )
+    except calendar.CalendarError as exc:
+        raise parameters.ParameterError(str(exc).removeprefix(": ")) from exc
 
 
 def _check_reference(get: Getter, start: date) -> None:

@@ -138,11 +138,13 @@ def compare(
     after: tuple[Claims, CompiledPolicy],
     calendar: WorkCalendar,
     recorded: Mapping[str, Arr],
+    calendar_after: WorkCalendar | None = None,
 ) -> Comparison:
     """The claims decided under the policy before and under the policy after, each with the
     claims' columns coded for it (a draft may name new occupations or institutions, which moves
-    the codes), the person rules as recorded."""
+    the codes), the person rules as recorded; on ``calendar_after`` after, if given (a holiday
+    year's draft)."""
     return Comparison(
         before=decide_recorded(*before, calendar, recorded),
-        after=decide_recorded(*after, calendar, recorded),
+        after=decide_recorded(*after, calendar_after or calendar, recorded),
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django.db import transaction
+from django.db.models import Q
 
 from dte.accounts.models import Role
 from dte.audit import services as audit
@@ -94,25 +95,42 @@ def _info_due_moved(claim: Claim, cal) -> list[date] | None:
     return [announced, now]
 
 
-def due_dates_recompute(*, at: datetime) -> int:
+# The states in which a claim carries due dates ``_dues_again`` reckons.
+WITH_DUES = (*OPEN_FOR_REVIEW, Status.ON_NOTICE, Status.OBJECTION, *_AFTER_NOTICE)
+HOLIDAYS_LABEL = "按国务院办公厅公布的节假日安排重新计算期限"
+
+
+def due_dates_recompute(
+    *,
+    at: datetime,
+    every_open: bool = False,
+    label: str = HOLIDAYS_LABEL,
+    reason: str = "节假日安排已公布,暂定期限按工作日重新计算(W1)",
+    actor=None,
+) -> int:
     """Scheduled (W1): the due dates reckoned over a year whose holiday schedule had not been
     published are reckoned again on today's calendar, so that once the State Council's schedule
     for the year is loaded (``dte calendar load``) the open claims follow it. Each claim whose
     dates change gets a timeline entry and an audit entry; a claim that has closed just loses the
     mark. Idempotent: a claim is marked until its dates are no longer provisional, and reckoning
-    on an unchanged calendar changes nothing. Returns the number of claims whose dates changed."""
+    on an unchanged calendar changes nothing. Returns the number of claims whose dates changed.
+    ``every_open``: every claim that carries due dates, provisional or not (a holiday year or the
+    time limits [A2.6] published in the platform), with the ``label`` and ``reason`` given."""
     cal = get_calendar()
     changed = 0
-    for pk in Claim.objects.filter(dates_provisional=True).values_list("pk", flat=True):
+    which = Q(status__in=WITH_DUES) if every_open else Q(dates_provisional=True)
+    for pk in Claim.objects.filter(which).order_by("pk").values_list("pk", flat=True):
         with transaction.atomic():
-            claim = Claim.objects.select_for_update().filter(pk=pk, dates_provisional=True).first()
+            claim = Claim.objects.select_for_update().filter(which, pk=pk).first()
             if claim is None:
                 continue
             before = {f: getattr(claim, f) for f in DUE_FIELDS}
+            was_provisional = claim.dates_provisional
             claim.dates_provisional = _dues_again(claim, cal)
             after = {f: getattr(claim, f) for f in DUE_FIELDS}
             moved = {f: [before[f], after[f]] for f in DUE_FIELDS if before[f] != after[f]}
-            claim.save(update_fields=[*DUE_FIELDS, "dates_provisional"])
+            if moved or claim.dates_provisional != was_provisional:
+                claim.save(update_fields=[*DUE_FIELDS, "dates_provisional"])
             info_moved = _info_due_moved(claim, cal)
             if info_moved is not None:
                 moved[INFO_DUE] = info_moved
@@ -125,18 +143,13 @@ def due_dates_recompute(*, at: datetime) -> int:
             event(
                 claim,
                 action="dues_recomputed",
-                label="按国务院办公厅公布的节假日安排重新计算期限",
+                label=label,
                 at=at,
                 due=moved[INFO_DUE][1] if INFO_DUE in moved else None,
                 note="；".join(f"{labels[f]}:{a:%Y-%m-%d} → {b:%Y-%m-%d}" for f, (a, b) in moved.items()),
             )
             audit.record(
-                actor=None,
-                action="claim.dues_recompute",
-                obj=claim,
-                at=at,
-                changes=moved,
-                reason="节假日安排已公布,暂定期限按工作日重新计算(W1)",
+                actor=actor, action="claim.dues_recompute", obj=claim, at=at, changes=moved, reason=reason
             )
             changed += 1
     return changed

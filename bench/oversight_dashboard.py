@@ -4,15 +4,21 @@ attendance records in the database.
 
     .venv/bin/python bench/oversight_dashboard.py [--db sqlite|postgres] [--claims 1000000]
                                                   [--attendance 2000000] [--runs 5] [--smoke]
+                                                  [--pg-name dte_bench_oversight] [--profile]
 
 ``--smoke`` is ``--claims 2000 --attendance 4000 --runs 1`` without the warm-up run (seconds; ``make
 bench-smoke`` and CI run it so that a bench that no longer runs fails there).
 
+``--profile`` also prints, for each measurement, its slowest SQL statements (one run, after the
+timed ones). ``--pg-name`` names the PostgreSQL database (another run may use the default one).
+
 A fresh database (SQLite file in a temporary DTE_VAR_DIR, or the PostgreSQL database
-dte_bench_oversight, dropped and created) is migrated and filled in bulk (executemany on SQLite, COPY
+dte_bench_oversight or ``--pg-name``, dropped and created) is migrated and filled in bulk (executemany on SQLite, COPY
 on PostgreSQL; not through the services, so that it takes a minute, not a day): people, plans and
 classes, enrolments, sessions, attendance, training and level certificates, claims in every status
-across the twelve counties, fund accounts and recoveries. Then, through the normal code paths (the
+across the twelve counties, fund accounts and recoveries; the dashboards' rollups are then rebuilt
+from the claims (``dte.reports.rollups.rebuild``, timed), as the bulk rows bypass the writes that
+keep them. Then, through the normal code paths (the
 Django test client, signed in):
 
 - GET /reports/dashboard/                 the city dashboard (all its figures and charts' tables)
@@ -46,7 +52,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DB_NAME = "dte_bench_oversight"
 
 
-def prepare_env(db: str) -> None:
+def prepare_env(db: str, pg_name: str = DB_NAME) -> None:
     var = tempfile.mkdtemp(prefix="dte-bench-oversight-")
     atexit.register(shutil.rmtree, var, ignore_errors=True)  # the SQLite file and the static files
     os.environ.update({"DTE_VAR_DIR": var, "DJANGO_SETTINGS_MODULE": "dte.settings", "LOG_LEVEL": "ERROR"})
@@ -55,9 +61,9 @@ def prepare_env(db: str) -> None:
         import psycopg
 
         with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as c:
-            c.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-            c.execute(f"CREATE DATABASE {DB_NAME}")
-        os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
+            c.execute(f"DROP DATABASE IF EXISTS {pg_name} WITH (FORCE)")
+            c.execute(f"CREATE DATABASE {pg_name}")
+        os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{pg_name}"
     else:
         os.environ.pop("DATABASE_URL", None)
     sys.path.insert(0, str(ROOT / "src"))
@@ -410,6 +416,11 @@ def fill(*, n_claims: int, n_attendance: int, today: date) -> dict:
         with connection.cursor() as cur:
             for sql in connection.ops.sequence_reset_sql(no_style(), models):
                 cur.execute(sql)
+    from dte.reports import rollups
+
+    t = time.perf_counter()
+    tallies = rollups.rebuild()  # the rows above came in bulk, past the writes that keep the rollups
+    rebuilt = time.perf_counter() - t
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
     counts = {
@@ -424,10 +435,12 @@ def fill(*, n_claims: int, n_attendance: int, today: date) -> dict:
         f"filled in {time.perf_counter() - started:.1f} s: "
         + ", ".join(f"{k} {v:,}" for k, v in counts.items())
     )
+    print(f"dashboards' rollups rebuilt in {rebuilt:.2f} s: {tallies[0]:,} + {tallies[1]:,} rows")
     return {"city": city, "reviewer": reviewer, "county": lucheng}
 
 
 WARM_UP = True  # --smoke runs each measurement once, without a warm-up
+PROFILE = False  # --profile: print each measurement's slowest statements
 
 
 def timed(label: str, fn, runs: int) -> None:
@@ -441,10 +454,21 @@ def timed(label: str, fn, runs: int) -> None:
     print(
         f"  {label:<48} median {statistics.median(times) * 1000:7.0f} ms   worst {max(times) * 1000:7.0f} ms"
     )
+    if PROFILE:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as ctx:
+            fn()
+        found = sorted(ctx.captured_queries, key=lambda q: -float(q["time"]))
+        total = sum(float(q["time"]) for q in found)
+        print(f"    {len(found)} statements, {total * 1000:.0f} ms in the database; slowest:")
+        for q in found[:6]:
+            print(f"    {float(q['time']) * 1000:7.0f} ms  {q['sql'][:220]}")
 
 
 def main() -> None:
-    global WARM_UP
+    global WARM_UP, PROFILE
     ap = argparse.ArgumentParser()
     ap.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     ap.add_argument("--claims", type=int, default=1_000_000)
@@ -453,11 +477,14 @@ def main() -> None:
     ap.add_argument(
         "--smoke", action="store_true", help="tiny sizes (seconds): --claims 2000 --attendance 4000 --runs 1"
     )
+    ap.add_argument("--pg-name", default=DB_NAME, help="the PostgreSQL database (dropped and created)")
+    ap.add_argument("--profile", action="store_true", help="print each measurement's slowest statements")
     args = ap.parse_args()
+    PROFILE = args.profile
     if args.smoke:
         args.claims, args.attendance, args.runs = 2000, 4000, 1
         WARM_UP = False
-    prepare_env(args.db)
+    prepare_env(args.db, args.pg_name)
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)

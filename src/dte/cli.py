@@ -18,6 +18,7 @@ COMMANDS = {
     "calendar": "working days: `dte calendar is-workday DATE | add-workdays DATE N | load FILE`",
     "parameters": "policy versions: `dte parameters preview DRAFT.yaml | propose | approve ID | list`",
     "subsidy": "claims: `dte subsidy jobs | import | token | redecide` (jobs, fact imports, API tokens)",
+    "reports": "`dte reports rebuild`: recount the dashboards' rollups from the claims (also nightly)",
     "backup": "`dte backup DIR [--with-keys]`: consistent copy of database and uploads, with a manifest",
     "restore": "`dte restore DIR`: restore a backup into an empty instance (checksums verified first)",
     "keys": "data keys: `dte keys rotate [--resume] [--batch N] | status` (re-encrypt with a new version)",

@@ -10,6 +10,7 @@ import pytest
 
 from dte.demo.synthetic import ClaimStatus, Records
 from tests.conftest import AT
+from tests.subsidy.conftest import make_claim, make_trainee  # noqa: F401 (claims through the services)
 
 AI, BIG_DATA = "2-02-10-09", "2-02-10-11"
 TODAY = date(2025, 12, 15)

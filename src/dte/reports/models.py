@@ -70,3 +70,60 @@ class CountyReport(models.Model):
     @property
     def locked(self) -> bool:
         return self.status == self.Status.SUBMITTED
+
+
+# --- the dashboards' rollups of the claims (dte.reports.rollups) -----------------------------------------
+class ClaimTally(models.Model):
+    """The submitted claims (not drafts) counted by county, occupation, level, status, the year of the
+    claim date and the year of payment: what the dashboards sum instead of reading a million claims.
+    Kept in the transaction of every claim write (``dte.reports.rollups``); ids are plain integers (0:
+    none), so that one row stands for each key on both databases."""
+
+    county = models.IntegerField("县(市、区) id(0:无)")
+    occupation = models.IntegerField("职业 id")
+    level = models.IntegerField("等级 id")
+    status = models.CharField("状态", max_length=16)
+    claim_year = models.SmallIntegerField("申领年度(0:无)")
+    paid_year = models.SmallIntegerField("拨付年度(0:未拨付)")
+    n = models.BigIntegerField("件数", default=0)
+    amount = models.BigIntegerField("金额(元)", default=0)
+    reviewed = models.BigIntegerField("已审核", default=0)
+    reviewed_on_time = models.BigIntegerField("按期审核", default=0)
+    decided = models.BigIntegerField("已审批", default=0)
+    decided_on_time = models.BigIntegerField("按期审批", default=0)
+    paid_due = models.BigIntegerField("已拨付(有期限)", default=0)
+    paid_on_time = models.BigIntegerField("按期拨付", default=0)
+
+    class Meta:
+        verbose_name = "申领汇总"
+        verbose_name_plural = "申领汇总"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["county", "occupation", "level", "status", "claim_year", "paid_year"],
+                name="one_claim_tally_per_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        key = (self.county, self.occupation, self.level, self.status, self.claim_year, self.paid_year)
+        return "/".join(map(str, key))
+
+
+class ClaimDueTally(models.Model):
+    """The claims waiting for a step with a due date (review, approval, payment), counted by county,
+    status and due date: the overdue counts as of any day without reading the claims."""
+
+    county = models.IntegerField("县(市、区) id")
+    status = models.CharField("状态", max_length=16)
+    due = models.DateField("期限")
+    n = models.BigIntegerField("件数", default=0)
+
+    class Meta:
+        verbose_name = "待办期限汇总"
+        verbose_name_plural = "待办期限汇总"
+        constraints = [
+            models.UniqueConstraint(fields=["county", "status", "due"], name="one_claim_due_tally_per_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.county} {self.status} {self.due}"

@@ -31,9 +31,8 @@ from django.db.models.functions import Coalesce
 from dte.catalog.models import County, Level, Occupation
 from dte.core.permissions import Cap, can
 from dte.evaluation.models import LevelCertificate
-from dte.reports import queries
 from dte.reports.goal import goal_progress, pct, programme_start
-from dte.reports.models import CountyReport
+from dte.reports.models import ClaimDueTally, ClaimTally, CountyReport
 from dte.subsidy.models import COUNTED, Claim, FundAccount, Repayment
 from dte.subsidy.models import Status as ClaimStatus
 from dte.training.models import Enrolment, TrainingCertificate
@@ -156,69 +155,87 @@ def _training_groups(county: County | None, year: int | None) -> dict[str, list[
     return {k: list(v) for k, v in out.items()}
 
 
-def _claim_rows(county: County | None, *, year: int | None, fund_year: int, today: date, stock=None):
-    """``queries.claim_sums`` as dicts keyed by county code, occupation, level and status."""
-    codes = dict(County.objects.values_list("pk", "code"))
-    found = queries.claim_sums(
-        county_id=county.pk if county else None, year=year, fund_year=fund_year, today=today, stock=stock
-    )
-    return [
-        {"cc": codes.get(r[0]), "o": r[1], "lv": r[2], "status": r[3]}
-        | dict(zip(queries.CLAIM_SUMS, r[4:], strict=True))
-        for r in found
-    ]
+_TALLY_SUMS = ("n", "amount", "reviewed", "reviewed_on_time", "decided", "decided_on_time", "paid_due")
+_TALLY_SUMS += ("paid_on_time",)
 
 
-def _claim_groups(county: County | None, *, year: int | None, fund_year: int, today: date) -> list[dict]:
-    """Per (county, occupation, level) group: the figures the dashboards show. With a year, the flow
+def _claim_groups(
+    county: County | None, *, year: int | None, fund_year: int, today: date
+) -> tuple[list[dict], dict[str | None, dict[str, int]]]:
+    """Per (county, occupation, level) group: the figures the dashboards show, read from the claims'
+    rollups (``dte.reports.rollups``: a few thousand rows, however many claims). With a year, the flow
     figures (claimed, paid, on-time shares) are the claims of that year (by claim date); the stock
-    (queue, overdue, committed, paid in the fund year) is always all claims."""
-    flow = _claim_rows(county, year=year, fund_year=fund_year, today=today)
-    statuses = [s.value for s in (*OPEN_STATUSES, *COMMITTED)]
-    stock = (
-        flow
-        if year is None
-        else _claim_rows(county, year=None, fund_year=fund_year, today=today, stock=statuses)
-    )
-    return _combine_claims(flow, stock)
-
-
-def _combine_claims(flow: list[dict], stock: list[dict]) -> list[dict]:
+    (queue, committed, paid in the fund year) is always all claims. Also, per county code, the
+    claims overdue as of ``today`` (as of today always)."""
+    codes = dict(County.objects.values_list("pk", "code"))
+    tallies = ClaimTally.objects.all() if county is None else ClaimTally.objects.filter(county=county.pk)
+    keys = ("county", "occupation", "level", "status")
     out: dict[tuple, dict] = defaultdict(lambda: defaultdict(int))
-    for r in flow:
-        g = out[(r["cc"], r["o"], r["lv"])]
+    flow = tallies if year is None else tallies.filter(claim_year=year)
+    for r in flow.values(*keys).annotate(**{f"s_{k}": Sum(k) for k in _TALLY_SUMS}).order_by():
+        g = out[(codes.get(r["county"]), r["occupation"], r["level"])]
         st = r["status"]
         if st in COUNTED:
-            g["claimed"] += r["n"]
+            g["claimed"] += r["s_n"]
         if st == ClaimStatus.PAID:
-            g["paid"] += r["n"]
+            g["paid"] += r["s_n"]
         for k in ("reviewed", "reviewed_on_time", "decided", "decided_on_time", "paid_due", "paid_on_time"):
-            g[k] += r[k]
-    for r in stock:
-        g = out[(r["cc"], r["o"], r["lv"])]
+            g[k] += r[f"s_{k}"]
+    # The stock: every claim in the queue or with money committed, and the fund year's payments (with
+    # a year, of the claims still open, committed or paid; without one, of every claim).
+    paid_fy = Q(paid_year=fund_year)
+    if year is not None:
+        paid_fy &= Q(status__in=[*OPEN_STATUSES, *COMMITTED, ClaimStatus.PAID])
+    stock = tallies.filter(Q(status__in=[*OPEN_STATUSES, *COMMITTED]) | paid_fy)
+    queue = {
+        ClaimStatus.UNDER_REVIEW: "q_under_review",
+        ClaimStatus.AWAITING_INFO: "q_awaiting_info",
+        ClaimStatus.REVIEWED: "q_reviewed",
+        ClaimStatus.ON_NOTICE: "q_on_notice",
+        ClaimStatus.OBJECTION: "q_on_notice",
+        ClaimStatus.PAYABLE: "q_payable",
+        ClaimStatus.IN_BATCH: "q_payable",
+    }
+    for r in stock.values(*keys).annotate(
+        s_n=Sum("n"), s_amount=Sum("amount"), s_paid=Sum("amount", filter=paid_fy)
+    ):
+        g = out[(codes.get(r["county"]), r["occupation"], r["level"])]
         st = r["status"]
-        if st == ClaimStatus.UNDER_REVIEW:
-            g["overdue_review"] += r["review_past_due"]
-            g["q_under_review"] += r["n"]
-        elif st == ClaimStatus.AWAITING_INFO:
-            g["q_awaiting_info"] += r["n"]
-        elif st == ClaimStatus.REVIEWED:
-            g["overdue_approval"] += r["approval_past_due"]
-            g["q_reviewed"] += r["n"]
-        elif st in (ClaimStatus.ON_NOTICE, ClaimStatus.OBJECTION):
-            g["q_on_notice"] += r["n"]
-        elif st in (ClaimStatus.PAYABLE, ClaimStatus.IN_BATCH):
-            g["overdue_payment"] += r["payment_past_due"]
-            g["q_payable"] += r["n"]
+        if st in queue:
+            g[queue[st]] += r["s_n"]
         if st in COMMITTED:
-            g["committed_amount"] += r["amount"]
-        g["paid_amount"] += r["paid_amount"]
+            g["committed_amount"] += r["s_amount"]
+        g["paid_amount"] += r["s_paid"] or 0
     rows = []
     for (cc, o, lv), g in out.items():
         row = {"cc": cc, "o": o, "lv": lv, "claimed": 0, "paid": 0, "committed_amount": 0, "paid_amount": 0}
         row |= {k: 0 for k in SERVICE_KEYS} | dict(g)
         rows.append(row)
-    return rows
+    return rows, _overdue(county, today=today, codes=codes)
+
+
+OVERDUE = {
+    ClaimStatus.UNDER_REVIEW: "overdue_review",
+    ClaimStatus.REVIEWED: "overdue_approval",
+    ClaimStatus.PAYABLE: "overdue_payment",
+    ClaimStatus.IN_BATCH: "overdue_payment",
+}
+
+
+def _overdue(
+    county: County | None, *, today: date, codes: dict[int, str]
+) -> dict[str | None, dict[str, int]]:
+    """Per county code: the claims waiting past the due date of their review, approval or payment
+    [A2.6.1], [A2.6.2] as of ``today``, from the rollup ``ClaimDueTally``."""
+    qs = ClaimDueTally.objects.filter(due__lt=today)
+    if county is not None:
+        qs = qs.filter(county=county.pk)
+    out: dict[str | None, dict[str, int]] = defaultdict(dict)
+    for r in qs.values("county", "status").annotate(s_n=Sum("n")).order_by():
+        key = OVERDUE.get(r["status"])
+        if key:
+            _add(out[codes.get(r["county"])], key, r["s_n"])
+    return out
 
 
 def _recovered(county: County | None, year: int | None) -> list[dict]:
@@ -297,7 +314,7 @@ def dashboard(*, actor, county_code: str | None = None, year: int | None = None,
 
     for stage, rows in _training_groups(county, year).items():
         roll(stage, rows)
-    claims = _claim_groups(county, year=year, fund_year=fund_year, today=today)
+    claims, overdue = _claim_groups(county, year=year, fund_year=fund_year, today=today)
     roll("claimed", claims, "claimed")
     roll("paid", claims, "paid")
 
@@ -305,6 +322,9 @@ def dashboard(*, actor, county_code: str | None = None, year: int | None = None,
     for r in claims:
         for k in SERVICE_KEYS:
             _add(service[_county_key(r["cc"], labels)], k, r[k])
+    for cc, late in overdue.items():
+        for k, n in late.items():
+            _add(service[_county_key(cc, labels)], k, n)
     fund = _fund(claims, county=county, fund_year=fund_year, labels=labels)
 
     return Dashboard(

@@ -13,7 +13,7 @@ from dte.audit import services as audit
 from dte.catalog.models import County
 from dte.core.bounds import REASON_MAX, clean_text
 from dte.core.permissions import Cap, require
-from dte.reports import selectors
+from dte.reports import rollups, selectors
 from dte.reports.models import CountyReport
 
 
@@ -164,3 +164,9 @@ def report_submit(*, actor, report: CountyReport, at: datetime) -> CountyReport:
         audited=("status",),
         noted={"version": report.version},
     )
+
+
+def rollups_rebuild() -> tuple[int, int]:
+    """Recount the dashboards' rollups of the claims from the claims (``dte.reports.rollups``), in one
+    transaction; idempotent. Returns the number of rows of each rollup."""
+    return rollups.rebuild()

@@ -33,6 +33,7 @@ from dte.subsidy.models import (
     Status,
     Unemployment,
 )
+from dte.subsidy.models.claims import claims_changed, claims_changing
 
 # -- the claim and its person ------------------------------------------------------------------------
 
@@ -183,8 +184,12 @@ SUBMITTED_FIELDS = (
 
 def claim_save_submitted(claim: Claim) -> None:
     """Write the fields that submission sets (and only those). ORM equivalent:
-    ``claim.save(update_fields=SUBMITTED_FIELDS)`` (measured: 264 µs by the ORM, 85 µs here)."""
+    ``claim.save(update_fields=SUBMITTED_FIELDS)`` (measured: 264 µs by the ORM, 85 µs here). Sends
+    ``claims_changing`` and ``claims_changed`` around the write, as the ORM's writes of claims do."""
+    fields = list(SUBMITTED_FIELDS)
+    claims_changing.send(sender=Claim, pks=[claim.pk], fields=fields)
     rows.update(claim, SUBMITTED_FIELDS)
+    claims_changed.send(sender=Claim, pks=[claim.pk], fields=fields)
 
 
 # -- fraud signals [A2.7], [A2.7a]: computed on every submission ---------------------------------------

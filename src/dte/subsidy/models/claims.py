@@ -7,9 +7,10 @@ from __future__ import annotations
 from datetime import date
 
 from django.conf import settings
-from django.db import models
+from django.db import models, router, transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
+from django.dispatch import Signal
 
 from dte.core.compactjson import CompactJSONEncoder
 from dte.people import crypto
@@ -81,6 +82,62 @@ STEP_DUE_FIELD = {
 # Sorts after every real date: the queue's keys are never NULL, so that both databases read them
 # from the index in one order (PostgreSQL puts NULLs last, SQLite first).
 LAST_DAY = date(9999, 12, 31)
+
+
+# Sent by every ORM write of claims, inside the writing transaction: ``claims_changing`` before (the
+# rows still as they were, locked on PostgreSQL) and ``claims_changed`` after, with ``pks`` (the claims)
+# and ``fields`` (the fields written; None: any). Summaries of the claims kept elsewhere (the
+# dashboards' rollups, dte.reports.rollups) follow each write in its own transaction this way; this app
+# does not import them. Writes that bypass the ORM send them themselves (queries.claim_save_submitted).
+claims_changing = Signal()
+claims_changed = Signal()
+
+
+def _listened() -> bool:
+    return claims_changed.has_listeners(Claim)
+
+
+class ClaimQuerySet(models.QuerySet):
+    """Claims' bulk writes, each sending ``claims_changing`` / ``claims_changed`` (when listened to)."""
+
+    def update(self, **kwargs):
+        if not _listened():
+            return super().update(**kwargs)
+        with transaction.atomic(using=self.db, savepoint=False):
+            # The rows to write, locked so that what the receivers read before is what is written.
+            pks = list(self.select_for_update().values_list("pk", flat=True).order_by())
+            if not pks:
+                return 0
+            fields = list(kwargs)
+            claims_changing.send(sender=Claim, pks=pks, fields=fields)
+            n = super().update(**kwargs)
+            claims_changed.send(sender=Claim, pks=pks, fields=fields)
+            return n
+
+    update.alters_data = True
+
+    def delete(self):
+        if not _listened():
+            return super().delete()
+        with transaction.atomic(using=self.db, savepoint=False):
+            pks = list(self.select_for_update().values_list("pk", flat=True).order_by())
+            claims_changing.send(sender=Claim, pks=pks, fields=None)
+            return super().delete()
+
+    delete.alters_data = True
+
+    def bulk_create(self, objs, *args, **kwargs):
+        if not _listened():
+            return super().bulk_create(objs, *args, **kwargs)
+        with transaction.atomic(using=self.db, savepoint=False):
+            created = super().bulk_create(objs, *args, **kwargs)
+            pks = [o.pk for o in created]
+            if None in pks:  # the database did not give the new ids: the rollups could not follow
+                raise RuntimeError("bulk_create of claims without their ids")
+            claims_changed.send(sender=Claim, pks=pks, fields=None)
+            return created
+
+    # bulk_update writes through update() above, batch by batch.
 
 
 class Claim(models.Model):
@@ -214,6 +271,8 @@ class Claim(models.Model):
         db_persist=True,
     )
 
+    objects = ClaimQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = "补贴申领"
@@ -290,6 +349,31 @@ class Claim(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+    def save(self, **kwargs):
+        """Saved as usual, between ``claims_changing`` and ``claims_changed`` (when listened to)."""
+        if not _listened():
+            return super().save(**kwargs)
+        fields = kwargs.get("update_fields")
+        fields = None if fields is None else list(fields)
+        using = kwargs.get("using") or router.db_for_write(Claim, instance=self)
+        with transaction.atomic(using=using, savepoint=False):
+            if self.pk is not None and not self._state.adding:
+                claims_changing.send(sender=Claim, pks=[self.pk], fields=fields)
+            super().save(**kwargs)
+            claims_changed.send(sender=Claim, pks=[self.pk], fields=fields)
+
+    save.alters_data = True
+
+    def delete(self, **kwargs):
+        if not _listened() or self.pk is None:
+            return super().delete(**kwargs)
+        using = kwargs.get("using") or router.db_for_write(Claim, instance=self)
+        with transaction.atomic(using=using, savepoint=False):
+            claims_changing.send(sender=Claim, pks=[self.pk], fields=None)
+            return super().delete(**kwargs)
+
+    delete.alters_data = True
 
     @property
     def bank_account(self) -> str:

@@ -1,6 +1,7 @@
 """Issue 18, done when: a city officer drafts the 区块链 junior hours (unset today, reading S1), sees the
 preview (figures and chart) on the demo records, a second city officer approves it, and an open claim's
-decision changes with a timeline entry. Playwright with Debian's Chromium (tests/browser/conftest.py)."""
+decision changes with a timeline entry. Playwright with Debian's Chromium (tests/browser/conftest.py; one
+browser for the session, so the test lives here and not beside the other parameter tests)."""
 
 from __future__ import annotations
 
@@ -16,11 +17,25 @@ from dte.accounts.services import account_create
 from dte.catalog.models import Institution, Level, Occupation
 from dte.catalog.services import reference_load
 from dte.demo.seed import demo_create
+from dte.parameters import layer
+from dte.policy import parameters
 from dte.subsidy import services as subsidy
 from dte.subsidy.models import Claim, ClaimEvent
 from dte.subsidy.sources import CertificateFacts
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_layer():
+    """The published layer read again before and after (the database is emptied between tests)."""
+    parameters.set_layer({}, None)
+    layer.SOURCE.forget()
+    yield
+    parameters.set_layer({}, None)
+    layer.SOURCE.forget()
+
+
 T0 = datetime(2026, 3, 16, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))  # a Monday
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

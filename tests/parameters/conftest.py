@@ -13,7 +13,6 @@ from dte.parameters import layer
 from dte.policy import parameters
 from dte.subsidy import services as subsidy_services
 from dte.subsidy.models import Claim, Status
-from tests.browser.conftest import browser_page, chromium  # noqa: F401 (the browser fixtures, for test_browser)
 from tests.subsidy.conftest import SUBMIT_AT, certificate_for, make_eligible
 
 FROM = date(2025, 3, 1)

@@ -1,6 +1,7 @@
 """Figures of the city and county dashboards, the year-end county report [P5.3a] and the open
 statistics, computed in the database by aggregate queries (no loop over records in Python; the
-loops here run over the few hundred groups the database returns).
+loops here run over the few hundred groups the database returns). The dashboards' claim figures
+are read from the claims' rollups (``dte.reports.rollups``), not from the claims.
 
 Readings adopted here (ours, shown on the pages):
 - R1 A trainee counts for the county of the household-registration region in the ID number

@@ -4,7 +4,8 @@ review, an approval or a payment, by county, status and due date).
 
 They are kept in the transaction of every claim write: dte.subsidy sends ``claims_changing`` before
 and ``claims_changed`` after each ORM write of claims (and its one write outside the ORM, claim
-submission); here the claims' contributions are taken off before and added back after. ``rebuild``
+submission); here the claims' contributions are read before and after, and the difference is
+added, one update per key that changed. ``rebuild``
 recounts both from the claims (the migration that made them, the nightly job as a safety net, the
 bench after its bulk fill); tests/reports/test_rollups.py checks that the kept rollups equal that
 recount after a mix of writes through the services.
@@ -131,28 +132,37 @@ def _bump(model, keys: tuple[str, ...], key: tuple, sums: dict[str, int]) -> Non
         model.objects.filter(**where).update(**change)
 
 
-def _apply(found: Tallies, sign: int) -> None:
-    tally, due_tally = found
-    for key in sorted(tally, key=str):  # one order for every writer: no deadlock between two
-        _bump(ClaimTally, TALLY_KEYS, key, {k: sign * v for k, v in zip(TALLY_SUMS, tally[key], strict=True)})
-    for key in sorted(due_tally, key=str):
-        _bump(ClaimDueTally, DUE_KEYS, key, {"n": sign * due_tally[key]})
+def _apply(before: Tallies, after: Tallies) -> None:
+    """Add ``after`` and take off ``before``: one net change per key, in one order of keys for every
+    writer (so that two writers never wait for each other's rows crosswise), none where equal."""
+    for model, keys, i in ((ClaimTally, TALLY_KEYS, 0), (ClaimDueTally, DUE_KEYS, 1)):
+        old, new = before[i], after[i]
+        for key in sorted(old.keys() | new.keys(), key=str):
+            a, b = new.get(key), old.get(key)
+            if model is ClaimTally:
+                a, b = a or [0] * len(TALLY_SUMS), b or [0] * len(TALLY_SUMS)
+                _bump(model, keys, key, {k: x - y for k, x, y in zip(TALLY_SUMS, a, b, strict=True)})
+            else:
+                _bump(model, keys, key, {"n": (a or 0) - (b or 0)})
 
 
 def _watched(fields: Iterable[str] | None) -> bool:
     return fields is None or not WATCHED.isdisjoint(fields)
 
 
-def claims_before(*, pks: list[int], fields=None, **_) -> None:
-    """``claims_changing``: the claims' contributions taken off (they are about to change)."""
-    if pks and _watched(fields):
-        _apply(_read(list(pks), lock=True), -1)
+STATE = "reports.rollups"  # this module's entry in the signals' ``state``
 
 
-def claims_after(*, pks: list[int], fields=None, **_) -> None:
-    """``claims_changed``: the claims' contributions added back, as they are now."""
+def claims_before(*, pks: list[int], fields=None, state: dict, **_) -> None:
+    """``claims_changing``: the claims' contributions as they are, kept for after the write."""
     if pks and _watched(fields):
-        _apply(_read(list(pks), lock=False), 1)
+        state[STATE] = _read(list(pks), lock=True)
+
+
+def claims_after(*, pks: list[int], fields=None, state: dict, **_) -> None:
+    """``claims_changed``: the claims' contributions as they are now, less those kept before."""
+    if pks and _watched(fields):
+        _apply(state.pop(STATE, ({}, {})), _read(list(pks), lock=False))
 
 
 def connect() -> None:

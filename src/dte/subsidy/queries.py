@@ -186,10 +186,10 @@ def claim_save_submitted(claim: Claim) -> None:
     """Write the fields that submission sets (and only those). ORM equivalent:
     ``claim.save(update_fields=SUBMITTED_FIELDS)`` (measured: 264 µs by the ORM, 85 µs here). Sends
     ``claims_changing`` and ``claims_changed`` around the write, as the ORM's writes of claims do."""
-    fields = list(SUBMITTED_FIELDS)
-    claims_changing.send(sender=Claim, pks=[claim.pk], fields=fields)
+    fields, state = list(SUBMITTED_FIELDS), {}
+    claims_changing.send(sender=Claim, pks=[claim.pk], fields=fields, state=state)
     rows.update(claim, SUBMITTED_FIELDS)
-    claims_changed.send(sender=Claim, pks=[claim.pk], fields=fields)
+    claims_changed.send(sender=Claim, pks=[claim.pk], fields=fields, state=state)
 
 
 # -- fraud signals [A2.7], [A2.7a]: computed on every submission ---------------------------------------

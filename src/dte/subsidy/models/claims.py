@@ -86,7 +86,8 @@ LAST_DAY = date(9999, 12, 31)
 
 # Sent by every ORM write of claims, inside the writing transaction: ``claims_changing`` before (the
 # rows still as they were, locked on PostgreSQL) and ``claims_changed`` after, with ``pks`` (the claims)
-# and ``fields`` (the fields written; None: any). Summaries of the claims kept elsewhere (the
+# ``fields`` (the fields written; None: any) and ``state`` (one dict for both signals of a write, where a
+# receiver keeps what it read before for after). Summaries of the claims kept elsewhere (the
 # dashboards' rollups, dte.reports.rollups) follow each write in its own transaction this way; this app
 # does not import them. Writes that bypass the ORM send them themselves (queries.claim_save_submitted).
 claims_changing = Signal()
@@ -108,10 +109,10 @@ class ClaimQuerySet(models.QuerySet):
             pks = list(self.select_for_update().values_list("pk", flat=True).order_by())
             if not pks:
                 return 0
-            fields = list(kwargs)
-            claims_changing.send(sender=Claim, pks=pks, fields=fields)
+            fields, state = list(kwargs), {}
+            claims_changing.send(sender=Claim, pks=pks, fields=fields, state=state)
             n = super().update(**kwargs)
-            claims_changed.send(sender=Claim, pks=pks, fields=fields)
+            claims_changed.send(sender=Claim, pks=pks, fields=fields, state=state)
             return n
 
     update.alters_data = True
@@ -121,8 +122,11 @@ class ClaimQuerySet(models.QuerySet):
             return super().delete()
         with transaction.atomic(using=self.db, savepoint=False):
             pks = list(self.select_for_update().values_list("pk", flat=True).order_by())
-            claims_changing.send(sender=Claim, pks=pks, fields=None)
-            return super().delete()
+            state: dict = {}
+            claims_changing.send(sender=Claim, pks=pks, fields=None, state=state)
+            deleted = super().delete()
+            claims_changed.send(sender=Claim, pks=pks, fields=None, state=state)
+            return deleted
 
     delete.alters_data = True
 
@@ -134,7 +138,7 @@ class ClaimQuerySet(models.QuerySet):
             pks = [o.pk for o in created]
             if None in pks:  # the database did not give the new ids: the rollups could not follow
                 raise RuntimeError("bulk_create of claims without their ids")
-            claims_changed.send(sender=Claim, pks=pks, fields=None)
+            claims_changed.send(sender=Claim, pks=pks, fields=None, state={})
             return created
 
     # bulk_update writes through update() above, batch by batch.
@@ -357,11 +361,12 @@ class Claim(models.Model):
         fields = kwargs.get("update_fields")
         fields = None if fields is None else list(fields)
         using = kwargs.get("using") or router.db_for_write(Claim, instance=self)
+        state: dict = {}
         with transaction.atomic(using=using, savepoint=False):
             if self.pk is not None and not self._state.adding:
-                claims_changing.send(sender=Claim, pks=[self.pk], fields=fields)
+                claims_changing.send(sender=Claim, pks=[self.pk], fields=fields, state=state)
             super().save(**kwargs)
-            claims_changed.send(sender=Claim, pks=[self.pk], fields=fields)
+            claims_changed.send(sender=Claim, pks=[self.pk], fields=fields, state=state)
 
     save.alters_data = True
 
@@ -369,9 +374,12 @@ class Claim(models.Model):
         if not _listened() or self.pk is None:
             return super().delete(**kwargs)
         using = kwargs.get("using") or router.db_for_write(Claim, instance=self)
+        pks, state = [self.pk], {}
         with transaction.atomic(using=using, savepoint=False):
-            claims_changing.send(sender=Claim, pks=[self.pk], fields=None)
-            return super().delete(**kwargs)
+            claims_changing.send(sender=Claim, pks=pks, fields=None, state=state)
+            deleted = super().delete(**kwargs)
+            claims_changed.send(sender=Claim, pks=pks, fields=None, state=state)
+            return deleted
 
     delete.alters_data = True
 

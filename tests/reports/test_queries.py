@@ -95,3 +95,21 @@ def test_on_time_turns_at_the_local_midnight_of_the_due_date(at_midnight):
     paid, late = of(at_midnight["claims"]["paid"]), of(at_midnight["claims"]["paid_late"])
     assert (paid["n"], paid["reviewed_on_time"], paid["decided_on_time"]) == (1, 1, 1)
     assert (late["n"], late["reviewed_on_time"], late["decided_on_time"]) == (1, 0, 0)
+
+
+def test_tally_add_makes_the_row_then_adds_to_it_as_the_orm_would():
+    from dte.reports.models import ClaimDueTally, ClaimTally
+
+    keys = ("county", "occupation", "level", "status", "claim_year", "paid_year")
+    key = (1, 2, 3, "under_review", 2026, 0)
+    queries.tally_add(ClaimTally, keys, key, {"n": 1, "amount": 3300})
+    queries.tally_add(ClaimTally, keys, key, {"n": 2, "amount": -100, "reviewed": 1})
+    row = ClaimTally.objects.get(**dict(zip(keys, key, strict=True)))
+    assert (row.n, row.amount, row.reviewed, row.decided) == (3, 3200, 1, 0)
+    queries.tally_add(ClaimDueTally, ("county", "status", "due"), (1, "reviewed", date(2027, 1, 4)), {"n": 1})
+    queries.tally_add(
+        ClaimDueTally, ("county", "status", "due"), (1, "reviewed", date(2027, 1, 4)), {"n": -1}
+    )
+    assert list(ClaimDueTally.objects.values_list("status", "due", "n")) == [
+        ("reviewed", date(2027, 1, 4), 0)
+    ]

@@ -1,6 +1,7 @@
 """The reports app's hand-written SQL, on the one helper ``dte.core.rows``: the recount of the
-dashboards' claim rollup, which the ORM cannot write without a per-row function, and the table lock
-of the rollups' rebuild. The dashboards themselves read the rollups by the ORM (dte.reports.rollups).
+dashboards' claim rollup, which the ORM cannot write without a per-row function, the table lock
+of the rollups' rebuild, and the rollups' one-statement upsert (``tally_add``). The dashboards
+themselves read the rollups by the ORM (dte.reports.rollups).
 Each statement is tested against its ORM equivalent in tests/reports/test_queries.py."""
 
 from __future__ import annotations
@@ -84,3 +85,35 @@ def lock_tables(*models) -> None:
         return
     with rows.db().cursor() as cur:
         cur.execute(f"LOCK TABLE {', '.join(table(m) for m in models)} IN EXCLUSIVE MODE")
+
+
+@cache
+def _add_sql(model, keys: tuple[str, ...], sums: tuple[str, ...], vendor: str) -> str:
+    del vendor  # the cache key: quoting depends on the database
+    t = table(model)
+    cols = [column(model, f) for f in (*keys, *sums)]
+    sets = ", ".join(f"{c} = {t}.{c} + excluded.{c}" for c in (column(model, f) for f in sums))
+    return (
+        f"INSERT INTO {t} ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))}) "
+        f"ON CONFLICT ({', '.join(column(model, f) for f in keys)}) DO UPDATE SET {sets}"
+    )
+
+
+def tally_add(model, keys: tuple[str, ...], key: tuple, sums: dict[str, int]) -> None:
+    """Add ``sums`` to the rollup row of ``key``, made if missing: one statement (the same on SQLite
+    and PostgreSQL; the row made by a concurrent writer is added to, never made twice). ORM
+    equivalent: ``filter(**key).update(F + v)``, else ``create`` in a savepoint, else the update again.
+    Measured on claim submission (SQLite, bench/claims_submit.py, 2 × 2,000 submissions alternated):
+    the rollups by the ORM (two reads of the claim and that equivalent) took the server's CPU per
+    submission from 5.0 ms to 8.6 ms; with this statement and the claim's values in memory, see
+    ``dte.reports.rollups``."""
+    names = _figures(model, tuple(keys))
+    sql = _add_sql(model, tuple(keys), names, rows.vendor())
+    with rows.db().cursor() as cur:
+        cur.execute(sql, [*key, *(sums.get(n, 0) for n in names)])
+
+
+@cache
+def _figures(model, keys: tuple[str, ...]) -> tuple[str, ...]:
+    """Every figure of a rollup row: its columns but the key and the id (a figure not given is 0)."""
+    return tuple(f.name for f in model._meta.concrete_fields if f.name not in keys and not f.primary_key)

@@ -30,8 +30,8 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Count, F
+from django.db import transaction
+from django.db.models import Count
 
 from dte.reports import queries
 from dte.reports.models import ClaimDueTally, ClaimTally
@@ -120,16 +120,9 @@ def _read(pks: list[int], *, lock: bool) -> Tallies:
 
 
 def _bump(model, keys: tuple[str, ...], key: tuple, sums: dict[str, int]) -> None:
-    """Add ``sums`` to the row of ``key``, made if missing."""
-    where = dict(zip(keys, key, strict=True))
-    change = {k: F(k) + v for k, v in sums.items() if v}
-    if not change or model.objects.filter(**where).update(**change):
-        return
-    try:
-        with transaction.atomic():
-            model.objects.create(**where, **sums)
-    except IntegrityError:  # made meanwhile by another transaction (PostgreSQL)
-        model.objects.filter(**where).update(**change)
+    """Add ``sums`` to the row of ``key``, made if missing (one upsert: ``queries.tally_add``)."""
+    if any(sums.values()):
+        queries.tally_add(model, keys, key, sums)
 
 
 def _apply(before: Tallies, after: Tallies) -> None:
@@ -153,16 +146,28 @@ def _watched(fields: Iterable[str] | None) -> bool:
 STATE = "reports.rollups"  # this module's entry in the signals' ``state``
 
 
-def claims_before(*, pks: list[int], fields=None, state: dict, **_) -> None:
-    """``claims_changing``: the claims' contributions as they are, kept for after the write."""
+def claims_before(*, pks: list[int], fields=None, state: dict, drafts: bool = False, **_) -> None:
+    """``claims_changing``: the claims' contributions as they are, kept for after the write (none
+    when the sender knows they are drafts, read under its lock: a submission)."""
     if pks and _watched(fields):
-        state[STATE] = _read(list(pks), lock=True)
+        state[STATE] = ({}, {}) if drafts else _read(list(pks), lock=True)
 
 
-def claims_after(*, pks: list[int], fields=None, state: dict, **_) -> None:
-    """``claims_changed``: the claims' contributions as they are now, less those kept before."""
+def claims_after(*, pks: list[int], fields=None, state: dict, objects=None, **_) -> None:
+    """``claims_changed``: the claims' contributions as they are now, less those kept before; from
+    ``objects`` when the sender gives the claims as just written, every field loaded (a submission),
+    else read again."""
     if pks and _watched(fields):
-        _apply(state.pop(STATE, ({}, {})), _read(list(pks), lock=False))
+        now = _of(objects) if objects is not None else _read(list(pks), lock=False)
+        _apply(state.pop(STATE, ({}, {})), now)
+
+
+def _of(objects) -> Tallies:
+    tally: dict[tuple, list[int]] = {}
+    due_tally: dict[tuple, int] = {}
+    for obj in objects:
+        _count(tuple(getattr(obj, f) for f in READ), tally, due_tally)
+    return tally, due_tally
 
 
 def connect() -> None:

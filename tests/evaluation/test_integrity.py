@@ -11,7 +11,7 @@ from openpyxl import Workbook
 
 from dte.audit.models import AuditEntry
 from dte.demo.synthetic import Records
-from dte.evaluation import selectors, services
+from dte.evaluation import results_file, selectors, services
 from dte.evaluation.models import LevelCertificate, Registration
 from dte.policy import parameters
 from dte.training.tables import read_table
@@ -186,7 +186,7 @@ def test_an_imported_exam_date_outside_the_window_names_the_line_and_writes_noth
     evaluation_staff, accepted, trainee, exam, reason
 ):
     content = xlsx([(accepted.pk, trainee.person.id_number, "陈晓明", 82, 77, exam)])
-    report = services.results_import(actor=evaluation_staff, rows=rows_of(content), at=SCORE_AT)
+    report = results_file.results_import(actor=evaluation_staff, rows=rows_of(content), at=SCORE_AT)
     assert [line for line, _ in report.errors] == [2]
     assert report.errors[0][1].startswith(reason)
     accepted.refresh_from_db()
@@ -198,7 +198,7 @@ def test_the_preview_says_what_will_be_recorded_and_issued_and_writes_nothing(
 ):
     before = audit_actions()
     content = xlsx([(accepted.pk, trainee.person.id_number, "陈晓明", 82, 77, "2025-06-01")])
-    plan = services.results_preview(actor=evaluation_staff, rows=rows_of(content), at=SCORE_AT)
+    plan = results_file.results_preview(actor=evaluation_staff, rows=rows_of(content), at=SCORE_AT)
     assert plan.report.ok and plan.summary == "将登记 1 条成绩,将颁发 1 张证书"
     assert [(r.line, r.registration.pk, r.outcome) for r in plan.lines] == [
         (2, accepted.pk, "登记成绩并颁发专业技术等级证书")
@@ -210,7 +210,7 @@ def test_the_preview_says_what_will_be_recorded_and_issued_and_writes_nothing(
 
 def test_a_failing_row_is_recorded_without_a_certificate_in_the_preview(evaluation_staff, accepted, trainee):
     content = xlsx([(accepted.pk, trainee.person.id_number, "陈晓明", 82, 59, "2025-06-01")])
-    plan = services.results_preview(actor=evaluation_staff, rows=rows_of(content), at=SCORE_AT)
+    plan = results_file.results_preview(actor=evaluation_staff, rows=rows_of(content), at=SCORE_AT)
     assert plan.summary == "将登记 1 条成绩,将颁发 0 张证书"
     assert plan.lines[0].outcome == "登记成绩(不合格,不发证)"
 
@@ -225,10 +225,10 @@ def test_blank_rows_and_template_rows_without_scores_are_skipped(evaluation_staf
             (None,) * 6,  # line 5: blank
         ]
     )
-    plan = services.results_preview(actor=evaluation_staff, rows=rows_of(content), at=SCORE_AT)
+    plan = results_file.results_preview(actor=evaluation_staff, rows=rows_of(content), at=SCORE_AT)
     assert plan.report.ok and [r.line for r in plan.lines] == [4]
     template_row = xlsx([(accepted.pk, number, "陈晓明", None, None, None)])
-    plan = services.results_preview(actor=evaluation_staff, rows=rows_of(template_row), at=SCORE_AT)
+    plan = results_file.results_preview(actor=evaluation_staff, rows=rows_of(template_row), at=SCORE_AT)
     assert plan.report.ok and plan.lines == [] and plan.skipped == [2]
     assert plan.summary == "将登记 0 条成绩,将颁发 0 张证书,跳过 1 行未填写成绩的行"
 

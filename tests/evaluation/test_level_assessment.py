@@ -9,7 +9,7 @@ from dte.accounts.models import Role
 from dte.accounts.services import account_create
 from dte.audit.models import AuditEntry
 from dte.catalog.models import EvaluationBody
-from dte.evaluation import conditions, services
+from dte.evaluation import conditions, results_file, services
 from dte.evaluation.models import LevelCertificate, Registration, TitleRecognition
 from dte.training import services as training
 from dte.training.tables import read_table
@@ -259,11 +259,11 @@ def test_results_import_records_scores_issues_certificates_and_a_re_run_changes_
     evaluation_staff, accepted, trainee
 ):
     content = xlsx([(accepted.pk, trainee.person.id_number, "陈晓明", 82, 77, "2025-06-01")])
-    report = services.results_import(
+    report = results_file.results_import(
         actor=evaluation_staff, rows=rows_of(content), filename="r.xlsx", at=SCORE_AT
     )
     assert report.ok and (report.updated, report.created) == (1, 1)
-    again = services.results_import(
+    again = results_file.results_import(
         actor=evaluation_staff, rows=rows_of(content), filename="r.xlsx", at=SCORE_AT
     )
     assert again.ok and (again.updated, again.created, again.unchanged) == (0, 0, 1)
@@ -281,7 +281,7 @@ def test_a_results_file_with_bad_rows_writes_nothing_and_names_each_line(evaluat
             (accepted.pk, number, "陈晓明", 82, 77, "六月"),  # 6: bad date
         ]
     )
-    report = services.results_import(actor=evaluation_staff, rows=rows_of(content), at=SCORE_AT)
+    report = results_file.results_import(actor=evaluation_staff, rows=rows_of(content), at=SCORE_AT)
     assert [line for line, _ in report.errors] == [3, 4, 5, 6]
     accepted.refresh_from_db()
     assert accepted.theory_score is None and not LevelCertificate.objects.exists()
@@ -289,15 +289,15 @@ def test_a_results_file_with_bad_rows_writes_nothing_and_names_each_line(evaluat
 
 def test_results_of_a_certified_registration_cannot_be_changed_by_import(evaluation_staff, accepted, trainee):
     good = xlsx([(accepted.pk, trainee.person.id_number, "陈晓明", 82, 77, "2025-06-01")])
-    services.results_import(actor=evaluation_staff, rows=rows_of(good), at=SCORE_AT)
+    results_file.results_import(actor=evaluation_staff, rows=rows_of(good), at=SCORE_AT)
     changed = xlsx([(accepted.pk, trainee.person.id_number, "陈晓明", 95, 77, "2025-06-01")])
-    report = services.results_import(actor=evaluation_staff, rows=rows_of(changed), at=SCORE_AT)
+    report = results_file.results_import(actor=evaluation_staff, rows=rows_of(changed), at=SCORE_AT)
     assert report.errors == [(2, "该申报已发证,成绩不能更改")]
 
 
 def test_another_body_cannot_import_results_for_our_registrations(other_body_staff, accepted, trainee):
     content = xlsx([(accepted.pk, trainee.person.id_number, "陈晓明", 82, 77, "2025-06-01")])
-    report = services.results_import(actor=other_body_staff, rows=rows_of(content), at=SCORE_AT)
+    report = results_file.results_import(actor=other_body_staff, rows=rows_of(content), at=SCORE_AT)
     assert report.errors == [(2, f"申报编号「{accepted.pk}」不是本评价机构受理的申报")]
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from dte.demo.synthetic import ClaimStatus
 from dte.evaluation.models import LevelCertificate
-from dte.reports import selectors
+from dte.reports import open_data, selectors
 from dte.reports.selectors import OUTSIDE
 from dte.subsidy.models import COUNTED, Claim
 from dte.training.models import Enrolment, TrainingCertificate
@@ -191,7 +191,7 @@ def test_a_county_dashboard_shows_only_its_own_records(history, county_reviewer)
 
 
 def test_open_statistics_suppress_counts_below_five(history):
-    rows = selectors.open_statistics()
+    rows = open_data.open_statistics()
     ai_lucheng_2025 = next(
         r for r in rows if (r["year"], r["county_code"], r["occupation_code"]) == (2025, "330302", AI)
     )
@@ -221,7 +221,7 @@ def test_open_statistics_show_counts_of_five_or_more(records, history):
     )
     for i in range(5):
         records.enrol(klass, records.person(region="330381", name=f"云{i}"))
-    row = next(r for r in selectors.open_statistics() if r["occupation_code"] == "2-02-10-12")
+    row = next(r for r in open_data.open_statistics() if r["occupation_code"] == "2-02-10-12")
     assert (row["year"], row["county"], row["trained"]) == (2025, "瑞安市", 5)
 
 

@@ -10,7 +10,7 @@ from ninja import Router, Schema, Status
 from dte.core import clock
 from dte.core.api_auth import session_auth
 from dte.core.api_errors import ErrorOut
-from dte.evaluation import selectors, services
+from dte.evaluation import results_file, selectors, services
 from dte.training import selectors as training_selectors
 from dte.training.api import IMPORT_REJECTED, ImportOut, ImportRejectedOut, ReasonIn
 from dte.training.tables import Row
@@ -208,7 +208,7 @@ class PreviewRejectedOut(ErrorOut):
 def results_preview(request, payload: list[ResultIn]):
     """What ``POST /results`` with the same rows would do (scores to record, level certificates to
     issue), every bad row named; nothing is written [P3.3]."""
-    plan = services.results_preview(actor=request.auth, rows=_result_rows(payload), at=clock.now())
+    plan = results_file.results_preview(actor=request.auth, rows=_result_rows(payload), at=clock.now())
     report = plan.report
     out = {
         "ok": report.ok,
@@ -225,7 +225,7 @@ def results_preview(request, payload: list[ResultIn]):
 def results(request, payload: list[ResultIn]):
     """Scores in bulk, as the XLSX import once confirmed: all or nothing; a re-run changes nothing.
     ``POST /results/preview`` says first what it will do."""
-    report = services.results_import(
+    report = results_file.results_import(
         actor=request.auth, rows=_result_rows(payload), filename="api", at=clock.now()
     )
     if not report.ok:

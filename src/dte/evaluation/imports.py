@@ -1,7 +1,7 @@
 """The results import [P3.3] as background jobs once a file is long (dte.accounts.jobs), in the two
 steps of the page: a preview job checks every row (progress saved as it goes) and writes nothing; its
 confirmation queues an import job of the same file, which checks every row again and records the
-scores and issues the certificates through ``services.results_import``, in one transaction or not
+scores and issues the certificates through ``results_file.results_import``, in one transaction or not
 at all."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from django.urls import reverse
 from dte.accounts import jobs
 from dte.accounts.models import ImportJob
 from dte.core.permissions import Cap, require
-from dte.evaluation import services
+from dte.evaluation import results_file, services
 from dte.training.tables import Row, read_table
 
 PREVIEW = "evaluation.results.preview"
@@ -69,9 +69,9 @@ def _job_rows(job: ImportJob) -> list[Row]:
     return read_table(content=bytes(job.content), filename=job.filename, required=services.RESULT_COLUMNS)
 
 
-def _plan(job: ImportJob, progress: jobs.Progress) -> services.ResultsPlan:
+def _plan(job: ImportJob, progress: jobs.Progress) -> results_file.ResultsPlan:
     assert job.started_at is not None  # set when the job was claimed
-    return services.results_preview(
+    return results_file.results_preview(
         actor=job.uploaded_by, rows=_job_rows(job), at=job.started_at, progress=progress
     )
 
@@ -99,7 +99,7 @@ def _check(job: ImportJob, progress: jobs.Progress) -> jobs.Outcome:
 
 def _write(job: ImportJob) -> jobs.Outcome:
     assert job.started_at is not None
-    report = services.results_import(
+    report = results_file.results_import(
         actor=job.uploaded_by, rows=_job_rows(job), filename=job.filename, at=job.started_at
     )
     return jobs.Outcome(

@@ -20,7 +20,7 @@ from dte.core import clock, lists
 from dte.core.forms import add_form_errors
 from dte.core.permissions import Cap, allows, can
 from dte.core.spreadsheet import xlsx_bytes
-from dte.evaluation import forms, imports, selectors, services
+from dte.evaluation import forms, imports, results_file, selectors, services
 from dte.evaluation.models import LevelCertificate, Registration
 from dte.evaluation.tasks import run_results_import, run_results_preview
 from dte.training import documents
@@ -269,7 +269,7 @@ def results_import(request):
             content, filename = kept
             try:
                 rows = read_table(content=content, filename=filename, required=services.RESULT_COLUMNS)
-                report = services.results_import(
+                report = results_file.results_import(
                     actor=request.user, rows=rows, filename=filename, at=clock.now()
                 )
             except ValidationError as exc:
@@ -294,7 +294,7 @@ def results_import(request):
                     )
                     run_results_preview(job.pk)
                     return redirect("web:job", pk=job.pk)
-                plan = services.results_preview(actor=request.user, rows=rows, at=clock.now())
+                plan = results_file.results_preview(actor=request.user, rows=rows, at=clock.now())
             except ValidationError as exc:
                 add_form_errors(form, exc)
                 status = 422

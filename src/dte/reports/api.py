@@ -11,7 +11,7 @@ from dte.core import clock
 from dte.core.api_auth import session_auth
 from dte.core.bounds import YEAR_MAX, YEAR_MIN
 from dte.core.permissions import Cap, can
-from dte.reports import selectors, services
+from dte.reports import open_data, selectors, services
 from dte.reports.views import tables
 
 router = Router(tags=["reports"])
@@ -140,4 +140,4 @@ class OpenRow(Schema):
 @router.get("/open", response=list[OpenRow], tags=["public"])
 def open_statistics(request):
     """Public aggregate figures; counts 1–4 are null (suppressed), and so is the amount beside them."""
-    return selectors.open_statistics()
+    return open_data.open_statistics()

@@ -15,7 +15,7 @@ from dte.core import clock, lists
 from dte.core.bounds import YEAR_MAX, YEAR_MIN, parse_int
 from dte.core.permissions import Cap, allows, can
 from dte.core.spreadsheet import SafeCsvWriter
-from dte.reports import exports, selectors, services
+from dte.reports import exports, open_data, selectors, services
 from dte.reports.selectors import OUTSIDE, STAGES
 
 
@@ -327,12 +327,12 @@ OPEN_HEADERS = [
 
 def open_statistics(request):
     """Public: aggregate figures, no personal data, counts below 5 suppressed."""
-    rows = selectors.open_statistics()
+    rows = open_data.open_statistics()
     fmt = request.GET.get("format")
     if fmt == "json":
         return JsonResponse(
             {
-                "suppressed_below": selectors.SUPPRESS_BELOW,
+                "suppressed_below": open_data.SUPPRESS_BELOW,
                 "note": "计数为 1 至 4 的单元格以 null 表示(不公开),其对应金额亦不公开。",
                 "rows": rows,
             },
@@ -350,7 +350,7 @@ def open_statistics(request):
         "rows": page,
         "listing": listing,
         "headers": OPEN_HEADERS,
-        "suppress": selectors.SUPPRESS_BELOW,
+        "suppress": open_data.SUPPRESS_BELOW,
     }
     return render(request, "reports/open.html", context)
 

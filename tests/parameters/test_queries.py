@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import date
 
 import numpy as np
+import pytest
 
 from dte.evaluation.models import LevelCertificate
 from dte.parameters import preview, queries
 from dte.policy import days
 from dte.subsidy.models import Claim, Status
 from tests.subsidy.test_sources import level_certificate  # noqa: F401 (a fixture)
+
+from .conftest import RAISE_HOURS, SUBMIT_AT
 
 
 def idx(d: date | None) -> int:
@@ -85,3 +88,52 @@ def test_the_pipeline_counts_a_certificate_not_yet_claimed_that_a_new_standard_w
     shown = preview.preview_draft(value, today=date(2025, 6, 2)).summary
     assert shown["pipeline"] == {"certificates": 1, "amount_before": 0, "amount_after": 2000}
     assert shown["claims"] == 0
+
+
+def _moved_to_high_ids(claims, high: int) -> None:
+    """The claims' occupation, level and institution replaced by copies with ids from ``high`` (as
+    a database whose sequences have run on, e.g. PostgreSQL after rolled-back tests)."""
+    claim = claims[0]
+    for k, (field, unique) in enumerate(
+        (("occupation", "code"), ("level", "code"), ("training_institution", "name"))
+    ):
+        old = getattr(claim, field)
+        model = type(old)
+        kept = getattr(old, unique)
+        model.objects.filter(pk=old.pk).update(**{unique: f"{kept}-old"})
+        copy = model.objects.get(pk=old.pk)
+        copy.pk, copy.id = None, None
+        setattr(copy, unique, kept)
+        copy.id = high + k
+        copy.save(force_insert=True)
+        update = {field: copy}
+        if field != "training_institution":
+            update["training_" + field] = copy
+        Claim.objects.filter(pk__in=[c.pk for c in claims]).update(**update)
+
+
+def test_catalogue_ids_beyond_twelve_bits_are_read_and_previewed_like_any_other(records, draft):
+    before = preview.preview_draft(draft(**RAISE_HOURS), today=SUBMIT_AT.date())
+    _moved_to_high_ids(records, high=(1 << 20) + 5)
+    got = queries.claim_columns().values
+    want = set(Claim.objects.exclude(status=Status.DRAFT).values_list("occupation_id", "level_id"))
+    assert set(zip(got["occupation"].tolist(), got["level"].tolist(), strict=True)) == want
+    assert (1 << 20) + 7 in got["training_institution"]
+    after = preview.preview_draft(draft(**RAISE_HOURS), today=SUBMIT_AT.date())
+    assert after.summary["changed"] == 2  # 140 hours: the claims of 130 no longer qualify
+    for figure in ("claims", "changed", "to_eligible", "to_ineligible", "amount_before", "amount_after"):
+        assert after.summary[figure] == before.summary[figure], figure
+
+
+def test_a_catalogue_id_beyond_the_packed_bits_is_refused_before_anything_is_read(records):
+    _moved_to_high_ids(records, high=1 << queries.CATALOGUE_BITS)
+    with pytest.raises(ValueError, match="do not fit the packed claim columns"):
+        queries.claim_columns()
+
+
+def test_the_pipeline_keys_compare_people_and_certificates_whatever_the_ids():
+    person = np.array([7, 7, (1 << 31) - 1], dtype=np.int64)
+    occ = np.array([1 << 20, 5, 1 << 20], dtype=np.int64)
+    lvl = np.array([3, 1 << 20, 3], dtype=np.int64)
+    held, claimed = preview._keys((person, occ, lvl), (person[:1], occ[:1], lvl[:1]))
+    assert np.isin(held, claimed).tolist() == [True, False, False]

@@ -80,17 +80,6 @@ class Codes:
 
     def __init__(self, policy: CompiledPolicy) -> None:
         occ = dict(Occupation.objects.values_list("id", "code"))
-        if (
-            max(
-                [
-                    *occ,
-                    *Level.objects.values_list("id", flat=True),
-                    *Institution.objects.values_list("id", flat=True),
-                ]
-            )
-            >= 4096
-        ):
-            raise ValueError("catalogue ids beyond 4095 do not fit the packed claim columns (queries.WORDS)")
         self.occupation = _lookup({k: policy.occupation_code(c) for k, c in occ.items()})
         lvl = dict(Level.objects.values_list("id", "code"))
         self.level = _lookup({k: LEVELS.index(c) if c in LEVELS else -1 for k, c in lvl.items()})
@@ -276,6 +265,17 @@ def summarise(v: dict[str, np.ndarray], comparison: reform.Comparison) -> dict[s
     }
 
 
+def _keys(*triples: tuple[np.ndarray, np.ndarray, np.ndarray]) -> list[np.ndarray]:
+    """(person, occupation, level) ids as one integer each, comparable across the triples: the
+    catalogue ids ranked among those present, so that the key fits 64 bits whatever the ids."""
+    sizes = np.cumsum([len(t[0]) for t in triples])[:-1]
+    person, occ, lvl = (np.concatenate([t[k] for t in triples]).astype(I64) for k in range(3))
+    occ_rank, occ_inv = np.unique(occ, return_inverse=True)
+    lvl_rank, lvl_inv = np.unique(lvl, return_inverse=True)
+    keys = (person * len(occ_rank) + occ_inv) * len(lvl_rank) + lvl_inv
+    return np.split(keys, sizes)
+
+
 def pipeline(
     v: dict[str, np.ndarray],
     before: CompiledPolicy,
@@ -293,9 +293,11 @@ def pipeline(
     # the counted claims of the certificates' holders (few people, read from a million claims)
     counted = np.isin(v["status"], [queries.STATUSES.index(s) for s in COUNTED])
     counted &= np.isin(v["person"], cert["person"])
-    key = lambda person, occ, lvl: (person * 4096 + occ) * 4096 + lvl  # noqa: E731  (ids < 4096)
-    claimed = key(v["person"][counted], v["occupation"][counted], v["level"][counted])
-    open_ = ~np.isin(key(cert["person"], cert["occupation"], cert["level"]), claimed)
+    held, claimed = _keys(
+        (cert["person"], cert["occupation"], cert["level"]),
+        (v["person"][counted], v["occupation"][counted], v["level"][counted]),
+    )
+    open_ = ~np.isin(held, claimed)
     cert = {k: a[open_] for k, a in cert.items()}
     n = len(cert["id"])
     out: dict[str, np.ndarray] = {}

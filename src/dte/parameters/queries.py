@@ -4,7 +4,7 @@ certificates of the pipeline.
 
 Not the ORM: the preview reads every recorded claim (a million on the target, 5 s) and hands the
 columns to the vectorised engine; the ORM builds a tuple of converted values per row (dates parsed
-one by one), which alone takes longer than the target. Here the statement returns five integers a
+one by one), which alone takes longer than the target. Here the statement returns six integers a
 row, each packing several fields (``WORDS``; dates as YYYYMMDD through one ``CAST`` that both
 databases read alike), unpacked by NumPy in a few passes. Measured on 1,000,000 claims, SQLite
 (bench/parameters_preview.py's database): 2.7 s of CPU here against 9.1 s by the ORM's
@@ -19,7 +19,9 @@ from itertools import chain
 from typing import Any
 
 import numpy as np
+from django.db.models import Max
 
+from dte.catalog.models import Institution, Level, Occupation
 from dte.core import rows
 from dte.core.rows import column, table
 from dte.evaluation.models import LevelCertificate, Registration
@@ -29,15 +31,19 @@ from dte.training.models import TrainingCertificate
 
 STATUSES = tuple(Status.values)
 PERSON_RULES = ("A2.1-group", "A2.1-age", "A2.1-retirement")  # dte.policy.reform.PERSON_RULES
-# A claim row comes back as five integers, words each packing several fields, (name, bits) from the
-# lowest bits up: ids in 32 bits, a date as YYYYMMDD (0: none), a catalogue id in 12 bits (the
-# catalogues hold tens of rows), a flag in one.
+# A catalogue id (occupation, level, institution) packs in this many bits: the catalogues hold tens
+# of rows, but their ids are sequence values, which only grow (rows deleted, tests rolled back on
+# PostgreSQL): ``catalogue_ids_fit`` checks them before a preview.
+CATALOGUE_BITS = 21
+# A claim row comes back as six integers, words each packing several fields, (name, bits) from the
+# lowest bits up, at most 63 bits a word (a signed BIGINT): ids in 32 bits, a date as YYYYMMDD (0:
+# none), a catalogue id in CATALOGUE_BITS, a flag in one.
 WORDS: tuple[tuple[tuple[str, int], ...], ...] = (
     (("id", 32), ("person", 31)),
     (("claim_date", 25), ("level_issued_on", 25)),
     (("training_issued_on", 25), ("grad_date", 25)),
-    (("occupation", 12), ("level", 12), ("training_occupation", 12), ("training_level", 12),
-     ("training_institution", 12)),
+    (("occupation", CATALOGUE_BITS), ("level", CATALOGUE_BITS), ("training_occupation", CATALOGUE_BITS)),
+    (("training_level", CATALOGUE_BITS), ("training_institution", CATALOGUE_BITS)),
     (("county", 16), ("status", 4), ("eligible", 1), ("grad_wz", 1), *((rule, 1) for rule in PERSON_RULES),
      ("training_hours", 15), ("amount", 23)),
 )  # fmt: skip
@@ -109,11 +115,22 @@ def _claims_sql(vendor: str) -> str:
     )
 
 
+def catalogue_ids_fit() -> bool:
+    """Whether every catalogue id fits the bits ``WORDS`` gives it (three indexed reads)."""
+    limit = 1 << CATALOGUE_BITS
+    models = (Occupation, Level, Institution)
+    return all((m.objects.aggregate(top=Max("id"))["top"] or 0) < limit for m in models)
+
+
 def claim_columns() -> ClaimColumns:
     """Every submitted claim in one statement, as columns. ORM equivalent: ``values_list`` of the
     same fields over ``Claim`` and ``person__subsidy_status`` (tests/parameters/test_queries.py).
-    The fields come packed into five integers a row (``WORDS``), so that the driver builds five
-    Python integers a row instead of twenty, and NumPy unpacks them in a few passes."""
+    The fields come packed into six integers a row (``WORDS``), so that the driver builds six
+    Python integers a row instead of twenty, and NumPy unpacks them in a few passes. The catalogue
+    ids must fit their bits (``catalogue_ids_fit``)."""
+    if not catalogue_ids_fit():
+        bits = CATALOGUE_BITS + 1
+        raise ValueError(f"catalogue ids of {bits} bits or more do not fit the packed claim columns")
     params = [f'%"{rule}"%' for rule in PERSON_RULES] + [Status.DRAFT.value]
     with rows.scan_cursor() as cur:
         cur.execute(_claims_sql(rows.vendor()), params)

@@ -1,6 +1,7 @@
 """A long file of online learning records runs as a background job (dte.accounts.jobs): it ends with
 the records the request path writes, all or nothing, once, and only its institution sees it."""
 
+from datetime import timedelta
 from unittest import mock
 
 import pytest
@@ -168,3 +169,25 @@ def test_the_progress_endpoint_returns_the_rows_done_and_the_total(
         "total": 1,
         "finished": True,
     }
+
+
+def test_a_job_whose_consumer_died_is_queued_again_says_so_and_ends_with_the_records_once(
+    client_as, running, institution_staff, trainee, after_online
+):
+    klass, enrolment, (_, _, s3) = running
+    row = (trainee.person.id_number, "陈晓明", s3.pk, "2025-04-09 19:00", "2025-04-09 20:00")
+    job = imports.online_import_queue(
+        actor=institution_staff,
+        klass=klass,
+        filename="online.csv",
+        content=online_file([row]).read(),
+        rows=1,
+        at=AFTER,
+    )
+    jobs.job_claim(job_id=job.pk, at=AFTER)  # the consumer takes it and dies: nothing written
+    assert [j.pk for j in jobs.jobs_reclaim(at=AFTER + jobs.STALE + timedelta(minutes=1))] == [job.pk]
+    page = client_as(institution_staff).get(reverse("web:job", args=[job.pk])).content.decode()
+    assert "已自动重新排队" in page and "第 2 次处理" in page and not Attendance.objects.exists()
+    assert run_online_import.call_local(job.pk) == "done"
+    assert run_online_import.call_local(job.pk) == "skipped"
+    assert Attendance.objects.get(enrolment=enrolment).minutes == 60

@@ -6,8 +6,13 @@ A run keeps the imports' all-or-nothing rule: ``Steps.check`` reads the file and
 writing nothing, with the rows done saved as it goes (the job page's progress bar); only a clean file
 reaches ``Steps.write``, which runs in the one transaction that also finishes the job. A job runs
 once: ``job_claim`` moves it from queued to running by a conditional UPDATE, so a job run twice, or
-by two consumers at once, has its effect once. Only the uploader's scope (the same institution,
-evaluation body or county, else the uploader alone) sees a job (``jobs_for``)."""
+by two consumers at once, has its effect once. A run whose consumer died (killed, the machine
+restarted) has written nothing; ``jobs_reclaim`` (every few minutes) queues it again once it has
+shown no progress for ``STALE``, at most ``MAX_ATTEMPTS`` runs in all, then fails it. Each claim
+counts an attempt, and only the run of the current attempt may write and finish the job: a run
+thought dead that wakes up finds the job no longer its own and writes nothing. Only the uploader's
+scope (the same institution, evaluation body or county, else the uploader alone) sees a job
+(``jobs_for``)."""
 
 from __future__ import annotations
 
@@ -15,22 +20,36 @@ import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from dte.accounts.models import ImportJob
 from dte.audit import services as audit
+from dte.core import clock
 from dte.people.masking import mask_id_number
 
 BACKGROUND_ROWS = 300  # a file of more rows runs as a job (tests lower it)
 PROGRESS_EVERY = 20  # rows checked between two saves of the progress
 ERRORS_KEPT = 2000  # refused rows kept on the job (the count is always whole)
 FAILED_UNEXPECTEDLY = "导入过程中出错,未写入任何数据;请重新上传,如仍失败请联系管理员"
+STALE = timedelta(minutes=10)  # a running job with no progress for this long is taken as dead
+MAX_ATTEMPTS = 3
+INTERRUPTED = f"导入已中断{MAX_ATTEMPTS}次(后台任务进程停止),未写入任何数据;请重新上传,如仍失败请联系管理员"
 
 Progress = Callable[[int], None]
+
+
+# kind → the huey task that runs a job of that kind (each app's tasks module registers its own), for
+# ``jobs_reclaim``'s caller to send a reclaimed job again
+TASKS: dict[str, Callable[[int], object]] = {}
+
+
+def register(kind: str, task: Callable[[int], object]) -> Callable[[int], object]:
+    TASKS[kind] = task
+    return task
 
 
 def runs_in_background(rows: int) -> bool:
@@ -110,15 +129,21 @@ def job_claim(*, job_id: int, at: datetime) -> ImportJob | None:
     """The job, moved from queued to running by one conditional UPDATE; None when it is not queued
     (already run, or claimed by another consumer a moment before)."""
     claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
-        status=ImportJob.Status.RUNNING, started_at=at
+        status=ImportJob.Status.RUNNING, started_at=at, beat_at=at, attempts=F("attempts") + 1
     )
     return ImportJob.objects.get(pk=job_id) if claimed else None
+
+
+def _ours(job: ImportJob) -> QuerySet[ImportJob]:
+    """The job, if it is still running under this run's attempt."""
+    return ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.RUNNING, attempts=job.attempts)
 
 
 def job_run(*, job_id: int, steps: Steps, at: datetime) -> ImportJob | None:
     """Run a queued job: claim it, check every row (progress saved as it goes), then write all rows
     in one transaction with the job's end, or none. Returns the finished job, or None when the job was
-    not queued (a second run changes nothing)."""
+    not queued (a second run changes nothing) or was taken from this run meanwhile (reclaimed as
+    dead: then this run writes nothing)."""
     job = job_claim(job_id=job_id, at=at)
     if job is None:
         return None
@@ -126,26 +151,69 @@ def job_run(*, job_id: int, steps: Steps, at: datetime) -> ImportJob | None:
         outcome = steps.check(job, _progress(job))
         if outcome.ok and steps.write is not None:
             with transaction.atomic():
+                # still ours? The UPDATE holds the job's row (PostgreSQL) or the database's write
+                # lock (SQLite) to the commit, so no reclaim can take the job while it is written.
+                if not _ours(job).update(beat_at=clock.now()):
+                    return None
                 outcome = steps.write(job)
                 if outcome.ok:
                     _finish(job, outcome, at=at)
                     return job
                 transaction.set_rollback(True)  # changed since the check: nothing is written
-        _finish(job, outcome, at=at)
+        return job if _finish(job, outcome, at=at) else None
     except ValidationError as exc:
-        _finish(job, Outcome(errors=[(0, m) for m in exc.messages]), at=at)
+        return job if _finish(job, Outcome(errors=[(0, m) for m in exc.messages]), at=at) else None
     except Exception:
         _finish(job, Outcome(errors=[(0, FAILED_UNEXPECTEDLY)]), at=at)
         raise
-    return job
 
 
 def _progress(job: ImportJob) -> Progress:
     def progress(done: int) -> None:
         if done % PROGRESS_EVERY == 0 or done >= job.rows_total:
-            ImportJob.objects.filter(pk=job.pk).update(rows_done=min(done, job.rows_total))
+            _ours(job).update(rows_done=min(done, job.rows_total), beat_at=clock.now())
 
     return progress
+
+
+def jobs_reclaim(*, at: datetime) -> list[ImportJob]:
+    """The jobs to queue again (their tasks are to be sent again by the caller): those running with
+    no progress for ``STALE`` (their consumer died: nothing was written), each by a conditional
+    UPDATE, so that two nodes reclaiming at once queue a job once; a job already run
+    ``MAX_ATTEMPTS`` times is failed instead. Also the jobs queued for ``STALE`` that no consumer
+    took (a task lost with the queue), sent again at most once each ``STALE``: a task sent twice
+    runs once (``job_claim``)."""
+    cutoff = at - STALE
+    again: list[ImportJob] = []
+    stale = ImportJob.objects.filter(status=ImportJob.Status.RUNNING, beat_at__lt=cutoff).defer("content")
+    for job in stale:
+        if job.attempts >= MAX_ATTEMPTS:
+            _finish(job, Outcome(errors=[(0, INTERRUPTED)]), at=at, only_before=cutoff)
+        elif _requeue(job, at=at, cutoff=cutoff):
+            again.append(job)
+    lost = ImportJob.objects.filter(status=ImportJob.Status.QUEUED, created_at__lt=cutoff).filter(
+        Q(beat_at__isnull=True) | Q(beat_at__lt=cutoff)
+    )
+    for job in lost.defer("content"):
+        if ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.QUEUED, beat_at=job.beat_at).update(
+            beat_at=at
+        ):
+            again.append(job)
+    return again
+
+
+@transaction.atomic
+def _requeue(job: ImportJob, *, at: datetime, cutoff: datetime) -> bool:
+    moved = _ours(job).filter(beat_at__lt=cutoff).update(status=ImportJob.Status.QUEUED, beat_at=at)
+    if moved:
+        audit.record(
+            actor=None,
+            action="imports.job_requeued",
+            obj=job,
+            at=at,
+            changes={"kind": job.kind, "attempts": job.attempts, "rows_done": job.rows_done},
+        )
+    return bool(moved)
 
 
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(?:\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
@@ -161,11 +229,14 @@ def _lines(pairs: list[tuple[int, str]]) -> list[list]:
 
 
 @transaction.atomic
-def _finish(job: ImportJob, outcome: Outcome, *, at: datetime) -> None:
-    """The job done (or failed, with its refused rows), refreshed in place, with its audit entry."""
+def _finish(job: ImportJob, outcome: Outcome, *, at: datetime, only_before: datetime | None = None) -> bool:
+    """The job done (or failed, with its refused rows), refreshed in place, with its audit entry;
+    False (nothing changed) when the job is no longer this attempt's (or, with ``only_before``, when
+    it showed progress since)."""
     status = ImportJob.Status.DONE if outcome.ok else ImportJob.Status.FAILED
     done = {"rows_done": job.rows_total} if outcome.ok else {}
-    ImportJob.objects.filter(pk=job.pk).update(
+    ours = _ours(job) if only_before is None else _ours(job).filter(beat_at__lt=only_before)
+    finished = ours.update(
         status=status,
         **done,
         summary=[[label, count] for label, count in outcome.summary],
@@ -175,6 +246,8 @@ def _finish(job: ImportJob, outcome: Outcome, *, at: datetime) -> None:
         next_label=outcome.next_label[:100],
         finished_at=at,
     )
+    if not finished:
+        return False
     job.refresh_from_db()
     audit.record(
         actor=job.uploaded_by,
@@ -188,6 +261,7 @@ def _finish(job: ImportJob, outcome: Outcome, *, at: datetime) -> None:
             "warnings": len(outcome.warnings),
         },
     )
+    return True
 
 
 def jobs_for(*, actor) -> QuerySet[ImportJob]:

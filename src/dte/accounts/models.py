@@ -133,9 +133,14 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField("上传时间")
     started_at = models.DateTimeField("开始时间", null=True, blank=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    # Each run that claims the job counts one attempt; only the run of the current attempt may
+    # finish it. The last sign of life: when it was queued again, claimed, or saved its progress.
+    attempts = models.PositiveSmallIntegerField("运行次数", default=0)
+    beat_at = models.DateTimeField("最近进展", null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "beat_at"], name="importjob_status_beat")]
         verbose_name = "后台导入"
         verbose_name_plural = "后台导入"
 

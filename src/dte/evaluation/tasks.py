@@ -20,3 +20,7 @@ def run_results_preview(job_id: int) -> str:
 def run_results_import(job_id: int) -> str:
     job = jobs.job_run(job_id=job_id, steps=imports.IMPORT_STEPS, at=clock.now())
     return job.status if job is not None else "skipped"
+
+
+jobs.register(imports.PREVIEW, run_results_preview)
+jobs.register(imports.IMPORT, run_results_import)

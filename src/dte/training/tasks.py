@@ -14,3 +14,6 @@ from dte.training import imports
 def run_online_import(job_id: int) -> str:
     job = jobs.job_run(job_id=job_id, steps=imports.ONLINE_STEPS, at=clock.now())
     return job.status if job is not None else "skipped"
+
+
+jobs.register(imports.ONLINE, run_online_import)

@@ -4,6 +4,7 @@ import hashlib
 from datetime import timedelta
 
 import pytest
+from django.db import transaction
 
 import dte.evaluation.tasks
 import dte.training.tasks  # noqa: F401
@@ -145,3 +146,46 @@ def test_each_import_kind_has_its_task_to_be_sent_again():
 
     for kind in (evaluation_imports.PREVIEW, evaluation_imports.IMPORT, training_imports.ONLINE):
         assert kind in jobs.TASKS, kind
+
+
+def kept_file(actor, at=AT):
+    return jobs.upload_keep(
+        actor=actor,
+        kind="test.kept",
+        title="待确认",
+        filename="a.csv",
+        content=b"x\n1\n",
+        rows_total=1,
+        at=at,
+    )
+
+
+def test_a_kept_file_is_taken_once_by_its_uploader_and_given_back_if_the_write_rolls_back(
+    institution_staff, evaluation_staff
+):
+    kept = kept_file(institution_staff)
+    assert kept.status == "kept" and jobs.jobs_reclaim(at=LATER) == []  # no task runs a kept file
+    with transaction.atomic():
+        assert jobs.upload_take(actor=evaluation_staff, kind="test.kept", pk=kept.pk, at=AT) is None
+        assert jobs.upload_take(actor=institution_staff, kind="other", pk=kept.pk, at=AT) is None
+        assert (
+            bytes(jobs.upload_take(actor=institution_staff, kind="test.kept", pk=kept.pk, at=AT).content)
+            == b"x\n1\n"
+        )
+        transaction.set_rollback(True)  # the write refused: the file stays kept
+    with transaction.atomic():
+        assert jobs.upload_take(actor=institution_staff, kind="test.kept", pk=kept.pk, at=AT).status == "done"
+    with transaction.atomic():
+        assert jobs.upload_take(actor=institution_staff, kind="test.kept", pk=kept.pk, at=AT) is None
+
+
+def test_a_kept_file_never_confirmed_is_erased_after_a_day(institution_staff):
+    kept = kept_file(institution_staff)
+    jobs.jobs_reclaim(at=AT + jobs.KEPT_FOR - timedelta(minutes=1))
+    assert ImportJob.objects.get(pk=kept.pk).status == "kept"
+    jobs.jobs_reclaim(at=AT + jobs.KEPT_FOR + timedelta(minutes=1))
+    kept.refresh_from_db()
+    assert (kept.status, bytes(kept.content), kept.errors) == ("failed", b"", [[0, jobs.EXPIRED]])
+    assert AuditEntry.objects.filter(action="imports.job_expired", object_id=str(kept.pk)).exists()
+    with transaction.atomic():
+        assert jobs.upload_take(actor=institution_staff, kind="test.kept", pk=kept.pk, at=AT) is None

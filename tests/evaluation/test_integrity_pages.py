@@ -8,9 +8,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook
 
+from dte.accounts.models import ImportJob
 from dte.audit.models import AuditEntry
 from dte.core.bounds import IMPORT_BYTES_MAX
-from dte.evaluation import services
+from dte.evaluation import imports, services
 from dte.evaluation.models import LevelCertificate, Registration
 from tests.training import helpers as h
 
@@ -42,6 +43,10 @@ def uploads(settings, tmp_path):
     return tmp_path / "uploads" / "evaluation-results"
 
 
+def kept_status(token: str) -> str:
+    return ImportJob.objects.get(pk=int(token)).status
+
+
 def results_file(rows) -> SimpleUploadedFile:
     wb = Workbook()
     ws = wb.active
@@ -67,14 +72,14 @@ def test_the_upload_shows_a_preview_and_only_the_confirmation_records_and_issues
     assert accepted.theory_score is None and not LevelCertificate.objects.exists()
     assert not AuditEntry.objects.filter(action__startswith="evaluation.results").exists()
     token = page.context["token"]
-    assert (uploads / f"{token}.upload").is_file()
+    assert kept_status(token) == "kept" and not uploads.exists()  # kept encrypted, no plain file
 
     done = client.post(url, {"token": token, "action": "confirm"})
     assert done.status_code == 200
     assert "导入完成:登记成绩 1 条,颁发专业技术等级证书 1 张" in done.content.decode()
     accepted.refresh_from_db()
     assert accepted.status == Registration.Status.CERTIFIED and LevelCertificate.objects.count() == 1
-    assert not (uploads / f"{token}.upload").exists()
+    assert kept_status(token) == "done"
 
     again = client.post(url, {"token": token, "action": "confirm"})  # the same confirmation twice
     assert again.status_code == 422 and "预览已失效或已导入" in again.content.decode()
@@ -102,7 +107,8 @@ def test_cancelling_the_preview_writes_nothing_and_drops_the_file(
     token = client.post(url, {"file": upload}).context["token"]
     page = client.post(url, {"token": token, "action": "cancel"}, follow=True)
     assert "已取消导入,未写入任何成绩" in page.content.decode()
-    assert not (uploads / f"{token}.upload").exists() and not LevelCertificate.objects.exists()
+    assert kept_status(token) == "failed" and not LevelCertificate.objects.exists()
+    assert bytes(ImportJob.objects.get(pk=token).content) == b""  # the file erased
 
 
 def test_a_preview_with_a_bad_row_lists_it_and_offers_no_confirmation(
@@ -114,7 +120,7 @@ def test_a_preview_with_a_bad_row_lists_it_and_offers_no_confirmation(
     html = page.content.decode()
     assert page.status_code == 422 and "考核日期2099-06-01晚于今天" in html
     assert "import-confirm" not in html and "token" not in page.context
-    assert not uploads.exists() or not any(uploads.iterdir())
+    assert not ImportJob.objects.filter(kind=imports.KEPT).exists()
 
 
 def test_an_oversized_results_file_is_refused_with_the_limit_and_changes_nothing(
@@ -125,7 +131,7 @@ def test_an_oversized_results_file_is_refused_with_the_limit_and_changes_nothing
     assert page.status_code == 422
     assert page.context["form"].errors["file"] == ["文件大小超过 20 MB 上限,未导入任何成绩;请拆分后分批上传"]
     assert "plan" not in page.context and "token" not in page.context
-    assert not uploads.exists() or not any(uploads.iterdir())
+    assert not ImportJob.objects.filter(kind=imports.KEPT).exists()
     accepted.refresh_from_db()
     assert accepted.theory_score is None and not LevelCertificate.objects.exists()
     assert not AuditEntry.objects.filter(action__startswith="evaluation.results").exists()
@@ -172,7 +178,8 @@ def test_a_session_keeps_at_most_five_previews_the_oldest_giving_way(
     url = reverse("evaluation:results_import")
     row = (accepted.pk, trainee.person.id_number, "陈晓明", 82, 77, "2025-06-01")
     tokens = [client.post(url, {"file": results_file([row])}).context["token"] for _ in range(6)]
-    assert sorted(p.stem for p in uploads.iterdir()) == sorted(tokens[1:])
+    kept = ImportJob.objects.filter(kind=imports.KEPT, status="kept").values_list("pk", flat=True)
+    assert sorted(map(str, kept)) == sorted(tokens[1:])
     assert client.post(url, {"token": tokens[0], "action": "confirm"}).status_code == 422
     assert client.post(url, {"token": tokens[5], "action": "confirm"}).status_code == 200
     assert LevelCertificate.objects.count() == 1

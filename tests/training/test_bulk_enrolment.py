@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import timedelta
 
 import pytest
-from django.core import signing
 from openpyxl import Workbook, load_workbook
 
+from dte.accounts import jobs
+from dte.accounts.models import ImportJob
 from dte.audit.models import AuditEntry
 from dte.demo.accounts import demo_id_number
 from dte.people.services import find_person
@@ -53,8 +55,8 @@ def _upload(client, klass, *rows):
     return client.post(f"/training/classes/{klass.pk}/enrol/bulk/", {"file": xlsx(*rows)})
 
 
-def _payload(body: str) -> str:
-    return re.search(r'name="payload" value="([^"]+)"', body).group(1)
+def _kept(body: str) -> str:
+    return re.search(r'name="kept" value="([^"]+)"', body).group(1)
 
 
 def test_the_template_has_the_columns_and_an_example_category(staff_client, klass):
@@ -70,11 +72,15 @@ def test_a_preview_writes_nothing_and_a_confirmation_enrols_every_row(staff_clie
     r = _upload(staff_client, klass, row(known.id_number), row(NEW, "周丽华"))
     body = r.content.decode()
     assert r.status_code == 200 and "核对无误:2 人" in body and body.count("可以报名") == 2
-    assert NEW not in body  # the preview shows masked ID numbers
+    assert NEW not in body  # the preview shows masked ID numbers, the file stays on the server
+    kept = ImportJob.objects.get(pk=_kept(body))
+    assert (kept.kind, kept.status, kept.uploaded_by_id, kept.params) == (
+        bulk_enrolment.KEPT, "kept", r.wsgi_request.user.pk, {"class": klass.pk},
+    )  # fmt: skip
+    kept_rows = bulk_enrolment.file_rows(content=bytes(kept.content), filename=kept.filename)
+    assert [r.text("身份证号码") for r in kept_rows] == [known.id_number, NEW]  # read back with the data key
     assert not Enrolment.objects.filter(klass=klass).exists() and find_person(id_number=NEW) is None
-    done = staff_client.post(
-        f"/training/classes/{klass.pk}/enrol/bulk/", {"payload": _payload(body)}, follow=True
-    )
+    done = staff_client.post(f"/training/classes/{klass.pk}/enrol/bulk/", {"kept": _kept(body)}, follow=True)
     assert "已为 2 人代报名并录取" in done.content.decode()
     enrolled = Enrolment.objects.filter(klass=klass, status="admitted")
     assert {e.person.name for e in enrolled} == {"王建国", "周丽华"}
@@ -82,6 +88,9 @@ def test_a_preview_writes_nothing_and_a_confirmation_enrols_every_row(staff_clie
     assert AuditEntry.objects.filter(
         action="training.enrolment.bulk_on_behalf", object_id=str(klass.pk)
     ).exists()
+    again = staff_client.post(f"/training/classes/{klass.pk}/enrol/bulk/", {"kept": kept.pk})
+    assert again.status_code == 422 and "已导入" in again.content.decode()  # confirmed once
+    assert Enrolment.objects.filter(klass=klass).count() == 2
 
 
 def test_a_preview_names_every_refused_row_and_offers_no_confirmation(staff_client, klass, known):
@@ -93,7 +102,7 @@ def test_a_preview_names_every_refused_row_and_offers_no_confirmation(staff_clie
         row(demo_id_number("330303", "19960101", 404)),  # line 4: not registered, no name
     )
     body = r.content.decode()
-    assert r.status_code == 422 and "3 行不能报名" in body and 'name="payload"' not in body
+    assert r.status_code == 422 and "3 行不能报名" in body and 'name="kept"' not in body
     assert (
         "姓名与该身份证号码的实名信息不一致" in body and "人员类别应为" in body and "请填写姓名以登记" in body
     )
@@ -112,14 +121,19 @@ def test_a_confirmation_refused_by_a_change_since_the_preview_enrols_none(staff_
     body = _upload(staff_client, klass, row(known.id_number), row(NEW, "周丽华")).content.decode()
     klass.capacity = 1  # seats taken meanwhile
     klass.save(update_fields=["capacity"])
-    r = staff_client.post(f"/training/classes/{klass.pk}/enrol/bulk/", {"payload": _payload(body)})
+    r = staff_client.post(f"/training/classes/{klass.pk}/enrol/bulk/", {"kept": _kept(body)})
     assert r.status_code == 422 and "未作任何更改" in r.content.decode() and "班次已满" in r.content.decode()
     assert not Enrolment.objects.filter(klass=klass).exists() and find_person(id_number=NEW) is None
 
 
-def test_a_forged_or_foreign_payload_is_refused(staff_client, klass):
-    r = staff_client.post(f"/training/classes/{klass.pk}/enrol/bulk/", {"payload": "x:y:z"})
-    assert r.status_code == 422 and "预览已过期或无效" in r.content.decode()
-    other = signing.dumps({"class": klass.pk + 1, "user": 0, "rows": []}, salt="dte.training.bulk_enrolment")
-    r = staff_client.post(f"/training/classes/{klass.pk}/enrol/bulk/", {"payload": other})
+def test_a_forged_foreign_or_old_kept_file_is_refused(staff_client, klass, known, institution_staff, plan):
+    r = staff_client.post(f"/training/classes/{klass.pk}/enrol/bulk/", {"kept": "x:y:z"})
+    assert r.status_code == 422 and "预览已过期、已导入或无效" in r.content.decode()
+    body = _upload(staff_client, klass, row(known.id_number)).content.decode()
+    other_class = h.open_class(institution_staff, plan, name="2025年第2期", capacity=5)
+    r = staff_client.post(f"/training/classes/{other_class.pk}/enrol/bulk/", {"kept": _kept(body)})
     assert r.status_code == 422 and "预览与本班次不符" in r.content.decode()
+    ImportJob.objects.filter(pk=_kept(body)).update(created_at=h.AT - jobs.KEPT_FOR - timedelta(minutes=1))
+    r = staff_client.post(f"/training/classes/{klass.pk}/enrol/bulk/", {"kept": _kept(body)})
+    assert r.status_code == 422 and "预览已过期" in r.content.decode()
+    assert not Enrolment.objects.filter(klass=klass).exists()

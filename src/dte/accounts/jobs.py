@@ -37,6 +37,8 @@ ERRORS_KEPT = 2000  # refused rows kept on the job (the count is always whole)
 FAILED_UNEXPECTEDLY = "导入过程中出错,未写入任何数据;请重新上传,如仍失败请联系管理员"
 STALE = timedelta(minutes=10)  # a running job with no progress for this long is taken as dead
 MAX_ATTEMPTS = 3
+KEPT_FOR = timedelta(hours=24)  # a file previewed in the request may be confirmed for this long
+EXPIRED = "预览已过期,未导入任何数据;请重新上传文件"
 INTERRUPTED = f"导入已中断{MAX_ATTEMPTS}次(后台任务进程停止),未写入任何数据;请重新上传,如仍失败请联系管理员"
 
 Progress = Callable[[int], None]
@@ -125,6 +127,71 @@ def job_queue(
     return job
 
 
+def upload_keep(
+    *,
+    actor,
+    kind: str,
+    title: str,
+    filename: str,
+    content: bytes,
+    rows_total: int,
+    params: dict | None = None,
+    back_url: str = "",
+    at: datetime,
+) -> ImportJob:
+    """A file previewed in the request, kept for its confirmation: a job of its own kind awaiting
+    confirmation (the file encrypted at rest, in the uploader's scope), instead of the rows in the
+    page or a plain file on disk. ``upload_take`` hands it over once."""
+    with transaction.atomic():
+        job = job_queue(
+            actor=actor,
+            kind=kind,
+            title=title,
+            filename=filename,
+            content=content,
+            rows_total=rows_total,
+            back_url=back_url,
+            params=params,
+            at=at,
+        )
+        ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.KEPT)
+    job.status = ImportJob.Status.KEPT
+    return job
+
+
+def upload_take(*, actor, kind: str, pk: int, at: datetime) -> ImportJob | None:
+    """The kept file ``pk`` of this uploader, marked done, to be written in the caller's transaction
+    (rolled back with it, the file may be confirmed again); None when there is none to take (taken
+    already, another person's, another kind, or kept longer than ``KEPT_FOR``)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("upload_take must be called inside the writing transaction")
+    taken = ImportJob.objects.filter(
+        pk=pk, kind=kind, uploaded_by_id=actor.pk, status=ImportJob.Status.KEPT, created_at__gte=at - KEPT_FOR
+    ).update(status=ImportJob.Status.DONE, rows_done=F("rows_total"), finished_at=at)
+    if not taken:
+        return None
+    job = ImportJob.objects.get(pk=pk)
+    audit.record(actor=actor, action="imports.job_done", obj=job, at=at, changes={"kind": kind})
+    return job
+
+
+def upload_drop(*, actor, kind: str, pk: int, at: datetime) -> bool:
+    """A kept file given up by its uploader (cancelled): the file erased, nothing imported."""
+    with transaction.atomic():
+        dropped = ImportJob.objects.filter(
+            pk=pk, kind=kind, uploaded_by_id=actor.pk, status=ImportJob.Status.KEPT
+        ).update(status=ImportJob.Status.FAILED, content=b"", errors=[[0, "已取消导入"]], finished_at=at)
+        if dropped:
+            audit.record(
+                actor=actor,
+                action="imports.job_cancelled",
+                object_type="accounts.ImportJob",
+                object_id=str(pk),
+                at=at,
+            )
+    return bool(dropped)
+
+
 def job_claim(*, job_id: int, at: datetime) -> ImportJob | None:
     """The job, moved from queued to running by one conditional UPDATE; None when it is not queued
     (already run, or claimed by another consumer a moment before)."""
@@ -199,7 +266,25 @@ def jobs_reclaim(*, at: datetime) -> list[ImportJob]:
             beat_at=at
         ):
             again.append(job)
+    _expire_kept(at=at)
     return again
+
+
+@transaction.atomic
+def _expire_kept(*, at: datetime) -> None:
+    """Files kept for a confirmation that never came: erased, the job failed as expired."""
+    old = ImportJob.objects.filter(status=ImportJob.Status.KEPT, created_at__lt=at - KEPT_FOR)
+    for pk in list(old.values_list("pk", flat=True)):
+        if ImportJob.objects.filter(pk=pk, status=ImportJob.Status.KEPT).update(
+            status=ImportJob.Status.FAILED, content=b"", errors=[[0, EXPIRED]], finished_at=at
+        ):
+            audit.record(
+                actor=None,
+                action="imports.job_expired",
+                object_type="accounts.ImportJob",
+                object_id=str(pk),
+                at=at,
+            )
 
 
 @transaction.atomic

@@ -101,6 +101,7 @@ class ImportJob(models.Model):
         RUNNING = "running", "处理中"
         DONE = "done", "已完成"
         FAILED = "failed", "未导入"
+        KEPT = "kept", "待确认"  # a file previewed in the request, kept for its confirmation
 
     kind = models.CharField("类别", max_length=40)
     title = models.CharField("标题", max_length=200)
@@ -155,4 +156,4 @@ class ImportJob(models.Model):
 
     @property
     def finished(self) -> bool:
-        return self.status in (self.Status.DONE, self.Status.FAILED)
+        return self.status in (self.Status.DONE, self.Status.FAILED, self.Status.KEPT)  # nothing runs

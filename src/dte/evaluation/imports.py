@@ -21,6 +21,42 @@ from dte.training.tables import Row, read_table
 PREVIEW = "evaluation.results.preview"
 IMPORT = "evaluation.results"
 KINDS = (PREVIEW, IMPORT)
+KEPT = "evaluation.results.kept"  # a short file previewed in the request, kept for its confirmation
+
+
+def results_keep(*, actor, filename: str, content: bytes, rows: int, at: datetime) -> ImportJob:
+    """A short results file previewed in the request, kept (encrypted) for its confirmation."""
+    require(actor, Cap.MANAGE_EVALUATION)
+    return jobs.upload_keep(
+        actor=actor,
+        kind=KEPT,
+        title="导入考核成绩:待确认",
+        filename=filename,
+        content=content,
+        rows_total=rows,
+        back_url=reverse("evaluation:results_import"),
+        at=at,
+    )
+
+
+@transaction.atomic
+def results_confirm(*, actor, kept: int, at: datetime) -> results_file.ImportReport | None:
+    """The kept file imported (scores recorded, certificates issued), all or nothing, once; None when
+    there is no such file to confirm (confirmed already, cancelled, expired, another person's). A
+    file refused by a change since its preview stays kept."""
+    require(actor, Cap.MANAGE_EVALUATION)
+    job = jobs.upload_take(actor=actor, kind=KEPT, pk=kept, at=at)
+    if job is None:
+        return None
+    report = results_file.results_import(actor=actor, rows=_job_rows(job), filename=job.filename, at=at)
+    if not report.ok:
+        transaction.set_rollback(True)
+    return report
+
+
+def results_drop(*, actor, kept: int, at: datetime) -> bool:
+    """The kept file given up by its uploader: erased, nothing imported."""
+    return jobs.upload_drop(actor=actor, kind=KEPT, pk=kept, at=at)
 
 
 def results_preview_queue(*, actor, filename: str, content: bytes, rows: int, at: datetime) -> ImportJob:

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-import time
-from pathlib import Path
-
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
@@ -202,49 +197,36 @@ def registration_issue(request, pk: int):
     return redirect("evaluation:registration", pk=pk)
 
 
-# The uploaded results file waits on the server between the preview and the confirmation, under a
-# random token that only the uploader's session knows; nothing is written before the confirmation.
-RESULTS_SESSION_KEY = "evaluation_results_uploads"
-RESULTS_KEEP_SECONDS = 24 * 3600
+# The uploaded results file waits on the server between the preview and the confirmation, encrypted,
+# as an import job awaiting confirmation (dte.evaluation.imports.results_keep), whose number only the
+# uploader's session lists; nothing is written before the confirmation.
+RESULTS_SESSION_KEY = "evaluation_results_kept"
 RESULTS_PENDING_MAX = 5
 
 
-def _results_dir() -> Path:
-    return Path(settings.VAR_DIR) / "uploads" / "evaluation-results"
-
-
-def _keep_upload(request, content: bytes, filename: str) -> str:
-    folder = _results_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    cutoff = time.time() - RESULTS_KEEP_SECONDS
-    for old in folder.glob("*.upload"):  # previews never confirmed
-        if old.stat().st_mtime < cutoff:
-            old.unlink(missing_ok=True)
-    token = secrets.token_urlsafe(18)
-    (folder / f"{token}.upload").write_bytes(content)
-    pending = dict(request.session.get(RESULTS_SESSION_KEY, {}))
+def _keep_upload(request, content: bytes, filename: str, rows: int) -> str:
+    at = clock.now()
+    job = imports.results_keep(actor=request.user, filename=filename, content=content, rows=rows, at=at)
+    pending = _pending(request)
     while len(pending) >= RESULTS_PENDING_MAX:  # the oldest previews of this session give way
-        oldest = next(iter(pending))
-        pending.pop(oldest)
-        (folder / f"{oldest}.upload").unlink(missing_ok=True)
-    pending[token] = filename
-    request.session[RESULTS_SESSION_KEY] = pending
-    return token
+        imports.results_drop(actor=request.user, kept=pending.pop(0), at=at)
+    request.session[RESULTS_SESSION_KEY] = [*pending, job.pk]
+    return str(job.pk)
 
 
-def _kept_upload(request, token: str) -> tuple[bytes, str] | None:
-    filename = request.session.get(RESULTS_SESSION_KEY, {}).get(token)
-    path = _results_dir() / f"{token}.upload"
-    if filename is None or not path.is_file():
-        return None
-    return path.read_bytes(), filename
+def _pending(request) -> list[int]:
+    kept = request.session.get(RESULTS_SESSION_KEY, [])
+    return [k for k in kept if isinstance(k, int)] if isinstance(kept, list) else []
 
 
-def _drop_upload(request, token: str) -> None:
-    pending = dict(request.session.get(RESULTS_SESSION_KEY, {}))
-    if pending.pop(token, None) is not None:
-        (_results_dir() / f"{token}.upload").unlink(missing_ok=True)
-        request.session[RESULTS_SESSION_KEY] = pending
+def _kept_upload(request, token: str) -> int | None:
+    """The kept file this session previewed under ``token``."""
+    pk = int(token) if token.isdigit() and len(token) < 19 else None
+    return pk if pk in _pending(request) else None
+
+
+def _forget_upload(request, pk: int) -> None:
+    request.session[RESULTS_SESSION_KEY] = [k for k in _pending(request) if k != pk]
 
 
 @allows(Cap.MANAGE_EVALUATION)
@@ -262,25 +244,27 @@ def results_import(request):
             ctx["errors"] = ["预览已失效或已导入,请重新上传文件"]
             status = 422
         elif request.POST.get("action") == "cancel":
-            _drop_upload(request, token)
+            imports.results_drop(actor=request.user, kept=kept, at=clock.now())
+            _forget_upload(request, kept)
             messages.info(request, "已取消导入,未写入任何成绩。")
             return redirect("evaluation:results_import")
         else:
-            content, filename = kept
             try:
-                rows = read_table(content=content, filename=filename, required=services.RESULT_COLUMNS)
-                report = results_file.results_import(
-                    actor=request.user, rows=rows, filename=filename, at=clock.now()
-                )
+                report = imports.results_confirm(actor=request.user, kept=kept, at=clock.now())
             except ValidationError as exc:
                 ctx["errors"] = exc.messages
                 status = 422
             else:
-                ctx["report"] = report
-                if report.ok:
-                    _drop_upload(request, token)
-                else:  # something changed since the preview: nothing was written
+                if report is None:  # expired, or confirmed meanwhile in another tab
+                    _forget_upload(request, kept)
+                    ctx["errors"] = ["预览已失效或已导入,请重新上传文件"]
                     status = 422
+                else:
+                    ctx["report"] = report
+                    if report.ok:
+                        _forget_upload(request, kept)
+                    else:  # something changed since the preview: nothing was written
+                        status = 422
     else:
         form = forms.ResultsUploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
@@ -303,7 +287,7 @@ def results_import(request):
                 if not plan.report.ok:
                     status = 422
                 elif plan.to_record or plan.to_issue:
-                    ctx["token"] = _keep_upload(request, content, f.name)
+                    ctx["token"] = _keep_upload(request, content, f.name, len(rows))
                     ctx["filename"] = f.name
         elif request.method == "POST":
             status = 422

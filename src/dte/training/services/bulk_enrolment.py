@@ -2,7 +2,10 @@
 a person), sees every row checked against the class (a preview: nothing written), then confirms.
 Each row goes through ``enrolment_on_behalf`` exactly as if entered alone (the real-name check, the
 declaration, the age, seats, overlapping classes, its audit entry), in one transaction, row after row
-(so that seats run out where they would). Any row refused: nothing is written, and the rows say why."""
+(so that seats run out where they would). Any row refused: nothing is written, and the rows say why.
+Between the preview and the confirmation the file is kept on the server, encrypted, as an import job
+awaiting confirmation (``dte.accounts.jobs.upload_keep``): the page carries its number only, never
+the people's ID numbers."""
 
 from __future__ import annotations
 
@@ -12,17 +15,19 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from dte.accounts import jobs
 from dte.audit import services as audit
 from dte.core.permissions import Cap, require
 from dte.people.masking import mask_id_number
 from dte.training import rules
 from dte.training.models import Enrolment, TrainingClass
 from dte.training.services.enrolment import enrolment_on_behalf
-from dte.training.tables import Row, parse_date
+from dte.training.tables import Row, parse_date, read_table
 
 COLUMNS = ("身份证号码", "姓名", "手机号码", "人员类别", "工作单位", "岗位", "学校", "预计毕业日期")
 REQUIRED = ("身份证号码", "人员类别")
 ROWS_MAX = 500  # a class holds far fewer; more is a wrong file
+KEPT = "training.enrolment.bulk"  # the kind of a previewed file kept for its confirmation
 CATEGORY_BY_TEXT = {
     **{str(label): value for value, label in Enrolment.Category.choices},
     **{value: value for value in Enrolment.Category.values},
@@ -126,3 +131,46 @@ def _one(actor, klass: TrainingClass, row: Row, at: datetime) -> RowResult:
     else:
         result.name = e.person.name
     return result
+
+
+def file_rows(*, content: bytes, filename: str) -> list[Row]:
+    return read_table(content=content, filename=filename, required=list(REQUIRED))
+
+
+@transaction.atomic
+def enrolments_preview(
+    *, actor, klass: TrainingClass, filename: str, content: bytes, at: datetime
+) -> tuple[list[RowResult], int | None]:
+    """Every row of the file checked, nothing enrolled; a clean file is kept for its confirmation
+    (the kept file's number, else None)."""
+    rows = file_rows(content=content, filename=filename)
+    results = enrolments_import(actor=actor, klass=klass, rows=rows, confirm=False, at=at)
+    if any(r.errors for r in results):
+        return results, None
+    kept = jobs.upload_keep(
+        actor=actor,
+        kind=KEPT,
+        title=f"代报名导入:{klass.name}",
+        filename=filename,
+        content=content,
+        rows_total=len(rows),
+        params={"class": klass.pk},
+        at=at,
+    )
+    return results, kept.pk
+
+
+@transaction.atomic
+def enrolments_confirm(*, actor, klass: TrainingClass, kept: int, at: datetime) -> list[RowResult]:
+    """The kept file enrolled, every row or none; once (a second confirmation finds nothing kept)."""
+    require(actor, Cap.MANAGE_INSTITUTION)
+    job = jobs.upload_take(actor=actor, kind=KEPT, pk=kept, at=at)
+    if job is None:
+        raise ValidationError({"file": "预览已过期、已导入或无效,请重新上传文件"})
+    if job.params.get("class") != klass.pk:
+        raise ValidationError({"file": "预览与本班次不符,请重新上传文件"})
+    rows = file_rows(content=bytes(job.content), filename=job.filename)
+    results = enrolments_import(actor=actor, klass=klass, rows=rows, confirm=True, at=at)
+    if any(r.errors for r in results):
+        transaction.set_rollback(True)  # the file stays kept, as before the confirmation
+    return results

@@ -4,7 +4,6 @@ assessment, the certificate and the record exceptions [P2.3], [P3.2], [P4.3]."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,7 +15,6 @@ from dte.core.permissions import Cap, allows, can
 from dte.training import forms, selectors, services
 from dte.training.models import Enrolment
 from dte.training.services import bulk_enrolment
-from dte.training.tables import Row, read_table
 from dte.training.views.common import attempt, enrolment_closed, error_text
 
 
@@ -102,10 +100,6 @@ def enrolments_decide(request, pk: int):
     return redirect("training:class_manage", pk=klass.pk)
 
 
-BULK_SALT = "dte.training.bulk_enrolment"
-BULK_MAX_AGE = 3600  # a preview confirmed within the hour
-
-
 @allows(Cap.MANAGE_INSTITUTION)
 def enrol_bulk_template(request, pk: int):
     """The empty XLSX template of enrolment on behalf (no personal data in it)."""
@@ -123,47 +117,34 @@ def enrol_bulk(request, pk: int):
     ctx = {"klass": klass, "columns": bulk_enrolment.COLUMNS, "max_rows": bulk_enrolment.ROWS_MAX}
     if request.method != "POST":
         return render(request, "training/enrol_bulk.html", ctx)
-    confirm = "payload" in request.POST
+    confirm = "kept" in request.POST
+    kept = None
     try:
-        rows = _bulk_rows(request, klass) if confirm else _uploaded_rows(request)
-        results = services.enrolments_import(
-            actor=request.user, klass=klass, rows=rows, confirm=confirm, at=clock.now()
-        )
+        if confirm:
+            results = bulk_enrolment.enrolments_confirm(
+                actor=request.user, klass=klass, kept=_number(request.POST["kept"]), at=clock.now()
+            )
+        else:
+            f = request.FILES.get("file")
+            if f is None:
+                raise ValidationError({"file": "请选择要上传的文件"})
+            results, kept = bulk_enrolment.enrolments_preview(
+                actor=request.user, klass=klass, filename=f.name, content=f.read(), at=clock.now()
+            )
     except ValidationError as exc:
         return render(request, "training/enrol_bulk.html", {**ctx, "error": error_text(exc)}, status=422)
     refused = [r for r in results if r.errors]
     if confirm and not refused:
         messages.success(request, f"已为 {len(results)} 人代报名并录取,花名册仍须经市人力社保局审核。")
         return redirect("training:class_manage", pk=klass.pk)
-    payload = "" if refused else _sign(request, klass, rows)
-    ctx |= {"results": results, "refused": refused, "payload": payload, "confirmed": confirm}
+    ctx |= {"results": results, "refused": refused, "kept": kept, "confirmed": confirm}
     return render(request, "training/enrol_bulk.html", ctx, status=422 if refused else 200)
 
 
-def _uploaded_rows(request) -> list[Row]:
-    f = request.FILES.get("file")
-    if f is None:
-        raise ValidationError({"file": "请选择要上传的文件"})
-    return read_table(content=f.read(), filename=f.name, required=list(bulk_enrolment.REQUIRED))
-
-
-def _sign(request, klass, rows: list[Row]) -> str:
-    data = {"class": klass.pk, "user": request.user.pk, "rows": [[r.line, _texts(r)] for r in rows]}
-    return signing.dumps(data, salt=BULK_SALT, compress=True)
-
-
-def _texts(row: Row) -> dict[str, str]:
-    return {k: row.text(k) for k in bulk_enrolment.COLUMNS}
-
-
-def _bulk_rows(request, klass) -> list[Row]:
-    try:
-        data = signing.loads(request.POST["payload"], salt=BULK_SALT, max_age=BULK_MAX_AGE)
-    except signing.BadSignature as exc:  # SignatureExpired included
-        raise ValidationError({"file": "预览已过期或无效,请重新上传文件"}) from exc
-    if data.get("class") != klass.pk or data.get("user") != request.user.pk:
-        raise ValidationError({"file": "预览与本班次不符,请重新上传文件"})
-    return [Row(line=line, values=values) for line, values in data["rows"]]
+def _number(text: str) -> int:
+    if not text.isdigit() or len(text) > 18:
+        raise ValidationError({"file": "预览已过期、已导入或无效,请重新上传文件"})
+    return int(text)
 
 
 @allows(Cap.MANAGE_INSTITUTION)

@@ -177,19 +177,20 @@ def upload_take(*, actor, kind: str, pk: int, at: datetime) -> ImportJob | None:
 
 def upload_drop(*, actor, kind: str, pk: int, at: datetime) -> bool:
     """A kept file given up by its uploader (cancelled): the file erased, nothing imported."""
-    with transaction.atomic():
-        dropped = ImportJob.objects.filter(
-            pk=pk, kind=kind, uploaded_by_id=actor.pk, status=ImportJob.Status.KEPT
-        ).update(status=ImportJob.Status.FAILED, content=b"", errors=[[0, "已取消导入"]], finished_at=at)
-        if dropped:
-            audit.record(
-                actor=actor,
-                action="imports.job_cancelled",
-                object_type="accounts.ImportJob",
-                object_id=str(pk),
-                at=at,
-            )
-    return bool(dropped)
+    kept = ImportJob.objects.filter(pk=pk, kind=kind, uploaded_by_id=actor.pk)
+    return _erase(kept, actor=actor, reason="已取消导入", action="imports.job_cancelled", at=at)
+
+
+@transaction.atomic
+def _erase(jobs: QuerySet[ImportJob], *, actor, reason: str, action: str, at: datetime) -> bool:
+    """The kept file among ``jobs`` (one at most) erased and failed with ``reason``, audited."""
+    kept = list(jobs.filter(status=ImportJob.Status.KEPT).values_list("pk", flat=True)[:1])
+    if not kept or not jobs.filter(pk=kept[0], status=ImportJob.Status.KEPT).update(
+        status=ImportJob.Status.FAILED, content=b"", errors=[[0, reason]], finished_at=at
+    ):
+        return False
+    audit.record(actor=actor, action=action, object_type="accounts.ImportJob", object_id=str(kept[0]), at=at)
+    return True
 
 
 def job_claim(*, job_id: int, at: datetime) -> ImportJob | None:
@@ -270,21 +271,13 @@ def jobs_reclaim(*, at: datetime) -> list[ImportJob]:
     return again
 
 
-@transaction.atomic
 def _expire_kept(*, at: datetime) -> None:
     """Files kept for a confirmation that never came: erased, the job failed as expired."""
     old = ImportJob.objects.filter(status=ImportJob.Status.KEPT, created_at__lt=at - KEPT_FOR)
     for pk in list(old.values_list("pk", flat=True)):
-        if ImportJob.objects.filter(pk=pk, status=ImportJob.Status.KEPT).update(
-            status=ImportJob.Status.FAILED, content=b"", errors=[[0, EXPIRED]], finished_at=at
-        ):
-            audit.record(
-                actor=None,
-                action="imports.job_expired",
-                object_type="accounts.ImportJob",
-                object_id=str(pk),
-                at=at,
-            )
+        _erase(
+            ImportJob.objects.filter(pk=pk), actor=None, reason=EXPIRED, action="imports.job_expired", at=at
+        )
 
 
 @transaction.atomic

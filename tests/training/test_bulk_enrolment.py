@@ -1,5 +1,6 @@
 """Enrolment on behalf from the XLSX template [P4.3], [P2.3]: the template, a preview that writes
-nothing and names each refused row, and a confirmation that enrols every row or none."""
+nothing and names each refused row, and a confirmation that enrols every row or none; a long file
+takes the same two steps as background jobs."""
 
 from __future__ import annotations
 
@@ -11,12 +12,15 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from dte.accounts import jobs
-from dte.accounts.models import ImportJob
+from dte.accounts.models import ImportJob, Role
+from dte.accounts.services import account_create
 from dte.audit.models import AuditEntry
+from dte.catalog.models import Institution
 from dte.demo.accounts import demo_id_number
 from dte.people.services import find_person
 from dte.training.models import Enrolment
 from dte.training.services import bulk_enrolment
+from dte.training.tasks import run_enrolment_import
 from tests.training import helpers as h
 
 NEW = demo_id_number("330303", "19950308", 402)
@@ -137,3 +141,107 @@ def test_a_forged_foreign_or_old_kept_file_is_refused(staff_client, klass, known
     r = staff_client.post(f"/training/classes/{klass.pk}/enrol/bulk/", {"kept": _kept(body)})
     assert r.status_code == 422 and "预览已过期" in r.content.decode()
     assert not Enrolment.objects.filter(klass=klass).exists()
+
+
+# A long file [P4.3] runs as background jobs (dte.accounts.jobs): a preview job tries every row and
+# writes nothing; its confirmation enrols the file by a second job, every row or none, once.
+
+
+@pytest.fixture
+def long_files(monkeypatch):
+    """Every file of two rows counts as long (the threshold lowered for the test): background jobs."""
+    monkeypatch.setattr(jobs, "BACKGROUND_ROWS", 1)
+
+
+@pytest.mark.usefixtures("long_files")
+def test_a_long_file_is_previewed_by_a_job_and_its_confirmation_enrols_every_row_once(
+    staff_client, klass, known
+):
+    page = _upload(staff_client, klass, row(known.id_number), row(NEW, "周丽华"))
+    preview = ImportJob.objects.get()
+    assert page.status_code == 302 and page["Location"] == f"/jobs/{preview.pk}/"
+    assert (preview.kind, preview.status, preview.rows_done, preview.rows_total, preview.params) == (
+        bulk_enrolment.PREVIEW, "done", 2, 2, {"class": klass.pk},
+    )  # fmt: skip
+    assert preview.summary == [["可以报名", 2], ["不能报名", 0]]
+    assert not Enrolment.objects.filter(klass=klass).exists() and find_person(id_number=NEW) is None
+    html = staff_client.get(page["Location"]).content.decode()
+    assert "可以报名:2" in html and "确认为 2 人代报名并录取" in html and NEW not in html
+
+    confirm = f"/training/enrol/bulk/jobs/{preview.pk}/confirm/"
+    done = staff_client.post(confirm)
+    job = ImportJob.objects.get(kind=bulk_enrolment.IMPORT)
+    assert done["Location"] == f"/jobs/{job.pk}/"
+    assert (job.status, job.params, job.sha256) == (
+        "done", {"preview": preview.pk, "class": klass.pk}, preview.sha256,
+    )  # fmt: skip
+    assert job.summary == [["已代报名并录取", 2]]
+    enrolled = Enrolment.objects.filter(klass=klass, status="admitted")
+    assert {e.person.name for e in enrolled} == {"王建国", "周丽华"}
+    assert AuditEntry.objects.filter(action="training.enrolment.on_behalf").count() == 2
+    assert AuditEntry.objects.filter(action="training.enrolment.bulk_on_behalf").count() == 1
+
+    entries = AuditEntry.objects.count()
+    again = staff_client.post(confirm)  # the same confirmation twice: the same job, nothing more
+    assert again["Location"] == done["Location"] and ImportJob.objects.count() == 2
+    assert run_enrolment_import.call_local(job.pk) == "skipped"
+    assert Enrolment.objects.filter(klass=klass).count() == 2 and AuditEntry.objects.count() == entries
+    listed = staff_client.get(f"/training/classes/{klass.pk}/enrol/bulk/").content.decode()
+    assert listed.count('href="/jobs/') == 2  # the class's page lists both jobs
+
+
+@pytest.mark.usefixtures("long_files")
+def test_a_refused_row_fails_the_preview_job_lists_the_row_masked_and_offers_no_confirmation(
+    staff_client, klass, known
+):
+    klass.capacity = 1
+    klass.save(update_fields=["capacity"])
+    page = _upload(staff_client, klass, row(known.id_number), row(NEW, "周丽华"))
+    preview = ImportJob.objects.get()
+    assert preview.status == "failed" and not preview.next_url
+    assert [line for line, _ in preview.errors] == [3] and "班次已满" in preview.errors[0][1]
+    assert NEW not in preview.errors[0][1] and NEW[:6] in preview.errors[0][1]  # masked
+    html = staff_client.get(page["Location"]).content.decode()
+    assert "文件未导入:以下行有误" in html and "job-next" not in html
+    refused = staff_client.post(f"/training/enrol/bulk/jobs/{preview.pk}/confirm/", follow=True)
+    assert "不能确认导入" in refused.content.decode()
+    assert ImportJob.objects.count() == 1 and not Enrolment.objects.filter(klass=klass).exists()
+
+
+@pytest.mark.usefixtures("long_files")
+def test_an_import_refused_by_a_change_since_the_preview_enrols_nobody(staff_client, klass, known):
+    _upload(staff_client, klass, row(known.id_number), row(NEW, "周丽华"))
+    preview = ImportJob.objects.get()
+    klass.capacity = 1  # seats taken meanwhile
+    klass.save(update_fields=["capacity"])
+    staff_client.post(f"/training/enrol/bulk/jobs/{preview.pk}/confirm/")
+    job = ImportJob.objects.get(kind=bulk_enrolment.IMPORT)
+    assert job.status == "failed" and "班次已满" in job.errors[0][1]
+    assert not Enrolment.objects.filter(klass=klass).exists() and find_person(id_number=NEW) is None
+
+
+@pytest.mark.usefixtures("long_files")
+def test_another_institution_cannot_see_or_confirm_the_preview(staff_client, klass, known, client_as):
+    _upload(staff_client, klass, row(known.id_number))
+    preview = ImportJob.objects.get()
+    other_inst = Institution.objects.create(name="另一培训机构")
+    other = account_create(
+        username="other_staff",
+        password="Correct-Horse-2026",
+        role=Role.INSTITUTION_STAFF,
+        institution=other_inst,
+        at=h.AT,
+        display_name="other_staff",
+    )
+    client = client_as(other)
+    assert client.get(f"/jobs/{preview.pk}/").status_code == 404
+    assert client.post(f"/training/enrol/bulk/jobs/{preview.pk}/confirm/").status_code == 404
+    assert ImportJob.objects.count() == 1 and not Enrolment.objects.filter(klass=klass).exists()
+
+
+@pytest.mark.usefixtures("long_files")
+def test_a_file_over_the_limit_is_refused_before_any_job(staff_client, klass, known, monkeypatch):
+    monkeypatch.setattr(bulk_enrolment, "ROWS_MAX", 1)
+    r = _upload(staff_client, klass, row(known.id_number), row(NEW, "周丽华"))
+    assert r.status_code == 422 and "一次最多导入1人" in r.content.decode()
+    assert not ImportJob.objects.exists()

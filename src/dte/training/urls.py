@@ -38,6 +38,9 @@ urlpatterns = [
     path("classes/<int:pk>/enrol/", enrolment.enrol_on_behalf, name="enrol_on_behalf"),
     path("classes/<int:pk>/enrol/bulk/", enrolment.enrol_bulk, name="enrol_bulk"),
     path(
+        "enrol/bulk/jobs/<int:pk>/confirm/", enrolment.enrol_bulk_job_confirm, name="enrol_bulk_job_confirm"
+    ),
+    path(
         "classes/<int:pk>/enrol/bulk/template.xlsx", enrolment.enrol_bulk_template, name="enrol_bulk_template"
     ),
     path("enrolments/<int:pk>/withdraw/", enrolment.enrolment_withdraw, name="enrolment_withdraw"),

@@ -5,7 +5,12 @@ declaration, the age, seats, overlapping classes, its audit entry), in one trans
 (so that seats run out where they would). Any row refused: nothing is written, and the rows say why.
 Between the preview and the confirmation the file is kept on the server, encrypted, as an import job
 awaiting confirmation (``dte.accounts.jobs.upload_keep``): the page carries its number only, never
-the people's ID numbers."""
+the people's ID numbers.
+
+A file of more than ``jobs.BACKGROUND_ROWS`` rows takes the two jobs of the results import instead
+(``dte.accounts.jobs``): a preview job checks every row as above and writes nothing; its
+confirmation queues an import job of the same file, which enrols every row or none, in the
+transaction that finishes the job. The page shows the job's progress and its result."""
 
 from __future__ import annotations
 
@@ -14,8 +19,10 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 
 from dte.accounts import jobs
+from dte.accounts.models import ImportJob
 from dte.audit import services as audit
 from dte.core.permissions import Cap, require
 from dte.people.masking import mask_id_number
@@ -28,6 +35,8 @@ COLUMNS = ("身份证号码", "姓名", "手机号码", "人员类别", "工作�
 REQUIRED = ("身份证号码", "人员类别")
 ROWS_MAX = 500  # a class holds far fewer; more is a wrong file
 KEPT = "training.enrolment.bulk"  # the kind of a previewed file kept for its confirmation
+PREVIEW = "training.enrolment.bulk.preview"  # a long file's preview job
+IMPORT = "training.enrolment.bulk.import"  # its confirmation: the import job
 CATEGORY_BY_TEXT = {
     **{str(label): value for value, label in Enrolment.Category.choices},
     **{value: value for value in Enrolment.Category.values},
@@ -174,3 +183,105 @@ def enrolments_confirm(*, actor, klass: TrainingClass, kept: int, at: datetime) 
     if any(r.errors for r in results):
         transaction.set_rollback(True)  # the file stays kept, as before the confirmation
     return results
+
+
+def enrolments_preview_queue(
+    *, actor, klass: TrainingClass, filename: str, content: bytes, rows: int, at: datetime
+) -> ImportJob:
+    """A long file recorded as a preview job of the class (the caller queues
+    ``run_enrolment_preview``)."""
+    require(actor, Cap.MANAGE_INSTITUTION)
+    rules.require_institution(actor, klass.plan.institution_id)
+    if rows > ROWS_MAX:
+        raise ValidationError({"file": f"一次最多导入{ROWS_MAX}人"})
+    return jobs.job_queue(
+        actor=actor,
+        kind=PREVIEW,
+        title=f"代报名导入预览:{klass.name}",
+        filename=filename,
+        content=content,
+        rows_total=rows,
+        back_url=reverse("training:enrol_bulk", args=[klass.pk]),
+        params={"class": klass.pk},
+        at=at,
+    )
+
+
+@transaction.atomic
+def enrolments_import_queue(*, actor, preview_id: int, at: datetime) -> ImportJob:
+    """The confirmation of a clean preview job: its file as an import job (the caller queues
+    ``run_enrolment_import``); confirmed once: confirming again returns the same job."""
+    require(actor, Cap.MANAGE_INSTITUTION)
+    preview = jobs.jobs_for(actor=actor).select_for_update().filter(kind=PREVIEW, pk=preview_id).first()
+    if preview is None:
+        raise ValidationError("预览不存在")
+    if preview.status != ImportJob.Status.DONE or not preview.next_url:
+        raise ValidationError("预览未完成或有不能报名的行,不能确认导入")
+    earlier = ImportJob.objects.filter(kind=IMPORT, params__preview=preview.pk).first()
+    if earlier is not None:
+        return earlier
+    klass = TrainingClass.objects.select_related("plan").get(pk=preview.params["class"])
+    rules.require_institution(actor, klass.plan.institution_id)
+    return jobs.job_queue(
+        actor=actor,
+        kind=IMPORT,
+        title=f"代报名导入:{klass.name}",
+        filename=preview.filename,
+        content=bytes(ImportJob.objects.get(pk=preview.pk).content),
+        rows_total=preview.rows_total,
+        back_url=reverse("training:enrol_bulk", args=[klass.pk]),
+        params={"preview": preview.pk, "class": klass.pk},
+        at=at,
+    )
+
+
+def _job_import(job: ImportJob, *, confirm: bool) -> list[RowResult]:
+    assert job.started_at is not None  # set when the job was claimed
+    klass = TrainingClass.objects.select_related("plan").get(pk=job.params["class"])
+    rows = file_rows(content=bytes(job.content), filename=job.filename)
+    return enrolments_import(
+        actor=job.uploaded_by, klass=klass, rows=rows, confirm=confirm, at=job.started_at
+    )
+
+
+def _refused(results: list[RowResult]) -> list[tuple[int, str]]:
+    return [(r.line, f"{r.name or '—'}({r.id_masked}):{';'.join(r.errors)}") for r in results if r.errors]
+
+
+def _preview(job: ImportJob, progress: jobs.Progress) -> jobs.Outcome:
+    # The rows are tried one after another in one transaction that is then rolled back (seats run
+    # out where they would), so the progress saved meanwhile would be rolled back with it: the job
+    # shows its rows when the check ends.
+    results = _job_import(job, confirm=False)
+    refused = _refused(results)
+    outcome = jobs.Outcome(summary=[("可以报名", len(results) - len(refused)), ("不能报名", len(refused))])
+    outcome.errors = refused
+    if not refused:
+        outcome.next_url = reverse("training:enrol_bulk_job_confirm", args=[job.pk])
+        outcome.next_label = f"确认为 {len(results)} 人代报名并录取"
+    return outcome
+
+
+def _check(job: ImportJob, progress: jobs.Progress) -> jobs.Outcome:
+    """The file read again, every row's columns checked (no data written, progress saved); the
+    enrolment itself is tried by the write step, all rows or none."""
+    rows = file_rows(content=bytes(job.content), filename=job.filename)
+    errors: list[tuple[int, str]] = []
+    for done, row in enumerate(rows, start=1):
+        errors += [(row.line, m) for m in _arguments(row)[1]]
+        progress(done)
+    return jobs.Outcome(errors=errors)
+
+
+def _write(job: ImportJob) -> jobs.Outcome:
+    results = _job_import(job, confirm=True)
+    return jobs.Outcome(summary=[("已代报名并录取", len(results))], errors=_refused(results))
+
+
+PREVIEW_STEPS = jobs.Steps(check=_preview)
+IMPORT_STEPS = jobs.Steps(check=_check, write=_write)
+
+
+def enrolment_jobs(*, actor, klass: TrainingClass):
+    """The class's bulk enrolments in the background the actor may see, the latest first."""
+    return jobs.jobs_for(actor=actor).filter(kind__in=(PREVIEW, IMPORT), params__class=klass.pk)

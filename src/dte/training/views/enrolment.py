@@ -5,16 +5,19 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from dte.accounts import jobs
 from dte.core import clock, lists
 from dte.core.forms import add_form_errors
 from dte.core.permissions import Cap, allows, can
 from dte.training import forms, selectors, services
 from dte.training.models import Enrolment
 from dte.training.services import bulk_enrolment
+from dte.training.tasks import run_enrolment_import, run_enrolment_preview
 from dte.training.views.common import attempt, enrolment_closed, error_text
 
 
@@ -114,7 +117,13 @@ def enrol_bulk_template(request, pk: int):
 def enrol_bulk(request, pk: int):
     """Upload → preview with every row's errors (nothing written) → confirm: all rows or none."""
     klass = selectors.class_for(actor=request.user, pk=pk)
-    ctx = {"klass": klass, "columns": bulk_enrolment.COLUMNS, "max_rows": bulk_enrolment.ROWS_MAX}
+    ctx = {
+        "klass": klass,
+        "columns": bulk_enrolment.COLUMNS,
+        "max_rows": bulk_enrolment.ROWS_MAX,
+        "background_rows": jobs.BACKGROUND_ROWS,
+        "jobs": bulk_enrolment.enrolment_jobs(actor=request.user, klass=klass)[:10],
+    }
     if request.method != "POST":
         return render(request, "training/enrol_bulk.html", ctx)
     confirm = "kept" in request.POST
@@ -128,8 +137,21 @@ def enrol_bulk(request, pk: int):
             f = request.FILES.get("file")
             if f is None:
                 raise ValidationError({"file": "请选择要上传的文件"})
+            content = f.read()
+            rows = len(bulk_enrolment.file_rows(content=content, filename=f.name))
+            if jobs.runs_in_background(rows):  # a long file: previewed by a job, its page shows the progress
+                job = bulk_enrolment.enrolments_preview_queue(
+                    actor=request.user,
+                    klass=klass,
+                    filename=f.name,
+                    content=content,
+                    rows=rows,
+                    at=clock.now(),
+                )
+                run_enrolment_preview(job.pk)
+                return redirect("web:job", pk=job.pk)
             results, kept = bulk_enrolment.enrolments_preview(
-                actor=request.user, klass=klass, filename=f.name, content=f.read(), at=clock.now()
+                actor=request.user, klass=klass, filename=f.name, content=content, at=clock.now()
             )
     except ValidationError as exc:
         return render(request, "training/enrol_bulk.html", {**ctx, "error": error_text(exc)}, status=422)
@@ -139,6 +161,22 @@ def enrol_bulk(request, pk: int):
         return redirect("training:class_manage", pk=klass.pk)
     ctx |= {"results": results, "refused": refused, "kept": kept, "confirmed": confirm}
     return render(request, "training/enrol_bulk.html", ctx, status=422 if refused else 200)
+
+
+@require_POST
+@allows(Cap.MANAGE_INSTITUTION)
+def enrol_bulk_job_confirm(request, pk: int):
+    """The confirmation of a long file's preview job: the file enrolled by an import job, whose page
+    shows its progress and result."""
+    try:
+        job = bulk_enrolment.enrolments_import_queue(actor=request.user, preview_id=pk, at=clock.now())
+    except ValidationError as exc:
+        if not jobs.jobs_for(actor=request.user).filter(pk=pk, kind=bulk_enrolment.PREVIEW).exists():
+            raise Http404 from None
+        messages.error(request, exc.messages[0])
+        return redirect("web:job", pk=pk)
+    run_enrolment_import(job.pk)
+    return redirect("web:job", pk=job.pk)
 
 
 def _number(text: str) -> int:

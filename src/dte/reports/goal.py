@@ -4,11 +4,10 @@ helpers the report figures share with it (the programme's start, percentages).""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Min
+from django.db.models import Count, Min, Q
 
 from dte.catalog.models import County
 from dte.evaluation.models import LevelCertificate
@@ -36,17 +35,22 @@ def goal_progress(*, county: County | None, today: date) -> dict:
     )
     if county is not None:
         qs = qs.filter(person__region_code=county.code)
-    # The first certificate of each person (one date each), counted by its year here: no measured
-    # need for a statement of its own (docs/architecture.md, "Hand-written SQL").
-    firsts = qs.values("person").annotate(first=Min("issued_on")).values("first").order_by()
+    # The first certificate of each person, counted by its year and within the last 365 days in the
+    # database (one row back, an aggregate over the grouped firsts): reading every person's first
+    # date into Python took 100 ms a request with 60,000 holders (bench/oversight_dashboard.py).
+    firsts = qs.values("person").annotate(first=Min("issued_on")).order_by()
     since = today - timedelta(days=365)
-    by_year: dict[int, int] = defaultdict(int)
-    recent = 0
-    for first in firsts.values_list("first", flat=True):
-        by_year[first.year] += 1
-        recent += first > since
     start_year = programme_start().year
     years = list(range(start_year, max(today.year, start_year) + 1))
+    counts = firsts.aggregate(
+        recent=Count("person", filter=Q(first__gt=since)),
+        **{
+            f"y{y}": Count("person", filter=Q(first__gte=date(y, 1, 1), first__lte=date(y, 12, 31)))
+            for y in years
+        },
+    )
+    by_year = {y: counts[f"y{y}"] for y in years}
+    recent = counts["recent"]
     cumulative, running = [], 0
     for y in years:
         running += by_year.get(y, 0)

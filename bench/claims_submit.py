@@ -25,11 +25,13 @@ there).
 from __future__ import annotations
 
 import argparse
+import atexit
 import http.client
 import multiprocessing as mp
 import os
 import resource
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -59,6 +61,7 @@ def prepare_env(db: str, name: str = "dte_bench_claims") -> dict:
     """The environment of a fresh platform: a temporary DTE_VAR_DIR, and on PostgreSQL the database
     ``name`` dropped and created."""
     var = tempfile.mkdtemp(prefix="dte-bench-claims-")
+    atexit.register(shutil.rmtree, var, ignore_errors=True)  # the SQLite file, the keys, the uploads
     env = {**os.environ, "DTE_VAR_DIR": var, "DJANGO_SETTINGS_MODULE": "dte.settings", "LOG_LEVEL": "ERROR"}
     env["DTE_ENV"] = "development"  # the bench speaks plain HTTP to dte serve: no redirect to HTTPS
     env["PYTHONPATH"] = str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", "")

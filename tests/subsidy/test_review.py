@@ -86,6 +86,26 @@ def test_the_queue_is_sorted_by_due_date_and_flags_overdue(eligible_trainee, mak
     assert selectors.due_flag(rows[1], date(2025, 3, 21)) == "due_soon"
 
 
+def test_a_withdrawn_or_rejected_claim_is_never_flagged_overdue(
+    eligible_trainee, make_claim, county_reviewer
+):
+    late = date(2025, 4, 30)  # both reviews were due in March
+    rejected = make_claim(eligible_trainee, level="junior")
+    withdrawn = make_claim(eligible_trainee, level="intermediate")
+    assert selectors.due_flag(rejected, late) == selectors.due_flag(withdrawn, late) == "overdue"
+    services.claim_reject(
+        actor=county_reviewer,
+        claim=rejected,
+        clauses=["A2.1-group"],
+        reason="劳动合同显示在杭州就业",
+        at=SUBMIT_AT,
+    )
+    services.claim_withdraw(actor=eligible_trainee, claim=withdrawn, reason="不再申领", at=SUBMIT_AT)
+    for claim in (rejected, withdrawn):
+        claim.refresh_from_db()
+        assert selectors.next_due(claim) is None and selectors.due_flag(claim, late) == ""
+
+
 def test_a_claim_awaiting_information_is_never_listed_as_overdue(submitted, county_reviewer):
     services.review_request_info(
         actor=county_reviewer, claim=submitted, question="请补充劳动合同", at=at_day(date(2025, 3, 12))

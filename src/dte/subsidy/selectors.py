@@ -140,7 +140,14 @@ def next_due_q(**cmp) -> Q:
 
 
 def next_due(claim: Claim) -> date | None:
-    return claim.approval_due if claim.status == Status.REVIEWED else claim.review_due
+    """The due date of the officers' step the claim waits for (review or approval, as ``next_due_q``);
+    None once it waits for no such step (withdrawn, rejected, approved, paid …), so that a closed
+    claim is never shown as overdue."""
+    if claim.status == Status.UNDER_REVIEW:
+        return claim.review_due
+    if claim.status == Status.REVIEWED:
+        return claim.approval_due
+    return None
 
 
 def due_soon_limit(today: date) -> date:

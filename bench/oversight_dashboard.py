@@ -19,9 +19,9 @@ dte_bench_oversight or ``--pg-name``, dropped and created) is migrated and fille
 (executemany on SQLite, COPY on PostgreSQL; not through the services, so that it takes a minute, not
 a day): people, plans and classes, enrolments, sessions, attendance, training and level
 certificates, claims in every status across the twelve counties, fund accounts and recoveries; the
-dashboards' rollups are then rebuilt from the claims (``dte.reports.rollups.rebuild``, timed), as
-the bulk rows bypass the writes that keep them. Then, through the normal code paths (the Django test
-client, signed in):
+dashboards' rollups are then rebuilt from the records (``dte.reports.rollups.rebuild`` and
+``dte.reports.stages.rebuild``, timed), as the bulk rows bypass the writes that keep them. Then,
+through the normal code paths (the Django test client, signed in):
 
 - GET /reports/dashboard/                 the city dashboard (all its figures and charts' tables)
 - GET /reports/dashboard/?year=<year>     the city dashboard for one year
@@ -420,10 +420,11 @@ def fill(*, n_claims: int, n_attendance: int, today: date) -> dict:
         with connection.cursor() as cur:
             for sql in connection.ops.sequence_reset_sql(no_style(), models):
                 cur.execute(sql)
-    from dte.reports import rollups
+    from dte.reports import rollups, stages
 
     t = time.perf_counter()
     tallies = rollups.rebuild()  # the rows above came in bulk, past the writes that keep the rollups
+    stage_rows = stages.rebuild()
     rebuilt = time.perf_counter() - t
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
@@ -439,7 +440,10 @@ def fill(*, n_claims: int, n_attendance: int, today: date) -> dict:
         f"filled in {time.perf_counter() - started:.1f} s: "
         + ", ".join(f"{k} {v:,}" for k, v in counts.items())
     )
-    print(f"dashboards' rollups rebuilt in {rebuilt:.2f} s: {tallies[0]:,} + {tallies[1]:,} rows")
+    print(
+        f"dashboards' rollups rebuilt in {rebuilt:.2f} s: {tallies[0]:,} + {tallies[1]:,} rows (claims), "
+        f"{stage_rows:,} rows (training stages)"
+    )
     return {"city": city, "reviewer": reviewer, "county": lucheng}
 
 

@@ -127,3 +127,30 @@ class ClaimDueTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.county} {self.status} {self.due}"
+
+
+class StageTally(models.Model):
+    """The training stages of the dashboards' funnel counted by stage, the trainee's household region
+    (reading R1), occupation, level and year (reading R3): enrolments (报名录取, by the class's start),
+    completions (完成培训, by its end), valid training certificates and valid level certificates
+    issued under the programme (by the issue date). Kept in the transaction of every write of those
+    records (``dte.reports.stages``), recounted nightly; ids are plain integers."""
+
+    stage = models.CharField("环节", max_length=24)
+    region = models.CharField("户籍地区划代码", max_length=6)
+    occupation = models.IntegerField("职业 id")
+    level = models.IntegerField("等级 id")
+    year = models.SmallIntegerField("年度")
+    n = models.BigIntegerField("人次", default=0)
+
+    class Meta:
+        verbose_name = "培训环节汇总"
+        verbose_name_plural = "培训环节汇总"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["stage", "region", "occupation", "level", "year"], name="one_stage_tally_per_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stage} {self.region} {self.occupation}/{self.level} {self.year}"

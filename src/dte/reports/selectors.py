@@ -32,6 +32,7 @@ from django.db.models.functions import Coalesce
 from dte.catalog.models import County, Level, Occupation
 from dte.core.permissions import Cap, can
 from dte.evaluation.models import LevelCertificate
+from dte.reports import stages
 from dte.reports.goal import goal_progress, pct, programme_start
 from dte.reports.models import ClaimDueTally, ClaimTally, CountyReport
 from dte.subsidy.models import COUNTED, Claim, FundAccount, Repayment
@@ -123,37 +124,10 @@ def _date_range(field_name: str, year: int | None) -> Q:
 
 # --- training stages -------------------------------------------------------------------------------------
 def _training_groups(county: County | None, year: int | None) -> dict[str, list[dict]]:
-    """Records of each training stage grouped by (county code, occupation, level)."""
-    person_scope = Q(person__region_code=county.code) if county else Q()
-    # Enrolled and trained in one pass: grouped by status too, counted by the start or the end year.
-    enrol_rows = list(
-        Enrolment.objects.filter(person_scope & Q(status__in=ENROLLED))
-        .values(
-            "status", cc=F("person__region_code"), o=F("klass__plan__occupation"), lv=F("klass__plan__level")
-        )
-        .annotate(
-            started=Count("id", filter=_date_range("klass__start_date", year)),
-            ended=Count("id", filter=_date_range("klass__end_date", year)),
-        )
-        .order_by()
-    )
-    out = {
-        "enrolled": [r | {"n": r["started"]} for r in enrol_rows],
-        "trained": [r | {"n": r["ended"]} for r in enrol_rows if r["status"] == Enrolment.Status.COMPLETED],
-        "training_certified": TrainingCertificate.objects.filter(
-            person_scope & Q(status=TrainingCertificate.Status.VALID) & _date_range("issued_on", year)
-        )
-        .values(cc=F("person__region_code"), o=F("occupation"), lv=F("level"))
-        .annotate(n=Count("id")),
-        "level_certified": LevelCertificate.objects.filter(
-            person_scope
-            & Q(status=LevelCertificate.Status.VALID, issued_on__gte=programme_start())
-            & _date_range("issued_on", year)
-        )
-        .values(cc=F("person__region_code"), o=F("occupation"), lv=F("level"))
-        .annotate(n=Count("id")),
-    }
-    return {k: list(v) for k, v in out.items()}
+    """Records of each training stage grouped by (county code, occupation, level), read from the
+    stages' rollup (``dte.reports.stages``: enrolments by the class's start year, completions by its
+    end year, certificates by the issue year)."""
+    return stages.groups(region=county.code if county else None, year=year)
 
 
 _TALLY_SUMS = ("n", "amount", "reviewed", "reviewed_on_time", "decided", "decided_on_time", "paid_due")

@@ -13,7 +13,7 @@ from dte.audit import services as audit
 from dte.catalog.models import County
 from dte.core.bounds import REASON_MAX, clean_text
 from dte.core.permissions import Cap, require
-from dte.reports import rollups, selectors
+from dte.reports import rollups, selectors, stages
 from dte.reports.models import CountyReport
 
 
@@ -166,7 +166,9 @@ def report_submit(*, actor, report: CountyReport, at: datetime) -> CountyReport:
     )
 
 
-def rollups_rebuild() -> tuple[int, int]:
-    """Recount the dashboards' rollups of the claims from the claims (``dte.reports.rollups``), in one
-    transaction; idempotent. Returns the number of rows of each rollup."""
-    return rollups.rebuild()
+def rollups_rebuild() -> tuple[int, int, int]:
+    """Recount the dashboards' rollups from the records: the claims' (``dte.reports.rollups``) and the
+    training stages' (``dte.reports.stages``), each in one transaction; idempotent. Returns the
+    number of rows of each rollup."""
+    tallies, dues = rollups.rebuild()
+    return tallies, dues, stages.rebuild()

@@ -1,6 +1,7 @@
 """``dte reports …``: the reports' jobs from the command line.
 
-dte reports rebuild       recount the dashboards' rollups from the claims (also nightly, by huey)
+dte reports rebuild       recount the dashboards' rollups from the claims, enrolments and certificates
+                          (also nightly, by huey)
 """
 
 from __future__ import annotations
@@ -18,5 +19,5 @@ class Command(BaseCommand):
         sub.add_parser("rebuild")
 
     def handle(self, *args, **opts):
-        tallies, dues = services.rollups_rebuild()
-        self.stdout.write(f"rollups rebuilt: {tallies} + {dues} rows")
+        tallies, dues, stages = services.rollups_rebuild()
+        self.stdout.write(f"rollups rebuilt: {tallies} + {dues} + {stages} rows")

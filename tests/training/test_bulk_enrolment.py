@@ -167,6 +167,7 @@ def test_a_long_file_is_previewed_by_a_job_and_its_confirmation_enrols_every_row
     assert not Enrolment.objects.filter(klass=klass).exists() and find_person(id_number=NEW) is None
     html = staff_client.get(page["Location"]).content.decode()
     assert "可以报名:2" in html and "确认为 2 人代报名并录取" in html and NEW not in html
+    assert 'data-confirm="确认为 2 人代报名并录取?此操作将一次写入全部数据。"' in html  # asked before writing
 
     confirm = f"/training/enrol/bulk/jobs/{preview.pk}/confirm/"
     done = staff_client.post(confirm)

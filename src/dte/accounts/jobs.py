@@ -127,6 +127,46 @@ def job_queue(
     return job
 
 
+def job_confirm(
+    *,
+    actor,
+    preview_kind: str,
+    kind: str,
+    preview_id: int,
+    title: str,
+    back_url: str,
+    refused: str,
+    params: dict | None = None,
+    at: datetime,
+) -> ImportJob:
+    """The confirmation of a clean preview job (done, offering its next step): its file as a job of
+    ``kind`` (the caller queues its task), with ``params`` and the preview's number. A preview is
+    confirmed once: confirming it again returns the same job. Must run inside the caller's
+    transaction (the preview is locked); ``refused`` is the message for a preview that may not be
+    confirmed."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("job_confirm must be called inside the confirming transaction")
+    preview = jobs_for(actor=actor).select_for_update().filter(kind=preview_kind, pk=preview_id).first()
+    if preview is None:
+        raise ValidationError("预览不存在")
+    if preview.status != ImportJob.Status.DONE or not preview.next_url:
+        raise ValidationError(refused)
+    earlier = ImportJob.objects.filter(kind=kind, params__preview=preview.pk).first()
+    if earlier is not None:
+        return earlier
+    return job_queue(
+        actor=actor,
+        kind=kind,
+        title=title,
+        filename=preview.filename,
+        content=bytes(ImportJob.objects.get(pk=preview.pk).content),
+        rows_total=preview.rows_total,
+        back_url=back_url,
+        params={"preview": preview.pk, **(params or {})},
+        at=at,
+    )
+
+
 def upload_keep(
     *,
     actor,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 
@@ -80,23 +79,14 @@ def results_import_queue(*, actor, preview_id: int, at: datetime) -> ImportJob:
     ``run_results_import``). A preview is confirmed once: confirming it again returns the same
     job."""
     require(actor, Cap.MANAGE_EVALUATION)
-    preview = jobs.jobs_for(actor=actor).select_for_update().filter(kind=PREVIEW, pk=preview_id).first()
-    if preview is None:
-        raise ValidationError("预览不存在")
-    if preview.status != ImportJob.Status.DONE or not preview.next_url:
-        raise ValidationError("预览未完成、有错误或没有需要导入的成绩,不能确认导入")
-    earlier = ImportJob.objects.filter(kind=IMPORT, params__preview=preview.pk).first()
-    if earlier is not None:
-        return earlier
-    return jobs.job_queue(
+    return jobs.job_confirm(
         actor=actor,
+        preview_kind=PREVIEW,
         kind=IMPORT,
+        preview_id=preview_id,
         title="导入考核成绩",
-        filename=preview.filename,
-        content=bytes(ImportJob.objects.get(pk=preview.pk).content),
-        rows_total=preview.rows_total,
         back_url=reverse("evaluation:results_import"),
-        params={"preview": preview.pk},
+        refused="预览未完成、有错误或没有需要导入的成绩,不能确认导入",
         at=at,
     )
 

@@ -212,25 +212,20 @@ def enrolments_import_queue(*, actor, preview_id: int, at: datetime) -> ImportJo
     """The confirmation of a clean preview job: its file as an import job (the caller queues
     ``run_enrolment_import``); confirmed once: confirming again returns the same job."""
     require(actor, Cap.MANAGE_INSTITUTION)
-    preview = jobs.jobs_for(actor=actor).select_for_update().filter(kind=PREVIEW, pk=preview_id).first()
+    preview = jobs.jobs_for(actor=actor).filter(kind=PREVIEW, pk=preview_id).first()
     if preview is None:
         raise ValidationError("预览不存在")
-    if preview.status != ImportJob.Status.DONE or not preview.next_url:
-        raise ValidationError("预览未完成或有不能报名的行,不能确认导入")
-    earlier = ImportJob.objects.filter(kind=IMPORT, params__preview=preview.pk).first()
-    if earlier is not None:
-        return earlier
     klass = TrainingClass.objects.select_related("plan").get(pk=preview.params["class"])
     rules.require_institution(actor, klass.plan.institution_id)
-    return jobs.job_queue(
+    return jobs.job_confirm(
         actor=actor,
+        preview_kind=PREVIEW,
         kind=IMPORT,
+        preview_id=preview_id,
         title=f"代报名导入:{klass.name}",
-        filename=preview.filename,
-        content=bytes(ImportJob.objects.get(pk=preview.pk).content),
-        rows_total=preview.rows_total,
         back_url=reverse("training:enrol_bulk", args=[klass.pk]),
-        params={"preview": preview.pk, "class": klass.pk},
+        refused="预览未完成或有不能报名的行,不能确认导入",
+        params={"class": klass.pk},
         at=at,
     )
 

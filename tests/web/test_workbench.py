@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from dte.catalog.models import County
+from dte.parameters import layer
 from dte.subsidy import selectors, services
 from dte.subsidy.models import Claim
 from dte.training import services as training
@@ -148,10 +149,14 @@ def test_the_workbench_reads_the_same_number_of_queries_however_many_claims(
 ):
     client = client_as(county_approver)
     make_claim(eligible_trainee, level="junior")
+    # Both requests read the published parameters' token (it is read at most once a second, so a
+    # slow run would otherwise count it in one request and not the other).
+    layer.SOURCE.forget()
     with CaptureQueriesContext(connection) as one:
         client.get("/accounts/home/")
     make_claim(eligible_trainee, level="intermediate")
     make_claim(eligible_trainee, level="senior")
+    layer.SOURCE.forget()
     with CaptureQueriesContext(connection) as three:
         client.get("/accounts/home/")
     assert len(three) == len(one) <= 12

@@ -4,12 +4,14 @@ idempotently, stay in the importer's county, and are read as of the claim date [
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied
 from openpyxl import Workbook
 
+from dte.accounts import jobs
+from dte.audit.models import AuditEntry
 from dte.subsidy import facts, selectors
 from dte.subsidy.models import FactImport, InsuranceMonth, Residence, Unemployment
 from dte.subsidy.tasks import run_fact_import
@@ -173,3 +175,83 @@ def test_every_kind_of_fact_is_read_with_its_type_on_both_databases(trainee, ref
     if person.sex == "female":
         assert got["retirement_category"] == "female_worker"
     assert selectors.person_facts(person, date(2030, 1, 2))["retired"] is True
+
+
+def insurance_job(actor, person, at) -> FactImport:
+    content = csv_bytes("id_number,month,county", f"{person.id_number},2024-11,330302")
+    return facts.import_queue(actor=actor, kind="insurance", filename="ins.csv", content=content, at=at)
+
+
+def test_an_import_sent_twice_runs_once_and_keeps_the_first_runs_counts(county_reviewer, trainee, at):
+    job = insurance_job(county_reviewer, trainee.person, at)
+    first = facts.import_run(job_id=job.pk, at=at)
+    second = facts.import_run(job_id=job.pk, at=at + timedelta(minutes=1))
+    assert (first.status, first.created, first.attempts) == ("done", 1, 1)
+    assert (second.status, second.created, second.unchanged, second.attempts) == ("done", 1, 0, 1)
+    assert AuditEntry.objects.filter(action="facts.imported").count() == 1
+
+
+def test_an_import_taken_by_another_run_is_left_to_it(county_reviewer, trainee, at):
+    job = insurance_job(county_reviewer, trainee.person, at)
+    FactImport.objects.filter(pk=job.pk).update(status="running", beat_at=at, attempts=1)
+    job = facts.import_run(job_id=job.pk, at=at)
+    assert job.status == "running" and not InsuranceMonth.objects.exists()
+
+
+def test_an_import_whose_consumer_died_is_queued_again_and_then_imported_once(county_reviewer, trainee, at):
+    job = insurance_job(county_reviewer, trainee.person, at)
+    FactImport.objects.filter(pk=job.pk).update(status="running", beat_at=at, attempts=1)  # then killed
+    assert facts.imports_reclaim(at=at + jobs.STALE - timedelta(seconds=1)) == []  # slow, not dead
+    assert facts.imports_reclaim(at=at + jobs.STALE + timedelta(seconds=1)) == [job.pk]
+    assert facts.imports_reclaim(at=at + jobs.STALE + timedelta(seconds=2)) == []  # queued once
+    requeued = AuditEntry.objects.get(action="facts.import_requeued")
+    assert requeued.object_id == str(job.pk) and requeued.actor_id is None
+    job = facts.import_run(job_id=job.pk, at=at + jobs.STALE + timedelta(seconds=3))
+    assert (job.status, job.created, job.attempts) == ("done", 1, 2)
+    assert InsuranceMonth.objects.filter(person=trainee.person).count() == 1
+
+
+def test_a_run_thought_dead_that_wakes_up_writes_nothing(county_reviewer, trainee, at):
+    job = insurance_job(county_reviewer, trainee.person, at)
+    claimed = FactImport.objects.filter(pk=job.pk).update(status="running", beat_at=at, attempts=1)
+    assert claimed
+    slow_run = FactImport.objects.get(pk=job.pk)
+    assert facts.imports_reclaim(at=at + jobs.STALE + timedelta(seconds=1)) == [job.pk]
+    facts.import_run(job_id=job.pk, at=at + jobs.STALE + timedelta(seconds=2))  # attempt 2 imports
+    parsed, errors = facts._import_check(
+        slow_run, [(2, {"id_number": trainee.person.id_number, "month": "2024-12", "county": "330302"})]
+    )
+    assert not errors and facts._import_write(slow_run, parsed, total=1, at=at, actor=None) == set()
+    assert list(InsuranceMonth.objects.values_list("month", flat=True)) == [date(2024, 11, 1)]
+
+
+def test_an_import_interrupted_too_often_fails_with_a_message(county_reviewer, trainee, at):
+    job = insurance_job(county_reviewer, trainee.person, at)
+    FactImport.objects.filter(pk=job.pk).update(status="running", beat_at=at, attempts=jobs.MAX_ATTEMPTS)
+    assert facts.imports_reclaim(at=at + jobs.STALE + timedelta(seconds=1)) == []
+    job.refresh_from_db()
+    assert job.status == "failed" and job.errors == [{"line": 0, "message": jobs.INTERRUPTED}]
+    assert not InsuranceMonth.objects.exists()
+
+
+def test_an_import_whose_task_was_lost_is_sent_again_once_a_period(county_reviewer, trainee, at):
+    job = insurance_job(county_reviewer, trainee.person, at)
+    later = at + jobs.STALE + timedelta(seconds=1)
+    assert facts.imports_reclaim(at=later) == [job.pk]
+    assert facts.imports_reclaim(at=later + timedelta(minutes=5)) == []
+    assert facts.imports_reclaim(at=later + jobs.STALE + timedelta(seconds=1)) == [job.pk]
+
+
+def test_an_unexpected_error_fails_the_import_instead_of_leaving_it_running(
+    county_reviewer, trainee, at, monkeypatch
+):
+    job = insurance_job(county_reviewer, trainee.person, at)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk gone")
+
+    monkeypatch.setattr(facts, "_import_write", broken)
+    with pytest.raises(RuntimeError):
+        facts.import_run(job_id=job.pk, at=at)
+    job.refresh_from_db()
+    assert job.status == "failed" and job.errors == [{"line": 0, "message": jobs.FAILED_UNEXPECTEDLY}]

@@ -16,9 +16,12 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F, Q
 
+from dte.accounts import jobs
 from dte.audit import services as audit
 from dte.catalog.models import County
+from dte.core import clock
 from dte.core.bounds import IMPORT_BYTES_MAX, LABEL_MAX, clean_text
 from dte.core.permissions import Cap, can
 from dte.core.spreadsheet import read_table
@@ -284,27 +287,49 @@ def import_queue(*, actor, kind: str, filename: str, content: bytes, at: datetim
 
 def import_run(*, job_id: int, at: datetime, actor=None) -> FactImport:
     """Check every row (progress saved as it goes), then write all of them in one transaction or
-    none. Returns the job with its counts and errors."""
-    job = FactImport.objects.get(pk=job_id)
-    if job.status == FactImport.Status.DONE:
+    none. Returns the job with its counts and errors.
+
+    A job runs once: the run claims it from queued by a conditional UPDATE (attempts + 1), so a task
+    sent twice, or run by two consumers at once, imports the file once; a run whose job was taken
+    from it meanwhile (reclaimed as dead, ``imports_reclaim``) writes nothing."""
+    claimed = FactImport.objects.filter(pk=job_id, status=FactImport.Status.QUEUED).update(
+        status=FactImport.Status.RUNNING, beat_at=at, attempts=F("attempts") + 1
+    )
+    job = FactImport.objects.defer("content").get(pk=job_id)
+    if not claimed:  # done, failed, or another run has it
         return job
-    FactImport.objects.filter(pk=job.pk).update(status=FactImport.Status.RUNNING)
     try:
-        records = list(_records(read_table(bytes(job.content), job.filename)))
-    except ValidationError as exc:
-        FactImport.objects.filter(pk=job.pk).update(
-            status=FactImport.Status.FAILED, errors=[{"line": 0, "message": m} for m in exc.messages]
+        return _import_steps(job, at=at, actor=actor)
+    except Exception:
+        _ours(job).update(
+            status=FactImport.Status.FAILED,
+            errors=[{"line": 0, "message": jobs.FAILED_UNEXPECTEDLY}],
+            finished_at=at,
         )
-        job.refresh_from_db()
-        return job
-    FactImport.objects.filter(pk=job.pk).update(total=len(records))
+        raise
+
+
+def _ours(job: FactImport):
+    """The job, if it is still running under this run's attempt."""
+    return FactImport.objects.filter(pk=job.pk, status=FactImport.Status.RUNNING, attempts=job.attempts)
+
+
+def _fail(job: FactImport, errors: list[dict], *, at: datetime, **counts: int) -> FactImport:
+    _ours(job).update(status=FactImport.Status.FAILED, errors=errors[:500], finished_at=at, **counts)
+    job.refresh_from_db()
+    return job
+
+
+def _import_steps(job: FactImport, *, at: datetime, actor) -> FactImport:
+    content = FactImport.objects.values_list("content", flat=True).get(pk=job.pk)
+    try:
+        records = list(_records(read_table(bytes(content), job.filename)))
+    except ValidationError as exc:
+        return _fail(job, [{"line": 0, "message": m} for m in exc.messages], at=at)
+    _ours(job).update(total=len(records), beat_at=clock.now())
     parsed, errors = _import_check(job, records)
     if errors:
-        FactImport.objects.filter(pk=job.pk).update(
-            status=FactImport.Status.FAILED, processed=len(records), errors=errors[:500], finished_at=at
-        )
-        job.refresh_from_db()
-        return job
+        return _fail(job, errors, at=at, processed=len(records))
     touched = _import_write(job, parsed, total=len(records), at=at, actor=actor)
     if touched:
         services.claims_redecide(person_ids=touched, reason=f"人员信息导入 {job.filename}", at=at)
@@ -331,13 +356,17 @@ def _import_check(job: FactImport, records: list[tuple[int, dict]]) -> tuple[lis
         except RowError as exc:
             errors.append({"line": line, "message": str(exc)})
         if k % 500 == 0:
-            FactImport.objects.filter(pk=job.pk).update(processed=k)
+            _ours(job).update(processed=k, beat_at=clock.now())
     return parsed, errors
 
 
 @transaction.atomic
 def _import_write(job: FactImport, parsed: list[Parsed], *, total: int, at: datetime, actor) -> set[int]:
-    """Write the checked rows, finish the job (refreshed in place) and audit it; the people touched."""
+    """Write the checked rows, finish the job (refreshed in place) and audit it; the people touched.
+    Nothing is written by a run whose job is no longer its own: the first UPDATE holds the job's row
+    (PostgreSQL) or the write lock (SQLite) to the commit, so no reclaim takes the job meanwhile."""
+    if not _ours(job).update(beat_at=clock.now()):
+        return set()
     created = updated = unchanged = 0
     touched: set[int] = set()
     for p in parsed:
@@ -372,6 +401,47 @@ def _import_write(job: FactImport, parsed: list[Parsed], *, total: int, at: date
         changes={"kind": job.kind, "created": created, "updated": updated, "unchanged": unchanged},
     )
     return touched
+
+
+def imports_reclaim(*, at: datetime) -> list[int]:
+    """The fact imports to send to their task again: those running with no beat for
+    ``jobs.STALE`` (the consumer died; nothing was written), each queued again by a conditional
+    UPDATE (two nodes reclaiming at once queue it once) and audited; one already run
+    ``jobs.MAX_ATTEMPTS`` times is failed instead. Also those queued for ``jobs.STALE`` that no
+    consumer took (a task lost with the queue), sent again at most once each ``jobs.STALE``."""
+    cutoff = at - jobs.STALE
+    again: list[int] = []
+    stale = FactImport.objects.filter(status=FactImport.Status.RUNNING, beat_at__lt=cutoff)
+    for job in stale.defer("content"):
+        if job.attempts >= jobs.MAX_ATTEMPTS:
+            _ours(job).filter(beat_at__lt=cutoff).update(
+                status=FactImport.Status.FAILED,
+                errors=[{"line": 0, "message": jobs.INTERRUPTED}],
+                finished_at=at,
+            )
+        elif _requeue(job, at=at, cutoff=cutoff):
+            again.append(job.pk)
+    lost = FactImport.objects.filter(status=FactImport.Status.QUEUED, uploaded_at__lt=cutoff).filter(
+        Q(beat_at__isnull=True) | Q(beat_at__lt=cutoff)
+    )
+    for pk, beat in lost.values_list("pk", "beat_at"):
+        if FactImport.objects.filter(pk=pk, status=FactImport.Status.QUEUED, beat_at=beat).update(beat_at=at):
+            again.append(pk)
+    return again
+
+
+@transaction.atomic
+def _requeue(job: FactImport, *, at: datetime, cutoff: datetime) -> bool:
+    moved = _ours(job).filter(beat_at__lt=cutoff).update(status=FactImport.Status.QUEUED, beat_at=at)
+    if moved:
+        audit.record(
+            actor=None,
+            action="facts.import_requeued",
+            obj=job,
+            at=at,
+            changes={"attempts": job.attempts, "reason": "后台任务进程停止,重新排队"},
+        )
+    return bool(moved)
 
 
 def _source(model, job: FactImport) -> dict:

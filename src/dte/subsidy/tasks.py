@@ -18,6 +18,17 @@ def run_fact_import(job_id: int) -> str:
     return facts.import_run(job_id=job_id, at=clock.now()).status
 
 
+@db_periodic_task(crontab(minute="*/5"))
+def reclaim_fact_imports() -> int:
+    """Every five minutes: fact imports whose consumer died are queued again (or failed after
+    ``dte.accounts.jobs.MAX_ATTEMPTS`` runs), and those whose task was lost are sent again; a task
+    sent twice runs once (``facts.import_run`` claims its job)."""
+    again = facts.imports_reclaim(at=clock.now())
+    for job_id in again:
+        run_fact_import(job_id)
+    return len(again)
+
+
 @db_periodic_task(crontab(minute="5"))
 def expire_notices() -> int:
     """Hourly: claims whose 5-working-day notice ended with no open objection become payable."""

@@ -155,6 +155,10 @@ class FactImport(models.Model):
     )
     uploaded_at = models.DateTimeField("上传时间")
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    # A run claims the job (attempts + 1) and beats as it goes; a job running with no beat for
+    # dte.accounts.jobs.STALE is taken as dead and queued again (dte.subsidy.facts.imports_reclaim).
+    attempts = models.PositiveSmallIntegerField("运行次数", default=0)
+    beat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-uploaded_at", "-id"]

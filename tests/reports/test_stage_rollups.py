@@ -13,7 +13,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from dte.accounts.models import Role
+from dte.accounts.services import account_create
 from dte.evaluation import services as evaluation
+from dte.parameters import layer
+from dte.parameters import services as parameter_services
+from dte.policy import parameters
 from dte.reports import stages
 from dte.reports.models import StageTally
 from dte.training import services as training
@@ -114,3 +119,37 @@ def test_rebuild_equals_the_kept_rollup_and_is_idempotent(path):
     assert stages.rebuild() == len(kept)
     assert stages.rebuild() == len(kept)
     assert stages.stored() == kept
+
+
+@pytest.fixture
+def fresh_parameters():
+    """The published versions of the test are not carried into the next (the database is rolled back)."""
+    parameters.set_layer({}, None)
+    layer.SOURCE.forget()
+    yield
+    parameters.set_layer({}, None)
+    layer.SOURCE.forget()
+
+
+def test_a_published_change_of_the_programme_start_recounts_the_level_certificates_at_once(
+    path, city_officer, fresh_parameters
+):
+    second = account_create(
+        username="city_officer2",
+        password="Correct-Horse-2026",
+        role=Role.CITY_OFFICER,
+        display_name="city_officer2",
+        at=h.local(2025, 6, 10, 9),
+    )
+    assert by_stage(assert_recounted())["level_certified"] == 1  # issued 2025-06-03
+    moved = {
+        "in_force": {
+            "values": {date(2024, 1, 19): {"reference": "温人社发〔2025〕9号", "date": date(2025, 7, 1)}}
+        }
+    }
+    at = h.local(2025, 6, 10, 10)
+    (v,) = parameter_services.propose(
+        actor=city_officer, draft=moved, document="温人社发〔2025〕9号", reason="施行日期调整", at=at
+    )
+    parameter_services.approve(actor=second, version=v, at=at)
+    assert "level_certified" not in by_stage(assert_recounted())

@@ -18,6 +18,7 @@ from dte.parameters import layer, preview, queries, selectors
 from dte.parameters.models import ChangedDecision, ParameterVersion
 from dte.policy import calendar, parameters
 from dte.policy.compiled import compile_draft, get_policy
+from dte.reports import services as reports
 from dte.subsidy.models import OPEN_FOR_REVIEW, Claim
 from dte.subsidy.services import claims_redecide, deadlines
 
@@ -142,7 +143,12 @@ def approve(*, actor, version: ParameterVersion, at: datetime, note: str = "") -
         deadlines.due_dates_recompute(
             at=at, every_open=True, label=label, reason=f"{reason}({v.document})", actor=actor
         )
+    if v.name == PROGRAMME_START:
+        reports.stages_rebuild()  # the dashboards count level certificates from the new date at once
     return v
+
+
+PROGRAMME_START = "in_force"  # [P5.4] the date the dashboards count level certificates from
 
 
 # The parameters the claims' due dates are reckoned with [A2.6.1]: once one is published, the due

@@ -172,3 +172,10 @@ def rollups_rebuild() -> tuple[int, int, int]:
     number of rows of each rollup."""
     tallies, dues = rollups.rebuild()
     return tallies, dues, stages.rebuild()
+
+
+def stages_rebuild() -> int:
+    """Recount the training stages' rollup alone: after the programme's start [P5.4] is changed by a
+    published parameter version (the level certificates it counts are those issued from that date).
+    Idempotent; the number of rows."""
+    return stages.rebuild()

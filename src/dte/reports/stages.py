@@ -14,9 +14,9 @@ bypass ``save`` (``QuerySet.update``, ``bulk_create``: the benches' and the demo
 followed by ``rebuild``, which the nightly job also runs as a safety net; tests/reports/
 test_stage_rollups.py checks that the kept rollup equals a recount after writes through the services.
 
-The programme's start [P5.4] is read as of each write: were that dated parameter ever changed, the
-level certificates are counted by the new date from the next rebuild (nightly, or ``dte reports
-rebuild`` at once).
+The programme's start [P5.4] is read as of each write; a parameter version that changes it is
+followed, on its publication, by a rebuild (``dte.parameters.services.approve``), so the level
+certificates are counted from the new date at once.
 
 Measured (bench/oversight_dashboard.py, SQLite, 100,000 enrolments and 60,000 level certificates,
 quiet machine): the training stages of the city dashboard took 175 ms by the four joins over the
